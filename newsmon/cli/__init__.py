@@ -1,0 +1,37 @@
+"""The `newsmon` command line: a thin layer over the library (each command parses and calls)."""
+
+from __future__ import annotations
+
+import typer
+
+from newsmon import __version__
+
+app = typer.Typer(
+    name="newsmon",
+    help="News monitoring for Kazakhstan: Russian and Kazakh feeds to facts with evidence.\n\n"
+    "Example: newsmon import articles.jsonl && newsmon extract && newsmon facts --kind akim",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"newsmon {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """News monitoring for Kazakhstan."""
+
+
+# each module adds its commands to `app`
+from newsmon.cli import ingest  # noqa: E402,F401
+
+
+def main() -> None:
+    app()

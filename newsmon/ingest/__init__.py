@@ -1,0 +1,1 @@
+"""Ingestion: feeds.yaml, fetching feeds and pages, importing JSONL, language, de-duplication keys."""

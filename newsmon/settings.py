@@ -1,0 +1,63 @@
+"""One settings object for the whole service; every field can be overridden by `NEWSMON_<FIELD>`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from newsmon import __version__
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+class Settings(BaseSettings):
+    """Paths, URLs and limits. Environment variables `NEWSMON_*` override the defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSMON_", extra="ignore")
+
+    # storage
+    database_url: str = Field(
+        "sqlite:///newsmon.db",
+        description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql+psycopg://user@host/db",
+    )
+    sqlite_busy_timeout_ms: int = Field(30_000, description="how long SQLite waits for a lock")
+
+    # sources
+    feeds: Path = Field(Path("feeds.yaml"), description="the feeds file")
+
+    # network limits (fetching feeds and article pages)
+    connect_timeout: float = Field(10.0, description="seconds to open a connection")
+    read_timeout: float = Field(20.0, description="seconds between two received chunks")
+    total_timeout: float = Field(60.0, description="seconds for a whole request, body included")
+    max_body_bytes: int = Field(10 * 1024 * 1024, description="cap on a decompressed body")
+    max_redirects: int = Field(5, description="redirect hops followed per request")
+    per_host_delay: float = Field(1.0, description="seconds between two requests to one host")
+    fetch_concurrency: int = Field(4, description="feeds fetched at once")
+    user_agent: str = Field(
+        f"newsmon/{__version__} (news monitoring for Kazakhstan; +https://example.org/newsmon)",
+        description="User-Agent sent with every request",
+    )
+    allow_private_networks: bool = Field(
+        False, description="allow fetching from private, loopback and link-local addresses"
+    )
+    backoff_base: float = Field(300.0, description="first retry delay after a failure, seconds")
+    backoff_max: float = Field(24 * 3600.0, description="cap on the retry delay, seconds")
+    title_dedup_days: int = Field(7, description="same title from the same source within N days")
+
+    # NLP
+    models_dir: Path = Field(PROJECT_DIR / "models", description="trained spaCy pipelines")
+    programs_file: Path | None = Field(None, description="extra programmes (YAML), added to the built-in list")
+    extract_batch_size: int = Field(32, description="articles per nlp.pipe batch and commit")
+    ner_backend: str = Field("spacy", description="spacy | transformers")
+    transformer_model_ru: Path | None = Field(None, description="local HF token-classification model (ru)")
+    transformer_model_kk: Path | None = Field(None, description="local HF token-classification model (kk)")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once from the environment)."""
+    return Settings()

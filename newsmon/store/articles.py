@@ -1,0 +1,192 @@
+"""The one place articles are written: cleaning, language, de-duplication, insert-once."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from rapidfuzz import fuzz
+from sqlmodel import Session, select
+
+from newsmon.ingest.langid import LANGS, detect_language
+from newsmon.ingest.urls import normalize_url, title_key
+from newsmon.settings import get_settings
+from newsmon.store.models import Article, Source, utcnow
+
+SHORT_TEXT = 300  # characters: shorter texts are summaries, compared by title alone
+SIMILARITY_CHARS = 2000
+SAME_TEXT_RATIO = 85  # rapidfuzz ratio, 0..100
+
+# NUL and other C0 controls except tab and newlines; they break PostgreSQL text and every reader
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str | None) -> str:
+    """Text safe to store: no NUL or control characters, normalized line ends, trimmed."""
+    if not text:
+        return ""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+@dataclass
+class ArticleIn:
+    """An article as a feed, a page or an import line gives it."""
+
+    url: str
+    title: str
+    text: str
+    published: datetime | None = None
+    guid: str | None = None
+    summary: str | None = None
+    lang: str | None = None  # None: detected
+
+
+@dataclass
+class StoreResult:
+    new: int = 0
+    duplicates: int = 0
+    ids: list[int] = field(default_factory=list)
+
+    def __iadd__(self, other: StoreResult) -> StoreResult:
+        self.new += other.new
+        self.duplicates += other.duplicates
+        self.ids += other.ids
+        return self
+
+
+def same_story(text: str, other: str) -> bool:
+    """Texts under one title are the same article unless both are long and clearly differ.
+
+    Recurring headlines («Паводки в Казахстане: что известно к этому часу») carry new text each day;
+    a summary-only entry, or a republished page with small edits, is the same article.
+    """
+    a, b = text[:SIMILARITY_CHARS], other[:SIMILARITY_CHARS]
+    if min(len(a), len(b)) < SHORT_TEXT:
+        return True
+    return fuzz.ratio(a, b) >= SAME_TEXT_RATIO
+
+
+def content_hash(title: str, text: str) -> str:
+    return hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
+
+
+def get_or_create_source(
+    session: Session,
+    name: str,
+    *,
+    url: str | None = None,
+    lang: str | None = None,
+    kind: str = "feed",
+    region: str | None = None,
+) -> Source:
+    """The source row named `name`, created (or its URL, language and region updated) as needed."""
+    source = session.exec(select(Source).where(Source.name == name)).first()
+    if source is None:
+        values = dict(name=name, url=url, lang=lang, kind=kind, region=region, created=utcnow())
+        stmt = _insert(session, Source).values(**values).on_conflict_do_nothing(index_elements=["name"])
+        session.execute(stmt)
+        source = session.exec(select(Source).where(Source.name == name)).one()
+    elif kind == "feed" and (source.url != url or source.lang != lang or source.region != region):
+        source.url, source.lang, source.region, source.kind = url, lang, region, kind
+        session.add(source)
+    return source
+
+
+def _insert(session: Session, table: type) -> sqlite.Insert | postgresql.Insert:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def store_articles(
+    session: Session,
+    source: Source,
+    items: Sequence[ArticleIn] | Iterable[ArticleIn],
+    *,
+    lang_hint: str | None = None,
+    now: datetime | None = None,
+) -> StoreResult:
+    """Insert the items that are new; count the rest as duplicates. The caller commits.
+
+    An item is a duplicate when an article with the same normalized URL exists, or one from the same
+    source with the same guid, or one from the same source with the same title within
+    `title_dedup_days` of it.
+    """
+    assert source.id is not None
+    now = now or utcnow()
+    window = timedelta(days=get_settings().title_dedup_days)
+    prepared = []
+    for item in items:
+        title = clean_text(item.title)
+        text = clean_text(item.text)
+        url = clean_text(item.url)
+        if not url or not title:
+            raise ValueError("an article needs a url and a title")
+        prepared.append((item, url, normalize_url(url), title, title_key(title), text))
+    result = StoreResult()
+    if not prepared:
+        return result
+
+    norms = {p[2] for p in prepared}
+    seen_norms = set(session.exec(select(Article.url_norm).where(Article.url_norm.in_(norms))).all())  # type: ignore[attr-defined]
+    guids = {p[0].guid for p in prepared if p[0].guid}
+    seen_guids: set[str | None] = set()
+    if guids:
+        seen_guids = set(
+            session.exec(
+                select(Article.guid).where(Article.source_id == source.id, Article.guid.in_(guids))  # type: ignore[union-attr]
+            ).all()
+        )
+    tkeys = {p[4] for p in prepared}
+    seen_titles: dict[str, list[tuple[datetime, str]]] = {}
+    for key, published, fetched, old_text in session.exec(
+        select(Article.title_key, Article.published, Article.fetched, Article.text).where(
+            Article.source_id == source.id, Article.title_key.in_(tkeys)  # type: ignore[attr-defined]
+        )
+    ).all():
+        seen_titles.setdefault(key, []).append((published or fetched, old_text))  # type: ignore[arg-type]
+
+    for item, url, norm, title, tkey, text in prepared:
+        when = item.published or now
+        if (
+            norm in seen_norms
+            or (item.guid and item.guid in seen_guids)
+            or any(abs(when - t) <= window and same_story(text, old) for t, old in seen_titles.get(tkey, []))
+        ):
+            result.duplicates += 1
+            continue
+        lang = item.lang if item.lang in LANGS else detect_language(f"{title}\n{text}", hint=lang_hint)
+        values = dict(
+            source_id=source.id,
+            url=url,
+            url_norm=norm,
+            guid=clean_text(item.guid) or None,
+            title=title,
+            title_key=tkey,
+            text=text,
+            summary=clean_text(item.summary) or None,
+            published=item.published.astimezone(timezone.utc) if item.published else None,
+            fetched=now,
+            lang=lang,
+            content_hash=content_hash(title, text),
+        )
+        stmt = _insert(session, Article).values(**values).on_conflict_do_nothing().returning(Article.id)
+        new_id = session.execute(stmt).scalar()
+        if new_id is None:  # another process stored it between our check and our insert
+            result.duplicates += 1
+            continue
+        result.new += 1
+        result.ids.append(new_id)
+        seen_norms.add(norm)
+        if item.guid:
+            seen_guids.add(item.guid)
+        seen_titles.setdefault(tkey, []).append((when, text))
+    return result
+
+
+def article_count(session: Session) -> int:
+    return session.exec(select(sa.func.count()).select_from(Article)).one()

@@ -1,0 +1,159 @@
+"""SQLModel tables. Schema changes go through Alembic migrations (newsmon/store/migrations)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive, in UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _dt(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Source(SQLModel, table=True):
+    """An outlet: a feed from feeds.yaml or a source named by imported articles."""
+
+    __tablename__ = "source"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=sa.Column(sa.String(200), unique=True, nullable=False))
+    url: str | None = Field(default=None, sa_type=sa.Text)  # the feed URL; null for import-only sources
+    lang: str | None = Field(default=None, max_length=8)
+    kind: str = Field(default="feed", max_length=16)  # feed | import
+    region: str | None = Field(default=None, max_length=200)
+    created: datetime | None = _dt()
+
+
+class FeedState(SQLModel, table=True):
+    """What the last fetches of one feed left: validators, health, the next attempt."""
+
+    __tablename__ = "feed_state"
+    source_id: int = Field(foreign_key="source.id", primary_key=True)
+    etag: str | None = Field(default=None, sa_type=sa.Text)
+    last_modified: str | None = Field(default=None, sa_type=sa.Text)
+    content_hash: str | None = Field(default=None, max_length=64)
+    last_attempt: datetime | None = _dt()
+    last_success: datetime | None = _dt()
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    last_error_at: datetime | None = _dt()
+    consecutive_failures: int = 0
+    next_attempt: datetime | None = _dt()
+    items_total: int = 0  # articles stored from this feed, all time
+    last_items: int = 0  # entries in the last parsed body
+
+
+class FetchLog(SQLModel, table=True):
+    """One attempt to fetch one feed."""
+
+    __tablename__ = "fetch_log"
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    started: datetime | None = _dt(nullable=False)
+    finished: datetime | None = _dt()
+    status: str = Field(max_length=32)  # ok | not_modified | unchanged | error | skipped
+    http_status: int | None = None
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    entries: int = 0
+    new: int = 0
+    duplicates: int = 0
+
+
+class Article(SQLModel, table=True):
+    """One article, stored once: unique by normalized URL, by (source, guid), by title per source and week."""
+
+    __tablename__ = "article"
+    __table_args__ = (
+        sa.UniqueConstraint("source_id", "guid", name="uq_article_source_guid"),
+        sa.Index("ix_article_source_title", "source_id", "title_key"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    url: str = Field(sa_type=sa.Text)
+    url_norm: str = Field(sa_column=sa.Column(sa.Text, unique=True, nullable=False))
+    guid: str | None = Field(default=None, sa_type=sa.Text)
+    title: str = Field(sa_type=sa.Text)
+    title_key: str = Field(sa_type=sa.Text)
+    text: str = Field(sa_type=sa.Text)
+    summary: str | None = Field(default=None, sa_type=sa.Text)
+    published: datetime | None = _dt(index=True)
+    fetched: datetime | None = _dt(nullable=False)
+    lang: str = Field(max_length=8, index=True)
+    content_hash: str = Field(max_length=64)
+    extracted_version: str | None = Field(default=None, max_length=120, index=True)
+    extracted_at: datetime | None = _dt()
+
+
+class Fact(SQLModel, table=True):
+    """One fact per thing per article (CONTRACT §2); kind-specific keys in their own indexed columns."""
+
+    __tablename__ = "fact"
+    __table_args__ = (
+        sa.Index("ix_fact_kind_published", "kind", "published"),
+        sa.Index("ix_fact_territory", "territory_kato", "kind"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    kind: str = Field(max_length=32)
+    text: str = Field(sa_type=sa.Text)
+    sentence: str = Field(sa_type=sa.Text)
+    start: int
+    end: int
+    confidence: float
+    extractor: str = Field(max_length=120)
+    # denormalized from the article for fast filters
+    published: datetime | None = _dt()
+    source_id: int | None = Field(default=None, index=True)
+    lang: str | None = Field(default=None, max_length=8)
+    # kind-specific keys
+    person: str | None = Field(default=None, max_length=300, index=True)
+    role: str | None = Field(default=None, max_length=100)
+    program: str | None = Field(default=None, max_length=300, index=True)
+    value: float | None = Field(default=None, index=True)
+    unit: str | None = Field(default=None, max_length=16)
+    raw: str | None = Field(default=None, sa_type=sa.Text)
+    territory_kato: str | None = Field(default=None, max_length=12)
+    territory_name: str | None = Field(default=None, max_length=300)
+    territory_level: str | None = Field(default=None, max_length=32)
+    territory_path: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    mentions: list[list[int]] | None = Field(default=None, sa_type=sa.JSON)  # [[start, end], ...]
+    extra: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)  # more keys for the output
+
+
+class Territory(SQLModel, table=True):
+    """A unit of the KATO classifier (imported by `newsmon gazetteer import`) or of the built-in core."""
+
+    __tablename__ = "territory"
+    kato: str = Field(primary_key=True, max_length=12)
+    parent: str | None = Field(default=None, max_length=12, index=True)
+    level: str = Field(max_length=32)  # region | city | district | rural_district | settlement
+    name: str = Field(sa_type=sa.Text)  # normalized Russian nominative (CONTRACT §2)
+    name_kk: str | None = Field(default=None, sa_type=sa.Text)
+    raw: str | None = Field(default=None, sa_type=sa.Text)  # the name as the classifier writes it
+    aliases: list[str] | None = Field(default=None, sa_type=sa.JSON)
