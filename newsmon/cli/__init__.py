@@ -29,8 +29,15 @@ def _root(
     """News monitoring for Kazakhstan."""
 
 
-# each module adds its commands to `app`
-from newsmon.cli import ingest  # noqa: E402,F401
+evaluate_app = typer.Typer(help="Score extraction against gold files.", no_args_is_help=True)
+train_app = typer.Typer(help="Train the project's models.", no_args_is_help=True)
+gazetteer_app = typer.Typer(help="The territory gazetteer (KATO).", no_args_is_help=True)
+app.add_typer(evaluate_app, name="evaluate")
+app.add_typer(train_app, name="train")
+app.add_typer(gazetteer_app, name="gazetteer")
+
+# each module adds its commands to `app` or to a group above
+from newsmon.cli import extract, gazetteer, ingest, ner  # noqa: E402,F401
 
 
 def main() -> None:

@@ -1,0 +1,3 @@
+"""Commands of the NLP stage: extract, facts, evaluate facts."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Commands of the gazetteer: gazetteer import."""
+
+from __future__ import annotations

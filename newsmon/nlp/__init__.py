@@ -1,0 +1,1 @@
+"""NLP stage: spaCy pipelines per language, rule components, fact building."""
