@@ -30,6 +30,9 @@ def detect_language(text: str, hint: str | None = None) -> str:
         # Russian stories quote Kazakh names («Жетісу», «Ауыл аманаты»); a Kazakh text has many such words
         if kk_words / len(cyr) >= 0.12:
             return "kk"
+        # four or more Cyrillic words and not one Kazakh letter: Kazakh text almost never looks like that
+        if kk_words == 0 and len(cyr) >= 4 and len(cyr) >= len(words) / 2:
+            return "ru"
     if not words:
         return hint if hint in LANGS else "ru"
     found = _detector().detect_language_of(sample)
