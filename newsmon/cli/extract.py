@@ -1,3 +1,106 @@
 """Commands of the NLP stage: extract, facts, evaluate facts."""
 
 from __future__ import annotations
+
+import json
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newsmon.cli import app, evaluate_app
+from newsmon.cli.common import console, handle_errors, print_json
+from newsmon.output import FORMATS, write_records
+from newsmon.query import FactFilter, iter_facts, parse_day
+
+FACT_COLUMNS = ["id", "kind", "article_published", "article_source", "text", "person", "role", "program",
+                "value", "unit", "territory_name", "confidence"]
+
+
+@app.command()
+@handle_errors
+def extract(
+    batch_size: int = typer.Option(None, "--batch-size", help="Articles per batch (default: settings)."),
+    limit: int = typer.Option(None, "--limit", help="Stop after this many articles."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+) -> None:
+    """Extract facts from the articles the current extractor has not processed yet.
+
+    Example: newsmon extract && newsmon facts --kind akim --format table
+    """
+    from newsmon.nlp.extract import ExtractReport, extract as run_extract
+
+    with Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, disable=quiet or as_json, transient=True) as progress:
+        task = progress.add_task("extract", total=None)
+
+        def show(r: ExtractReport) -> None:
+            progress.update(task, completed=r.articles, total=r.pending or None)
+
+        report = run_extract(batch_size=batch_size, limit=limit, on_progress=show)
+    for art_id, err in report.failed:
+        console.print(f"article {art_id}: extraction failed: {err}", markup=False)
+    if as_json:
+        print_json(report.as_dict())
+    elif not quiet:
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(report.by_kind.items())) or "none"
+        console.print(f"extract: {report.articles} articles, {report.facts} facts ({kinds}), "
+                      f"{len(report.failed)} failed", markup=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@handle_errors
+def facts(
+    kind: str = typer.Option(None, "--kind", help="akim, amount, program or territory."),
+    since: str = typer.Option(None, "--since", help="First day (YYYY-MM-DD, Asia/Almaty)."),
+    until: str = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD)."),
+    fmt: str = typer.Option("jsonl", "--format", "-f", help=f"One of {', '.join(FORMATS)}."),
+    limit: int = typer.Option(None, "--limit", help="At most this many facts."),
+    offset: int = typer.Option(0, "--offset", help="Skip this many facts first."),
+) -> None:
+    """List extracted facts (CONTRACT §2), oldest first.
+
+    Example: newsmon facts --kind amount --since 2024-04-15 --until 2024-04-15 --format table
+    """
+    flt = FactFilter(kind=kind, since=parse_day(since, "--since"), until=parse_day(until, "--until"),
+                     limit=limit, offset=offset)
+    flt.validate()
+    n = write_records(iter_facts(flt), fmt, FACT_COLUMNS)
+    if fmt == "table":
+        console.print(f"{n} facts", markup=False)
+
+
+@evaluate_app.command("facts")
+@handle_errors
+def evaluate_facts_cmd(
+    gold: str = typer.Option(..., "--gold", help="Gold JSONL (../shared/data/gold/GUIDELINE.md)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+    errors: bool = typer.Option(False, "--errors", help="Also list every miss and false alarm."),
+) -> None:
+    """Score the stored facts against a gold file, per kind (micro P/R/F1).
+
+    Example: newsmon evaluate facts --gold ../shared/data/gold/dev.jsonl
+    """
+    from newsmon.nlp.evaluate import evaluate_facts
+
+    result = evaluate_facts(gold)
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        table = Table("kind", "gold", "predicted", "correct", "P", "R", "F1")
+        for kind, s in result.scores.items():
+            table.add_row(kind, str(s.gold), str(s.predicted), str(s.correct), f"{s.precision:.3f}",
+                          f"{s.recall:.3f}", f"{s.f1:.3f}")
+        from rich.console import Console
+
+        Console().print(table)
+        if result.missing:
+            console.print(f"{len(result.missing)} gold articles are not in the database "
+                          "(import them first)", markup=False)
+    if errors:
+        for kind, s in result.scores.items():
+            for e in s.errors:
+                typer.echo(json.dumps({"kind": kind, **e}, ensure_ascii=False))
