@@ -108,6 +108,11 @@ class Article(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     extracted_version: str | None = Field(default=None, max_length=120, index=True)
     extracted_at: datetime | None = _dt()
+    # extraction queue: a worker's lease on the article, and the last failure (skipped for that version)
+    claimed_by: str | None = Field(default=None, max_length=120)
+    claim_expires: datetime | None = _dt()
+    extract_error: str | None = Field(default=None, sa_type=sa.Text)
+    extract_failed_version: str | None = Field(default=None, max_length=120)
 
 
 class Fact(SQLModel, table=True):
