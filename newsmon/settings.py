@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     models_dir: Path = Field(PROJECT_DIR / "models", description="trained spaCy pipelines")
     programs_file: Path | None = Field(None, description="extra programmes (YAML), added to the built-in list")
     extract_batch_size: int = Field(32, description="articles per nlp.pipe batch and commit")
+    extract_lease_seconds: float = Field(300.0, description="a worker's claim on a batch expires after this")
+    worker_poll_seconds: float = Field(5.0, description="how often an idle worker looks for new articles")
     ner_backend: str = Field("spacy", description="spacy | transformers")
     transformer_model_ru: Path | None = Field(None, description="local HF token-classification model (ru)")
     transformer_model_kk: Path | None = Field(None, description="local HF token-classification model (kk)")

@@ -1,4 +1,4 @@
-"""Commands of the NLP stage: extract, evaluate facts."""
+"""Commands of the NLP stage: extract, worker, status, evaluate facts."""
 
 from __future__ import annotations
 
@@ -44,6 +44,58 @@ def extract(
                       f"{len(report.failed)} failed", markup=False)
     if report.failed:
         raise typer.Exit(1)
+
+
+@app.command()
+@handle_errors
+def worker(
+    exit_when_idle: bool = typer.Option(False, "--exit-when-idle", help="Exit 0 once no work is left."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Articles claimed per batch."),
+    lease: float = typer.Option(None, "--lease", help="Seconds before an unfinished claim expires."),
+    poll: float = typer.Option(None, "--poll", help="Seconds between looks for new articles when idle."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+) -> None:
+    """Run an extraction worker; start as many as you like against one PostgreSQL database.
+
+    Example: NEWSMON_DATABASE_URL=postgresql://newsmon@db/newsmon newsmon worker --exit-when-idle
+    """
+    import signal
+    import threading
+
+    from newsmon.nlp.extract import ExtractReport, run_worker
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())  # finish the batch in hand, then stop
+
+    def show(r: ExtractReport) -> None:
+        if not quiet:
+            console.print(f"worker: {r.articles} articles, {r.facts} facts, {len(r.failed)} failed", markup=False)
+
+    report = run_worker(exit_when_idle=exit_when_idle, batch_size=batch_size, lease_seconds=lease,
+                        poll_seconds=poll, stop=stop, on_progress=show)
+    if not quiet:
+        console.print(f"worker done: {report.articles} articles, {report.facts} facts, "
+                      f"{len(report.failed)} failed, {report.lost_claims} claims lost", markup=False)
+
+
+@app.command()
+@handle_errors
+def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """Show the extraction queue: depth, leases in flight, failures, throughput.
+
+    Example: newsmon status --json
+    """
+    from newsmon.nlp.extract import queue_status
+    from newsmon.store.db import open_session
+
+    with open_session() as session:
+        info = queue_status(session)
+    if as_json:
+        print_json(info)
+    else:
+        for key, val in info.items():
+            typer.echo(f"{key:>28}: {val}")
 
 
 @evaluate_app.command("facts")

@@ -1,15 +1,24 @@
-"""`newsmon extract`: articles not yet processed by the current extractor version → facts.
+"""`newsmon extract` and `newsmon worker`: articles not yet processed by the current extractor → facts.
 
-Batches go through `nlp.pipe`; each batch's old facts are deleted, new ones inserted and the articles
-marked in one transaction, so a killed run loses nothing and a rerun extracts each article once.
+Work is claimed in batches with a lease (`claimed_by`, `claim_expires` on the article): the claim is
+one UPDATE over a sub-select (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so any number of workers on
+any number of machines share one database without taking the same article. A batch's old facts are
+deleted, its new facts inserted and its articles marked in one transaction, and only for articles the
+worker still holds, so an article is extracted exactly once; a worker killed mid-batch loses nothing:
+its lease expires and another worker takes the batch.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +31,7 @@ from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, utcnow
 
 log = logging.getLogger(__name__)
+OTHER = "other"  # articles in languages without a pipeline (en): marked done, no facts
 
 
 @dataclass
@@ -30,39 +40,56 @@ class ExtractReport:
     facts: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
     failed: list[tuple[int, str]] = field(default_factory=list)
+    lost_claims: int = 0  # articles whose lease another worker took over before we finished
     pending: int = 0  # found at the start
 
     def as_dict(self) -> dict[str, Any]:
         return {"articles": self.articles, "facts": self.facts, "by_kind": dict(self.by_kind),
-                "failed": [{"article": i, "error": e} for i, e in self.failed]}
+                "failed": [{"article": i, "error": e} for i, e in self.failed], "lost_claims": self.lost_claims}
 
 
-def _pending(session: Session, lang: str, version: str) -> Any:
-    cond = [Article.lang == lang, sa.or_(Article.extracted_version.is_(None), Article.extracted_version != version)]
-    if lang not in LANGS:
-        cond = [Article.lang.not_in(LANGS), sa.or_(Article.extracted_version.is_(None),  # type: ignore[attr-defined]
-                                                    Article.extracted_version != version)]
-    return cond
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
+
+
+def pending_condition(lang: str) -> list[Any]:
+    """Articles of `lang` that the current extractor version has neither done nor failed on."""
+    version = extractor_version(lang)
+    lang_cond = Article.lang.not_in(LANGS) if lang == OTHER else Article.lang == lang  # type: ignore[attr-defined]
+    return [
+        lang_cond,
+        sa.or_(Article.extracted_version.is_(None), Article.extracted_version != version),  # type: ignore[union-attr]
+        sa.or_(Article.extract_failed_version.is_(None), Article.extract_failed_version != version),  # type: ignore[union-attr]
+    ]
 
 
 def count_pending(session: Session) -> int:
-    total = 0
-    for lang in (*LANGS, "other"):
-        version = extractor_version(lang)
-        total += session.exec(select(sa.func.count()).select_from(Article).where(*_pending(session, lang, version))).one()
-    return total
-
-
-def _to_row(rec: FactRecord, art: Article, version: str) -> dict[str, Any]:
-    terr = rec.territory or {}
-    return dict(
-        article_id=art.id, kind=rec.kind, text=rec.text, sentence=rec.sentence, start=rec.start, end=rec.end,
-        confidence=round(rec.confidence, 3), extractor=version, published=art.published, source_id=art.source_id,
-        lang=art.lang, person=rec.person, role=rec.role, program=rec.program, value=rec.value, unit=rec.unit,
-        raw=rec.raw, territory_kato=terr.get("kato"), territory_name=terr.get("name"),
-        territory_level=terr.get("level"), territory_path=terr.get("path"), mentions=rec.mentions,
-        extra=rec.extra or None,
+    return sum(
+        session.exec(select(sa.func.count()).select_from(Article).where(*pending_condition(lang))).one()
+        for lang in (*LANGS, OTHER)
     )
+
+
+def claim(session: Session, lang: str, size: int, lease: timedelta, me: str) -> list[int]:
+    """Take up to `size` pending articles of `lang` whose lease is free or expired; commit the claim."""
+    now = utcnow()
+    sub = (
+        select(Article.id)
+        .where(*pending_condition(lang), sa.or_(Article.claim_expires.is_(None), Article.claim_expires < now))  # type: ignore[union-attr]
+        .order_by(Article.id)  # type: ignore[arg-type]
+        .limit(size)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        sub = sub.with_for_update(skip_locked=True)
+    stmt = (
+        sa.update(Article)
+        .where(Article.id.in_(sub))  # type: ignore[union-attr]
+        .values(claimed_by=me, claim_expires=now + lease)
+        .returning(Article.id)
+    )
+    ids = sorted(session.execute(stmt).scalars().all())
+    session.commit()
+    return ids
 
 
 def _process(nlp: Any, articles: list[Article]) -> list[list[FactRecord] | Exception]:
@@ -80,49 +107,116 @@ def _process(nlp: Any, articles: list[Article]) -> list[list[FactRecord] | Excep
         return out
 
 
-def extract(
+def _to_row(rec: FactRecord, art: Article, version: str) -> dict[str, Any]:
+    terr = rec.territory or {}
+    return dict(
+        article_id=art.id, kind=rec.kind, text=rec.text, sentence=rec.sentence, start=rec.start, end=rec.end,
+        confidence=round(rec.confidence, 3), extractor=version, published=art.published, source_id=art.source_id,
+        lang=art.lang, person=rec.person, role=rec.role, program=rec.program, value=rec.value, unit=rec.unit,
+        raw=rec.raw, territory_kato=terr.get("kato"), territory_name=terr.get("name"),
+        territory_level=terr.get("level"), territory_path=terr.get("path"), mentions=rec.mentions,
+        extra=rec.extra or None,
+    )
+
+
+def finish(session: Session, ids: list[int], results: dict[int, list[FactRecord] | Exception], version: str,
+           me: str, report: ExtractReport) -> None:
+    """Write the batch's facts for the articles this worker still holds, in one transaction."""
+    now = utcnow()
+    # the UPDATE locks our rows (PostgreSQL) or the database (SQLite) before anything else is read
+    owned = set(session.execute(
+        sa.update(Article).where(Article.id.in_(ids), Article.claimed_by == me)  # type: ignore[union-attr]
+        .values(claim_expires=now + timedelta(minutes=5)).returning(Article.id)
+    ).scalars().all())
+    report.lost_claims += len(ids) - len(owned)
+    if owned:
+        session.execute(sa.delete(Fact).where(Fact.article_id.in_(owned)))  # type: ignore[attr-defined]
+    articles = {a.id: a for a in session.exec(select(Article).where(Article.id.in_(owned))).all()}  # type: ignore[union-attr]
+    rows: list[dict[str, Any]] = []
+    for art_id in sorted(owned):
+        art, res = articles[art_id], results[art_id]
+        if isinstance(res, Exception):
+            art.extract_error, art.extract_failed_version = f"{type(res).__name__}: {res}"[:2000], version
+            report.failed.append((art_id, art.extract_error))
+        else:
+            rows.extend(_to_row(rec, art, version) for rec in res)
+            report.by_kind.update(rec.kind for rec in res)
+            art.extracted_version, art.extracted_at = version, now
+            art.extract_error = art.extract_failed_version = None
+            report.articles += 1
+        art.claimed_by, art.claim_expires = None, None
+        session.add(art)
+    if rows:
+        session.execute(sa.insert(Fact), rows)
+    report.facts += len(rows)
+    session.commit()
+
+
+def run_worker(
     database_url: str | None = None,
     *,
+    exit_when_idle: bool = True,
     batch_size: int | None = None,
+    lease_seconds: float | None = None,
+    poll_seconds: float | None = None,
     limit: int | None = None,
+    stop: threading.Event | None = None,
     on_progress: Callable[[ExtractReport], None] | None = None,
 ) -> ExtractReport:
-    """Extract facts from every article the current extractor version has not processed."""
-    batch_size = batch_size or get_settings().extract_batch_size
+    """Claim, extract and store batches until no work is left (or, without `exit_when_idle`, until
+    `stop` is set). Safe to run in any number of processes against one PostgreSQL database."""
+    settings = get_settings()
+    batch_size = batch_size or settings.extract_batch_size
+    lease = timedelta(seconds=lease_seconds or settings.extract_lease_seconds)
+    poll = poll_seconds if poll_seconds is not None else settings.worker_poll_seconds
+    stop = stop or threading.Event()
+    me = worker_name()
     report = ExtractReport()
+    pipelines: dict[str, Any] = {}
     with open_session(database_url) as session:
         report.pending = count_pending(session)
-        for lang in (*LANGS, "other"):
-            version = extractor_version(lang)
-            nlp = load_pipeline(lang) if lang in LANGS else None
-            failed: set[int] = set()
-            while limit is None or report.articles < limit:
-                size = batch_size if limit is None else min(batch_size, limit - report.articles)
-                query = select(Article).where(*_pending(session, lang, version))
-                if failed:
-                    query = query.where(Article.id.not_in(failed))  # type: ignore[union-attr]
-                articles = list(session.exec(query.order_by(Article.id).limit(size)).all())  # type: ignore[arg-type]
-                if not articles:
-                    break
-                results = _process(nlp, articles) if nlp else [[] for _ in articles]
-                ids = [a.id for a in articles]
-                session.execute(sa.delete(Fact).where(Fact.article_id.in_(ids)))  # type: ignore[attr-defined]
-                rows = []
-                now = utcnow()
-                for art, res in zip(articles, results):
-                    if isinstance(res, Exception):
-                        failed.add(art.id)  # type: ignore[arg-type]
-                        report.failed.append((art.id, f"{type(res).__name__}: {res}"))  # type: ignore[arg-type]
-                        continue
-                    rows.extend(_to_row(rec, art, version) for rec in res)
-                    report.by_kind.update(rec.kind for rec in res)
-                    art.extracted_version, art.extracted_at = version, now
-                    session.add(art)
-                    report.articles += 1
-                if rows:
-                    session.execute(sa.insert(Fact), rows)
-                report.facts += len(rows)
-                session.commit()
+        while not stop.is_set() and (limit is None or report.articles < limit):
+            did = 0
+            for lang in (*LANGS, OTHER):
+                size = batch_size if limit is None else max(1, min(batch_size, limit - report.articles))
+                ids = claim(session, lang, size, lease, me)
+                if not ids:
+                    continue
+                did += len(ids)
+                articles = list(session.exec(select(Article).where(Article.id.in_(ids)).order_by(Article.id)).all())  # type: ignore[union-attr,arg-type]
+                if lang == OTHER:
+                    results: list[list[FactRecord] | Exception] = [[] for _ in articles]
+                else:
+                    if lang not in pipelines:
+                        pipelines[lang] = load_pipeline(lang)
+                    results = _process(pipelines[lang], articles)
+                finish(session, ids, {a.id: r for a, r in zip(articles, results)}, extractor_version(lang), me,  # type: ignore[misc]
+                       report)
                 if on_progress:
                     on_progress(report)
+                if stop.is_set():
+                    break
+            if did == 0:
+                if exit_when_idle:
+                    break
+                stop.wait(poll)
     return report
+
+
+def extract(database_url: str | None = None, **kwargs: Any) -> ExtractReport:
+    """Extract every pending article, then return (one worker that exits when idle)."""
+    return run_worker(database_url, exit_when_idle=True, **kwargs)
+
+
+def queue_status(session: Session, window_minutes: int = 10) -> dict[str, Any]:
+    """Queue depth, leases in flight, failures and recent throughput (for `newsmon status`)."""
+    now = utcnow()
+    since = now - timedelta(minutes=window_minutes)
+    in_flight = session.exec(select(sa.func.count()).select_from(Article).where(Article.claim_expires > now)).one()  # type: ignore[operator]
+    failed = session.exec(select(sa.func.count()).select_from(Article).where(Article.extract_error.is_not(None))).one()  # type: ignore[union-attr]
+    recent = session.exec(select(sa.func.count()).select_from(Article).where(Article.extracted_at >= since)).one()  # type: ignore[operator]
+    total = session.exec(select(sa.func.count()).select_from(Article)).one()
+    facts = session.exec(select(sa.func.count()).select_from(Fact)).one()
+    return {"articles": total, "pending": count_pending(session), "in_flight": in_flight, "failed": failed,
+            "facts": facts, f"extracted_last_{window_minutes}_min": recent,
+            "articles_per_minute": round(recent / window_minutes, 1)}
