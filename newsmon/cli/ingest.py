@@ -1,13 +1,23 @@
-"""Commands of the ingestion stage: import (fetch and feeds live beside it)."""
+"""Commands of the ingestion stage: import, fetch, feeds."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from newsmon.cli import app
 from newsmon.cli.common import console, handle_errors, print_json
+from newsmon.ingest.feeds import load_feeds
+from newsmon.ingest.fetch import FeedHealth, FeedRow, feed_health, fetch_feeds
 from newsmon.ingest.importer import ImportReport, import_jsonl
+from newsmon.settings import get_settings
+
+FEEDS_OPTION = typer.Option(None, "--feeds", help="The feeds file (default: NEWSMON_FEEDS, else feeds.yaml).")
 
 
 @app.command("import")
@@ -43,3 +53,78 @@ def import_(
         )
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("fetch")
+@handle_errors
+def fetch(
+    feeds: Path | None = FEEDS_OPTION,
+    feed: str | None = typer.Option(None, "--feed", help="Fetch only this feed (by name), due or not."),
+    force: bool = typer.Option(False, "--force", help="Fetch every feed now, even those not due yet."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+) -> None:
+    """Fetch the due feeds of feeds.yaml and store their new articles; exit 1 when a feed failed.
+
+    Example: newsmon fetch --feeds feeds.yaml --feed tengrinews-ru
+    """
+    spec = load_feeds(feeds or get_settings().feeds)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, disable=quiet or as_json, transient=True,
+    ) as progress:
+        task = progress.add_task("fetching", total=None)
+
+        def done(row: FeedRow) -> None:
+            progress.update(task, advance=1, description=f"fetching: {row.name} {row.status}")
+
+        report = fetch_feeds(spec, only=feed, force=force, on_start=lambda n: progress.update(task, total=n),
+                             on_feed=done)
+    for row in report.rows:
+        if row.error:
+            console.print(f"{row.name}: error: {row.error}", markup=False, soft_wrap=True)
+        elif row.warnings and not quiet:
+            console.print(f"{row.name}: warning: {'; '.join(row.warnings)}", markup=False, soft_wrap=True)
+    if as_json:
+        print_json(report.as_dict())
+    elif not quiet:
+        console.print(report.summary(), markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone().strftime("%m-%d %H:%M") if value else "-"
+
+
+def _health_table(rows: list[FeedHealth]) -> Table:
+    table = Table(box=None, pad_edge=False, caption="times are local (month-day hour:minute)")
+    table.add_column("name", no_wrap=True, overflow="ellipsis", max_width=24)
+    for name in ("lang", "status", "last success"):
+        table.add_column(name, no_wrap=True, overflow="ellipsis")
+    table.add_column("last error", overflow="fold", min_width=24)
+    table.add_column("next attempt", no_wrap=True)
+    table.add_column("items", justify="right", no_wrap=True)
+    for h in rows:
+        error = f"{_when(h.last_error_at)} {h.last_error}" if h.last_error else "-"
+        table.add_row(h.name, h.lang, h.status, _when(h.last_success), error, _when(h.next_attempt),
+                      str(h.items_total))
+    return table
+
+
+@app.command("feeds")
+@handle_errors
+def feeds_(
+    feeds: Path | None = FEEDS_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per feed, one per line."),
+) -> None:
+    """Show each feed's health: last success, last error, next attempt, articles stored.
+
+    Example: newsmon feeds --feeds feeds.yaml
+    """
+    rows = feed_health(load_feeds(feeds or get_settings().feeds))
+    if as_json:
+        for h in rows:
+            print_json(h.as_dict())
+    else:
+        Console(highlight=False, soft_wrap=True).print(_health_table(rows))
