@@ -1,0 +1,1 @@
+"""The project's NER: data conversion, training, scoring, natasha wrapper, entities runner."""

@@ -1,0 +1,102 @@
+"""`newsmon evaluate ner`: score a source (project model, natasha, their combination) on a gold file,
+and the Russian per-label comparison that chooses the combination."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from newsmon.errors import InputError
+from newsmon.nlp.ner.data import Ent, Example, read_examples, split_kk
+from newsmon.nlp.ner.labels import CANONICAL
+from newsmon.nlp.ner.natasha_ner import NATASHA_LABELS, natasha_entities
+from newsmon.nlp.ner.runner import COMBINE_FILE, gold_entities, load_model, load_pipeline, model_path, predict
+from newsmon.nlp.ner.scoring import Scores, score
+from newsmon.settings import Settings, get_settings
+
+SOURCES = ("pipeline", "model", "natasha", "combined")
+SPLITS = ("all", "train", "dev")
+
+
+def select_split(examples: list[Example], split: str) -> list[Example]:
+    """`dev`/`train`: the seeded KazNERD split (data.split_kk) of the file; `all`: every line."""
+    if split == "all":
+        return examples
+    if split not in SPLITS:
+        raise InputError(f"unknown split {split!r}: use all, train or dev")
+    train, dev = split_kk(examples)
+    return dev if split == "dev" else train
+
+
+def predictions(examples: list[Example], lang: str, source: str, native: bool = False,
+                natasha_labels: list[str] | None = None, settings: Settings | None = None,
+                model_dir: Path | None = None) -> list[list[Ent]]:
+    """Entities of `source` for each example: pipeline (what `newsmon entities` runs), model, natasha, combined."""
+    texts = [ex.text for ex in examples]
+    if source == "natasha":
+        if lang != "ru":
+            raise InputError("natasha is a Russian NER: use --lang ru")
+        return list(natasha_entities(texts))
+    if source == "pipeline":
+        nlp = load_pipeline(lang, native, settings)
+    elif source == "model":
+        nlp = load_model(lang, settings, model_dir)
+    elif source == "combined":
+        if lang != "ru":
+            raise InputError("the natasha combination is Russian only: use --lang ru")
+        from newsmon.nlp.ner import combined  # noqa: F401
+
+        nlp = load_model(lang, settings, model_dir)
+        nlp.add_pipe("newsmon_ner_ru", config={"natasha_labels": natasha_labels or list(NATASHA_LABELS)})
+    else:
+        raise InputError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
+    return list(predict(nlp, texts, lang, native))
+
+
+def evaluate_file(path: Path, lang: str, native: bool = False, split: str = "all", source: str = "pipeline",
+                  settings: Settings | None = None) -> Scores:
+    """Exact span+label P/R/F1 of `source` on a gold JSONL file (flat-tagger recall for nested gold)."""
+    examples = select_split(read_examples(path), split)
+    preds = predictions(examples, lang, source, native, settings=settings)
+    golds = [gold_entities(ex, lang, native) for ex in examples]
+    labels: set[str] | None = set(CANONICAL)
+    if native:
+        labels = None if source == "natasha" else set(load_model(lang, settings).get_pipe("ner").labels)
+    return score(zip(golds, preds), labels)
+
+
+def compare_ru(data_dir: Path, model_dir: Path | None = None, settings: Settings | None = None) -> str:
+    """Model vs natasha vs combination on NEREL dev and factRuEval dev; choose natasha's labels.
+
+    A label comes from natasha when its F1, averaged over the two files, beats the model's. Writes
+    models/ru/combine.json and returns the Markdown table for the model card.
+    """
+    settings = settings or get_settings()
+    model_dir = model_dir or model_path("ru", settings)
+    files = {"NEREL dev": data_dir / "nerel-dev.jsonl", "factRuEval dev": data_dir / "factru-dev.jsonl"}
+    sets = {name: read_examples(p) for name, p in files.items()}
+    golds = {name: [gold_entities(ex, "ru", False) for ex in exs] for name, exs in sets.items()}
+    model = {name: predictions(exs, "ru", "model", settings=settings, model_dir=model_dir) for name, exs in sets.items()}
+    nat = {name: predictions(exs, "ru", "natasha", settings=settings) for name, exs in sets.items()}
+
+    def f1(name: str, preds: list[list[Ent]], label: str) -> float:
+        return score(zip(golds[name], preds), {label}).per_label[label].f
+
+    chosen = [label for label in NATASHA_LABELS
+              if sum(f1(n, nat[n], label) for n in sets) > sum(f1(n, model[n], label) for n in sets)]
+    comb = {name: predictions(exs, "ru", "combined", natasha_labels=chosen, settings=settings,
+                               model_dir=model_dir)
+            for name, exs in sets.items()}
+    rows = ["| data | label | model F1 | natasha F1 | combined F1 | combined P / R |", "|---|---|---|---|---|---|"]
+    for name in sets:
+        for labels, title in [({lab}, lab) for lab in NATASHA_LABELS] + [(set(NATASHA_LABELS), "PER+LOC+ORG micro")] + (
+                [(set(CANONICAL), "all canonical micro")] if name == "NEREL dev" else []):
+            s_m, s_n, s_c = (score(zip(golds[name], p), labels) for p in (model[name], nat[name], comb[name]))
+            get = (lambda s: s.per_label[title]) if len(labels) == 1 else (lambda s: s.micro)
+            nat_f = f"{get(s_n).f:.3f}" if labels <= set(NATASHA_LABELS) else "–"
+            rows.append(f"| {name} | {title} | {get(s_m).f:.3f} | {nat_f} | {get(s_c).f:.3f} | "
+                        f"{get(s_c).p:.3f} / {get(s_c).r:.3f} |")
+    (model_dir / COMBINE_FILE).write_text(
+        json.dumps({"natasha_labels": chosen, "rule": "label from natasha when its F1 averaged over NEREL "
+                    "dev and factRuEval dev beats the model's"}, indent=2) + "\n")
+    return "\n".join(rows) + f"\n\nLabels taken from natasha in the pipeline: {', '.join(chosen) or 'none'}."

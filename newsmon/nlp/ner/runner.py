@@ -1,0 +1,124 @@
+"""Loading the project's NER pipelines and running them: `newsmon entities` and `newsmon evaluate ner`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+from newsmon.errors import ConfigError, InputError
+from newsmon.nlp.ner import architectures  # noqa: F401  (registers the model architectures)
+from newsmon.nlp.ner.data import Ent, Example
+from newsmon.nlp.ner.labels import to_canonical
+from newsmon.settings import Settings, get_settings
+
+LANGS = ("ru", "kk")
+# ru components of the combined pipeline: the canonical labels taken from natasha/slovnet instead of
+# the project model, chosen per label on NEREL dev + factRuEval dev (models/ru/MODEL_CARD.md)
+COMBINE_FILE = "combine.json"
+
+
+def model_path(lang: str, settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).models_dir / lang
+
+
+def load_model(lang: str, settings: Settings | None = None, path: Path | None = None) -> Language:
+    """The project's spaCy NER pipeline for `lang` (native labels), from settings.models_dir/<lang> or `path`."""
+    if lang not in LANGS:
+        raise InputError(f"unsupported language {lang!r}: use ru or kk")
+    path = path or model_path(lang, settings)
+    if not (path / "config.cfg").is_file():
+        raise ConfigError(
+            f"no {lang} NER model in {path}: train it with `newsmon train ner --lang {lang}` "
+            f"or set NEWSMON_MODELS_DIR to a folder that has {lang}/"
+        )
+    return spacy.load(path)
+
+
+def load_pipeline(lang: str, native: bool = False, settings: Settings | None = None) -> Language:
+    """What `newsmon entities` runs: the project model, plus (ru, canonical labels) the natasha combination."""
+    settings = settings or get_settings()
+    if settings.ner_backend == "transformers":
+        from newsmon.nlp.ner.transformer import load_transformer_pipeline
+
+        return load_transformer_pipeline(lang, settings)
+    if settings.ner_backend != "spacy":
+        raise ConfigError(f"NEWSMON_NER_BACKEND={settings.ner_backend!r}: use spacy or transformers")
+    nlp = load_model(lang, settings)
+    combine = model_path(lang, settings) / COMBINE_FILE
+    if lang == "ru" and not native and combine.is_file():
+        from newsmon.nlp.ner import combined  # noqa: F401  (registers the factory)
+
+        labels = json.loads(combine.read_text(encoding="utf-8")).get("natasha_labels", [])
+        if labels:
+            nlp.add_pipe("newsmon_ner_ru", config={"natasha_labels": labels})
+    return nlp
+
+
+def doc_entities(doc: spacy.tokens.Doc, lang: str, native: bool) -> list[Ent]:
+    """The doc's entities as (start, end, label) with canonical labels (others dropped) or native ones."""
+    out: list[Ent] = []
+    for ent in doc.ents:
+        label = ent.label_ if native else to_canonical(ent.label_, lang)
+        if label is not None:
+            out.append((ent.start_char, ent.end_char, label))
+    return out
+
+
+def predict(nlp: Language, texts: Iterable[str], lang: str, native: bool = False,
+            batch_size: int = 64) -> Iterator[list[Ent]]:
+    for doc in nlp.pipe(texts, batch_size=batch_size):
+        yield doc_entities(doc, lang, native)
+
+
+def entities_lines(objs: Iterable[dict], nlp: Language, lang: str, native: bool = False,
+                   batch_size: int = 64) -> Iterator[dict]:
+    """CONTRACT §3: one output object per input object, in order, offsets into the input text."""
+
+    def tuples() -> Iterator[tuple[str, dict]]:
+        for obj in objs:
+            yield obj["text"], obj
+
+    for doc, obj in nlp.pipe(tuples(), as_tuples=True, batch_size=batch_size):
+        text = obj["text"]
+        yield {
+            "id": obj.get("id"),
+            "entities": [{"start": s, "end": e, "label": label, "text": text[s:e]}
+                         for s, e, label in doc_entities(doc, lang, native)],
+        }
+
+
+def gold_entities(example: Example, lang: str, native: bool) -> list[Ent]:
+    """Gold entities with canonical labels (labels without one dropped) or native ones."""
+    if native:
+        return list(example.entities)
+    out = []
+    for s, e, label in example.entities:
+        canonical = to_canonical(label, lang)
+        if canonical is not None:
+            out.append((s, e, canonical))
+    return out
+
+
+def read_input(file: str) -> Iterator[dict]:
+    """Objects of a JSONL file (or stdin for '-'), lazily; a line without a string `text` raises InputError."""
+    from newsmon.nlp.ner.data import read_jsonl
+
+    if file != "-":
+        yield from read_jsonl(Path(file))
+        return
+    import sys
+
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"stdin:{number}: not JSON ({exc.msg})") from exc
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            raise InputError(f"stdin:{number}: expected an object with a string 'text'")
+        yield obj

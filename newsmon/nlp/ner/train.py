@@ -1,0 +1,201 @@
+"""`newsmon train ner`: convert → train (configs/ner-<lang>.cfg) → evaluate on dev → models/<lang> + MODEL_CARD.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+
+from newsmon.errors import InputError
+from newsmon.nlp.lang import blank, customize_tokenizer
+from newsmon.nlp.ner import architectures  # noqa: F401
+from newsmon.nlp.ner.data import (
+    KK_DEV_FRACTION, KK_SPLIT_SEED, AlignStats, Example, flatten, map_entities, paragraphs, read_examples,
+    split_kk, to_docbin,
+)
+from newsmon.nlp.ner.labels import CANONICAL, MAPPINGS
+from newsmon.nlp.ner.runner import gold_entities, predict
+from newsmon.nlp.ner.scoring import Scores, format_table, score
+from newsmon.nlp.ner.vectors import build_navec_vectors
+from newsmon.settings import PROJECT_DIR
+
+DEFAULT_DATA = PROJECT_DIR.parent / "shared" / "data" / "ner"
+FLATTEN_RULE = "max"
+
+
+@dataclass
+class Corpus:
+    train: list[Example]
+    dev: list[Example]
+    description: str
+
+
+def load_corpus(lang: str, data_dir: Path = DEFAULT_DATA) -> Corpus:
+    """Training and dev examples with native labels (ru: only the NEREL labels that have a canonical one)."""
+    if lang == "kk":
+        path = data_dir / "kaznerd-valid.jsonl"
+        train, dev = split_kk(_need(path))
+        return Corpus(train, dev, f"KazNERD valid split (`{path.name}`, 11,167 sentences, 25 labels) divided "
+                      f"by distinct sentence text, shuffled with seed {KK_SPLIT_SEED}: "
+                      f"{1 - KK_DEV_FRACTION:.0%} train ({len(train)} sentences), "
+                      f"{KK_DEV_FRACTION:.0%} dev ({len(dev)} sentences)")
+    if lang == "ru":
+        train_docs = _need(data_dir / "nerel-train.jsonl")
+        dev = _need(data_dir / "nerel-dev.jsonl")
+        train = [Example(p.id, p.text, flatten(map_entities(p.entities, "ru", native=True), FLATTEN_RULE))
+                 for doc in train_docs for p in paragraphs(doc)]
+        return Corpus(train, dev, f"NEREL v1.1 train ({len(train_docs)} documents, split into "
+                      f"{len(train)} paragraphs) → NEREL dev ({len(dev)} documents); the 11 NEREL labels "
+                      f"with a canonical label; nested entities flattened by rule `{FLATTEN_RULE}` "
+                      "(largest set of non-overlapping spans, ties to the longer spans)")
+    raise InputError(f"unsupported language {lang!r}: use ru or kk")
+
+
+def _need(path: Path) -> list[Example]:
+    if not path.is_file():
+        raise InputError(f"training data missing: {path} (see ../shared/data/README.md; use --data DIR)")
+    return read_examples(path)
+
+
+def write_corpora(lang: str, corpus: Corpus, work_dir: Path) -> dict[str, AlignStats]:
+    """train.spacy / dev.spacy under work_dir, tokenized by the project's tokenizer."""
+    nlp = blank(lang)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    stats = {}
+    for name, examples in (("train", corpus.train), ("dev", corpus.dev)):
+        st = AlignStats()
+        if lang == "ru":
+            examples = [Example(ex.id, ex.text, flatten(map_entities(ex.entities, "ru", True), FLATTEN_RULE))
+                        for ex in examples]
+        to_docbin(nlp, examples, st).to_disk(work_dir / f"{name}.spacy")
+        stats[name] = st
+    return stats
+
+
+def evaluate_examples(nlp: spacy.language.Language, examples: list[Example], lang: str,
+                      native: bool = False, batch_size: int = 64) -> Scores:
+    """Score a pipeline on gold examples (canonical labels, or the model's own with `native`)."""
+    preds = predict(nlp, (ex.text for ex in examples), lang, native, batch_size)
+    golds = (gold_entities(ex, lang, native) for ex in examples)
+    labels = set(nlp.get_pipe("ner").labels) if native and "ner" in nlp.pipe_names else None
+    if not native:
+        labels = set(CANONICAL)
+    return score(zip(golds, preds), labels)
+
+
+def train_ner(lang: str, output: Path, config: Path, data_dir: Path = DEFAULT_DATA,
+              work_dir: Path | None = None, overrides: dict[str, object] | None = None,
+              command: str = "") -> dict[str, object]:
+    """Train, evaluate and package the NER model for `lang`; returns the card's figures."""
+    import spacy.cli.train as spacy_train
+
+    work_dir = work_dir or PROJECT_DIR / "build" / "ner" / lang
+    corpus = load_corpus(lang, data_dir)
+    stats = write_corpora(lang, corpus, work_dir)
+    overrides = dict(overrides or {})
+    if lang == "ru" and "paths.vectors" not in overrides:
+        vectors = work_dir / "navec"
+        if not (vectors / "vocab").is_dir():
+            build_navec_vectors(vectors, (ex.text for ex in corpus.train))
+        overrides["paths.vectors"] = str(vectors)
+    run_dir = work_dir / "run"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    started = time.perf_counter()
+    spacy_train.train(config, run_dir, use_gpu=-1, overrides={
+        "paths.train": str(work_dir / "train.spacy"), "paths.dev": str(work_dir / "dev.spacy"),
+        **overrides})
+    train_seconds = time.perf_counter() - started
+    return package(lang, run_dir / "model-best", output, corpus, stats, train_seconds, config, data_dir, command)
+
+
+def package(lang: str, trained: Path, output: Path, corpus: Corpus, stats: dict[str, AlignStats],
+            train_seconds: float, config: Path, data_dir: Path, command: str) -> dict[str, object]:
+    """Copy a trained pipeline to `output` with the project's tokenizer rules, evaluate it, write the card."""
+    nlp = spacy.load(trained)
+    customize_tokenizer(nlp)  # the project's tokenizer rules travel with the model
+    nlp.meta.update({"name": f"newsmon_ner_{lang}", "version": "0.1.0",
+                     "description": corpus.description, "license": "see MODEL_CARD.md"})
+    if output.exists():
+        shutil.rmtree(output)
+    nlp.to_disk(output)
+    figures = write_card(lang, output, corpus, stats, train_seconds, config, command)
+    if lang == "ru":
+        from newsmon.nlp.ner.evaluate import compare_ru
+
+        table = compare_ru(data_dir, output)
+        with (output / "MODEL_CARD.md").open("a", encoding="utf-8") as card:
+            card.write("\n## Comparison with natasha/slovnet (canonical labels, exact span)\n"
+                       "NEREL dev: flat-tagger scoring; factRuEval dev (`factru-dev.jsonl`): PER/LOC/ORG names only. "
+                       "natasha = `NewsNERTagger` of natasha 1.6 (slovnet news NER + navec); combined = the "
+                       "`newsmon_ner_ru` component (the pipeline of `newsmon entities --lang ru`).\n\n"
+                       + table + "\n")
+    return figures
+
+
+def measure(output: Path, lang: str, examples: list[Example]) -> dict[str, float]:
+    started = time.perf_counter()
+    nlp = spacy.load(output)
+    load_s = time.perf_counter() - started
+    texts = [ex.text for ex in examples]
+    words = sum(len(t.split()) for t in texts)
+    started = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=64):
+        pass
+    wps = words / (time.perf_counter() - started)
+    size = sum(f.stat().st_size for f in output.rglob("*") if f.is_file())
+    return {"load_s": round(load_s, 2), "words_per_s": round(wps), "size_mb": round(size / 2**20, 1)}
+
+
+def write_card(lang: str, output: Path, corpus: Corpus, stats: dict[str, AlignStats],
+               train_seconds: float, config: Path, command: str) -> dict[str, object]:
+    nlp = spacy.load(output)
+    canonical = evaluate_examples(nlp, corpus.dev, lang)
+    native = evaluate_examples(nlp, corpus.dev, lang, native=True)
+    perf = measure(output, lang, corpus.dev)
+    labels = nlp.get_pipe("ner").labels
+    mapping = MAPPINGS[lang]
+    figures = {"lang": lang, "canonical": canonical.as_dict(), "native": native.as_dict(), **perf,
+               "train_minutes": round(train_seconds / 60, 1),
+               "alignment": {k: v.as_dict() for k, v in stats.items()}, "threads": os.cpu_count()}
+    (output / "dev_scores.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+    evaluate_cmd = ("newsmon evaluate ner ../shared/data/ner/kaznerd-valid.jsonl --lang kk --split dev"
+                    if lang == "kk" else "newsmon evaluate ner ../shared/data/ner/nerel-dev.jsonl --lang ru --source model")
+    align = "; ".join(f"{k}: {v.entities} entities, {v.exact} on token boundaries, {v.expanded} expanded "
+                      f"to the tokens they touch, {v.dropped} dropped (overlap after expansion)"
+                      for k, v in stats.items())
+    card = f"""# newsmon NER model: {lang}
+
+spaCy {spacy.__version__} pipeline `tok2vec` + `ner` trained by `{command or f'newsmon train ner --lang {lang}'}`
+(config `{config.relative_to(PROJECT_DIR) if config.is_relative_to(PROJECT_DIR) else config}`, seed 0, CPU).
+
+## Data
+{corpus.description}.
+Tokenized by the project's tokenizer (`newsmon.nlp.lang.blank("{lang}")`); gold character spans aligned: {align}.
+
+## Labels
+Native (the model's own, `--native`): {", ".join(labels)}.
+Canonical (CONTRACT §3, default): {", ".join(f"{k}→{v}" for k, v in mapping.items())}; other native labels are not emitted.
+
+## Dev scores: canonical labels (exact span + label; flat-tagger recall for nested gold)
+{format_table(canonical)}
+
+## Dev scores: native labels
+{format_table(native)}
+
+## Size and speed
+{perf["size_mb"]} MB on disk; loads in {perf["load_s"]} s; {perf["words_per_s"]} words/s on the dev texts
+(`nlp.pipe`, batch 64, one process, this machine's shared 2-core CPU); training took {figures["train_minutes"]} min.
+
+## Reproduce
+```bash
+{command or f'newsmon train ner --lang {lang}'}
+{evaluate_cmd}
+```
+"""
+    (output / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+    return figures
