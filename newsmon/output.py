@@ -1,19 +1,42 @@
-"""Writing records as jsonl, json, csv or a table (the formats every listing command offers)."""
+"""Writing records as jsonl, json, csv or a table (every listing command), and exports to files
+(csv, jsonl, parquet) that stream: memory stays flat whatever the number of records."""
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from newsmon.errors import InputError
 
 FORMATS = ("jsonl", "json", "csv", "table")
+EXPORT_FORMATS = ("jsonl", "csv", "parquet")
+PARQUET_ROW_GROUP = 10_000  # records per parquet row group (and per batch held in memory)
+
+# flat columns of exported facts and articles (csv and parquet): name → arrow type name
+FACT_EXPORT_COLUMNS: dict[str, str] = {
+    "id": "int64", "kind": "string", "article_url": "string", "article_title": "string",
+    "article_source": "string", "article_published": "string", "article_lang": "string", "text": "string",
+    "sentence": "string", "start": "int64", "end": "int64", "confidence": "float64", "extractor": "string",
+    "person": "string", "role": "string", "program": "string", "value": "float64", "unit": "string",
+    "raw": "string", "territory_name": "string", "territory_level": "string", "territory_kato": "string",
+    "territory_path": "list", "mentions": "json", "extra": "json",
+}
+ARTICLE_EXPORT_COLUMNS: dict[str, str] = {
+    "id": "int64", "url": "string", "title": "string", "text": "string", "summary": "string",
+    "source": "string", "published": "string", "fetched": "string", "lang": "string",
+}
+_FACT_BASE_KEYS = {"id", "kind", "article", "text", "sentence", "start", "end", "confidence", "extractor", "person",
+                   "role", "program", "value", "unit", "raw", "territory", "mentions"}
 
 
 def _flat(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -23,16 +46,37 @@ def _flat(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         if isinstance(val, dict):
             out.update(_flat(val, f"{name}_"))
         elif isinstance(val, list):
-            out[name] = " → ".join(map(str, val)) if key == "path" else json.dumps(val, ensure_ascii=False)
+            if key == "path":
+                out[name] = " → ".join(map(str, val))
+            elif val and all(isinstance(v, dict) for v in val):
+                out[name] = "; ".join(_brief(v) for v in val)
+            else:
+                out[name] = json.dumps(val, ensure_ascii=False)
         else:
             out[name] = val
     return out
+
+
+def _brief(item: dict[str, Any]) -> str:
+    """A nested record in one cell: «Шемонаихинский район: 1500000000 KZT»."""
+    flat = _flat(item)
+    name = flat.get("territory_name") or flat.get("name") or ""
+    rest = " ".join(str(flat[k]) for k in ("total", "unit") if flat.get(k) is not None)
+    return f"{name}: {rest}" if name and rest else (name or rest or json.dumps(item, ensure_ascii=False))
+
+
+def _peek(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Fetch the first record before anything is written, so a bad filter fails with no partial output."""
+    it = iter(records)
+    first = next(it, None)
+    return it if first is None else itertools.chain([first], it)
 
 
 def write_records(records: Iterable[dict[str, Any]], fmt: str, columns: list[str], stream: IO[str] | None = None) -> int:
     """Write `records`; `columns` are the flat keys shown by csv and table. Returns the count."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    records = _peek(records)
     stream = stream or sys.stdout
     n = 0
     if fmt == "jsonl":
@@ -65,4 +109,100 @@ def _cell(val: Any) -> str:
     if val is None:
         return ""
     text = str(val)
-    return text if len(text) <= 80 else text[:77] + "…"
+    return escape(text if len(text) <= 80 else text[:77] + "…")
+
+
+def fact_row(rec: dict[str, Any]) -> dict[str, Any]:
+    """A CONTRACT §2 fact as one flat export row (FACT_EXPORT_COLUMNS)."""
+    art = rec.get("article") or {}
+    terr = rec.get("territory") or {}
+    extra = {k: v for k, v in rec.items() if k not in _FACT_BASE_KEYS}
+    row = {k: rec.get(k) for k in ("id", "kind", "text", "sentence", "start", "end", "confidence", "extractor",
+                                   "person", "role", "program", "value", "unit", "raw")}
+    row.update({f"article_{k}": art.get(k) for k in ("url", "title", "source", "published", "lang")})
+    row.update(territory_name=terr.get("name"), territory_level=terr.get("level"), territory_kato=terr.get("kato"),
+               territory_path=terr.get("path") if terr else None, mentions=rec.get("mentions"),
+               extra=extra or None)
+    if row["value"] is not None:
+        row["value"] = float(row["value"])
+    return row
+
+
+def _csv_cell(val: Any, kind: str) -> Any:
+    if val is None:
+        return ""
+    if kind == "list":
+        return " → ".join(map(str, val))
+    if kind == "json":
+        return json.dumps(val, ensure_ascii=False)
+    return val
+
+
+def export_records(records: Iterable[dict[str, Any]], what: str, fmt: str, out: Path | str) -> int:
+    """Stream `records` (facts as CONTRACT §2 dicts, or article dicts) into `out`; returns the count.
+
+    The file appears only when complete (written beside it, then renamed).
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(f"unknown export format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
+    if what not in ("facts", "articles"):
+        raise InputError(f"nothing called {what!r} to export: use facts or articles")
+    out = Path(out)
+    if out.parent and not out.parent.exists():
+        raise InputError(f"folder {out.parent} does not exist")
+    columns = FACT_EXPORT_COLUMNS if what == "facts" else ARTICLE_EXPORT_COLUMNS
+    source = _peek(records)
+    rows: Iterator[dict[str, Any]] = (fact_row(r) if what == "facts" else r for r in source)
+    tmp = out.with_name(f".{out.name}.part")
+    n = 0
+    try:
+        if fmt == "parquet":
+            n = _write_parquet(rows, columns, tmp)
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                if fmt == "jsonl":  # facts exactly as CONTRACT §2 writes them
+                    for rec in source:
+                        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                        n += 1
+                else:
+                    writer = csv.writer(fh)
+                    writer.writerow(columns)
+                    for row in rows:
+                        writer.writerow([_csv_cell(row.get(c), t) for c, t in columns.items()])
+                        n += 1
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return n
+
+
+def _write_parquet(rows: Iterator[dict[str, Any]], columns: dict[str, str], path: Path) -> int:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError("parquet needs pyarrow: pip install 'newsmon[parquet]'") from None
+    types = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string(), "list": pa.list_(pa.string()),
+             "json": pa.string()}
+    schema = pa.schema([(name, types[kind]) for name, kind in columns.items()])
+    n = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        while True:
+            batch = list(itertools.islice(rows, PARQUET_ROW_GROUP))
+            if not batch:
+                break
+            data = {name: [_parquet_cell(r.get(name), kind) for r in batch] for name, kind in columns.items()}
+            writer.write_table(pa.table(data, schema=schema), row_group_size=PARQUET_ROW_GROUP)
+            n += len(batch)
+    return n
+
+
+def _parquet_cell(val: Any, kind: str) -> Any:
+    if val is None:
+        return None
+    if kind == "json":
+        return json.dumps(val, ensure_ascii=False)
+    if kind == "list":
+        return [str(v) for v in val]
+    return val

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from newsmon.ingest.langid import LANGS, detect_language
 from newsmon.ingest.urls import normalize_url, title_key
+from newsmon.search import index_articles
 from newsmon.settings import get_settings
 from newsmon.store.models import Article, Source, utcnow
 
@@ -185,6 +186,7 @@ def store_articles(
         if item.guid:
             seen_guids.add(item.guid)
         seen_titles.setdefault(tkey, []).append((when, text))
+    index_articles(session, result.ids)  # full-text search index (newsmon/search.py)
     return result
 
 

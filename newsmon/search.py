@@ -1,0 +1,510 @@
+"""Full-text search over articles: SQLite FTS5 or PostgreSQL text search behind one interface.
+
+Inflected forms find each other because the index holds, beside each article, its words reduced to
+one form: pymorphy3 lemmas for Russian (акимов → аким), a suffix stemmer for Kazakh
+(ауданының → аудан). A query goes through the same reduction, so the backends only ever compare
+normalized words. Users' query text never reaches SQL or the FTS syntax: it is parsed here into
+words, phrases, OR, negation and prefixes, and rebuilt from word characters only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from newsmon.errors import InputError
+from newsmon.store.db import open_session
+
+WORD = re.compile(r"[^\W_]+")
+KK_LETTERS = frozenset("әғқңөұүһі")
+LEMMA_CACHE = 200_000  # distinct word forms remembered per process
+SNIPPET_WORDS = 30
+MAX_QUERY_TERMS = 32
+
+
+# ---------------------------------------------------------------- normalization
+VOWELS = frozenset("аәеёиоөуұүыіэюя")
+VOICELESS = frozenset("кқпстфхцчшщ")
+VOICED = frozenset("жзлрйуы") | frozenset("бвгғд")
+NASAL = frozenset("мнң")
+_POSS = frozenset("ыі")
+_ANY: frozenset[str] | None = None
+
+# Kazakh endings by layer (stem + plural + possessive + case), each with the sounds that may precede it
+_CASE = {
+    "ның": VOWELS | NASAL, "нің": VOWELS | NASAL, "дың": VOICED, "дің": VOICED, "тың": VOICELESS, "тің": VOICELESS,
+    "ға": VOWELS | VOICED | NASAL, "ге": VOWELS | VOICED | NASAL, "қа": VOICELESS, "ке": VOICELESS,
+    "ды": VOICED | NASAL, "ді": VOICED | NASAL, "ты": VOICELESS, "ті": VOICELESS,
+    "да": VOWELS | VOICED | NASAL, "де": VOWELS | VOICED | NASAL, "та": VOICELESS, "те": VOICELESS,
+    "дан": VOWELS | VOICED, "ден": VOWELS | VOICED, "тан": VOICELESS, "тен": VOICELESS,
+    "нан": _POSS | NASAL, "нен": _POSS | NASAL,
+    "бен": frozenset("жз"), "пен": VOICELESS, "мен": _POSS,
+    "дағы": VOWELS | VOICED | NASAL, "дегі": VOWELS | VOICED | NASAL, "тағы": VOICELESS, "тегі": VOICELESS,
+    "на": _POSS, "не": _POSS, "н": _POSS, "нда": _POSS, "нде": _POSS, "ндағы": _POSS, "ндегі": _POSS,
+}
+_POSSESSIVE = {
+    "ы": VOICELESS | VOICED | NASAL | frozenset("лр"), "і": VOICELESS | VOICED | NASAL | frozenset("лр"),
+    "сы": VOWELS - _POSS, "сі": VOWELS - _POSS,
+    "лары": _ANY, "лері": _ANY, "дары": _ANY, "дері": _ANY, "тары": _ANY, "тері": _ANY,
+}
+_PLURAL = {"лар": _ANY, "лер": _ANY, "дар": _ANY, "дер": _ANY, "тар": _ANY, "тер": _ANY}
+_LAYERS = [sorted(d.items(), key=lambda kv: -len(kv[0])) for d in (_CASE, _POSSESSIVE, _PLURAL)]
+# words whose ending only looks like a suffix
+_KK_KEEP = frozenset({"теңге", "қарағанды", "ақмола", "атырау"})
+_KK_KEEP_ENDINGS = ("стан", "стен")
+_DEVOICE = {"б": "п", "г": "к", "ғ": "қ"}
+KK_MIN_STEM = 3
+
+
+def fold(word: str) -> str:
+    """Lower case, ё as е (the index and queries compare folded words)."""
+    return word.lower().replace("ё", "е")
+
+
+@lru_cache(maxsize=LEMMA_CACHE)
+def kk_stem(word: str) -> str:
+    """A Kazakh word without its case, possessive and plural endings (ауданының → аудан)."""
+    w = fold(word)
+    for layer in _LAYERS:
+        if w in _KK_KEEP or w.endswith(_KK_KEEP_ENDINGS):
+            break
+        for suffix, before in layer:
+            if not w.endswith(suffix):
+                continue
+            rest = w[: -len(suffix)]
+            if len(rest) < KK_MIN_STEM or not VOWELS.intersection(rest):
+                continue
+            if before is not None and rest[-1] not in before:
+                continue
+            w = rest
+            break
+    if len(w) > KK_MIN_STEM and w[-1] in _DEVOICE:  # мектебі → мектеб → мектеп
+        w = w[:-1] + _DEVOICE[w[-1]]
+    return w
+
+
+@lru_cache(maxsize=1)
+def _morph() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=LEMMA_CACHE)
+def ru_lemma(word: str) -> str:
+    """The Russian lemma of `word` (акимов → аким); words with Kazakh letters go to the Kazakh stemmer.
+
+    pymorphy3 often offers several lemmas with equal scores (акимы: аким | акима; паводков: паводковый
+    | паводок); the best score decides, then a noun reading, then the shorter lemma, so every form of a
+    word lands on the same one.
+    """
+    w = fold(word)
+    if KK_LETTERS.intersection(w):
+        return kk_stem(w)
+    if not re.search("[а-я]", w):
+        return w
+    best: dict[str, tuple[float, int]] = {}
+    for parse in _morph().parse(w):
+        nf = parse.normal_form.replace("ё", "е")
+        score = (round(parse.score, 2), int(parse.tag.POS == "NOUN"))
+        best[nf] = max(best.get(nf, score), score)
+    if not best:
+        return w
+    return min(best, key=lambda nf: (-best[nf][0], -best[nf][1], len(nf), nf))
+
+
+def normalize_word(word: str, lang: str | None) -> str:
+    """The indexed form of one word of an article in `lang`."""
+    if lang == "kk":
+        return kk_stem(word)
+    return ru_lemma(word)
+
+
+def word_forms(word: str) -> list[str]:
+    """Every indexed form a query word may have: as Russian and as Kazakh (the article's language is unknown)."""
+    forms = [ru_lemma(word), kk_stem(word)]
+    return list(dict.fromkeys(forms))
+
+
+def normalize_text(text: str, lang: str | None) -> str:
+    """`text` as the index stores it: its words, normalized, separated by spaces."""
+    return " ".join(normalize_word(m.group(), lang) for m in WORD.finditer(text))
+
+
+# ---------------------------------------------------------------- indexing
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def index_articles(session: Session, ids: Sequence[int]) -> int:
+    """(Re)index the articles `ids` in the search index; the caller commits. Returns how many."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    done = 0
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        rows = session.execute(
+            sa.text("SELECT id, lang, title, text FROM article WHERE id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": chunk},
+        ).all()
+        values = [
+            {"id": aid, "lang": lang, "title": normalize_text(title, lang), "body": normalize_text(text, lang)}
+            for aid, lang, title, text in rows
+        ]
+        if not values:
+            continue
+        session.execute(
+            sa.text("DELETE FROM article_search WHERE article_id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": [v["id"] for v in values]},
+        )
+        session.execute(
+            sa.text("INSERT INTO article_search (article_id, lang, title, body) VALUES (:id, :lang, :title, :body)"),
+            values,
+        )
+        done += len(values)
+    return done
+
+
+def unindexed_ids(session: Session) -> list[int]:
+    """Articles missing from the search index (stored before it existed, or by another writer)."""
+    total = session.execute(sa.text("SELECT count(*) FROM article")).scalar_one()
+    indexed = session.execute(sa.text("SELECT count(*) FROM article_search")).scalar_one()
+    if total == indexed:
+        return []
+    rows = session.execute(
+        sa.text(
+            "SELECT a.id FROM article a LEFT JOIN article_search s ON s.article_id = a.id "
+            "WHERE s.article_id IS NULL ORDER BY a.id"
+        )
+    ).all()
+    return [r[0] for r in rows]
+
+
+def sync_index(session: Session) -> int:
+    """Index every article not in the index yet and drop entries of deleted articles; commits."""
+    session.execute(sa.text("DELETE FROM article_search WHERE article_id NOT IN (SELECT id FROM article)"))
+    n = index_articles(session, unindexed_ids(session))
+    session.commit()
+    return n
+
+
+def reindex_all(session: Session) -> int:
+    """Rebuild the whole index (after a change of the normalization); commits."""
+    session.execute(sa.text("DELETE FROM article_search"))
+    ids = [r[0] for r in session.execute(sa.text("SELECT id FROM article ORDER BY id")).all()]
+    n = index_articles(session, ids)
+    session.commit()
+    return n
+
+
+# ---------------------------------------------------------------- query language
+@dataclass(frozen=True)
+class Term:
+    """One query word or quoted phrase; `forms` are its normalized alternatives, each a word sequence."""
+
+    words: tuple[str, ...]
+    forms: tuple[tuple[str, ...], ...]
+    prefix: bool = False
+    negated: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    """Terms to AND together; `any_of` groups are ORed (a OR b)."""
+
+    groups: list[list[Term]] = field(default_factory=list)  # AND of (OR of terms)
+
+    def positive_forms(self) -> set[str]:
+        return {w for g in self.groups for t in g if not t.negated for form in t.forms for w in form}
+
+    def surface_words(self) -> set[str]:
+        return {fold(w) for g in self.groups for t in g if not t.negated for w in t.words}
+
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
+_OR = {"OR", "ИЛИ", "НЕМЕСЕ", "|"}
+_AND = {"AND", "И", "ЖӘНЕ", "&"}
+_NOT = {"NOT", "НЕ", "ЕМЕС"}
+
+
+def _term(text: str, negated: bool, phrase: bool) -> Term | None:
+    words = tuple(WORD.findall(text))
+    if not words:
+        return None
+    prefix = not phrase and text.rstrip().endswith("*") and len(words) == 1
+    if prefix:
+        forms: tuple[tuple[str, ...], ...] = ((fold(words[0]),),)
+    elif len(words) == 1:
+        forms = tuple((f,) for f in word_forms(words[0]))
+    else:  # a phrase: all Russian lemmas, or all Kazakh stems
+        forms = tuple(dict.fromkeys((tuple(ru_lemma(w) for w in words), tuple(kk_stem(w) for w in words))))
+    return Term(words=words, forms=forms, prefix=prefix, negated=negated)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Words are ANDed; "quoted phrases"; OR between terms; -word excludes; word* matches a prefix.
+
+    Anything else (brackets, operators of SQL or FTS, punctuation) only separates words.
+    """
+    if text.count('"') % 2:
+        raise InputError('unbalanced quote in the search query: close it, or drop the "')
+    groups: list[list[Term]] = []
+    pending_or = pending_not = False
+    for m in _TOKEN.finditer(text):
+        neg_phrase, phrase, bare = m.groups()
+        if bare is not None and bare in _OR | _AND | _NOT:  # operators in capitals; «и», «не» are words
+            pending_or, pending_not = bare in _OR and bool(groups), bare in _NOT
+            continue
+        if phrase is not None:
+            term = _term(phrase, bool(neg_phrase) or pending_not, phrase=True)
+        else:
+            negated = (bare.startswith("-") and len(bare) > 1) or pending_not
+            term = _term(bare[1:] if bare.startswith("-") else bare, negated, phrase=False)
+        pending_not = False
+        if term is None:
+            continue
+        if pending_or and not term.negated and not any(t.negated for t in groups[-1]):
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        pending_or = False
+    if sum(len(g) for g in groups) > MAX_QUERY_TERMS:
+        raise InputError(f"the search query has more than {MAX_QUERY_TERMS} terms: shorten it")
+    if not any(not t.negated for g in groups for t in g):
+        raise InputError("the search query has no word to look for (only punctuation or excluded words)")
+    return ParsedQuery(groups)
+
+
+def _fts5(q: ParsedQuery) -> str:
+    def term(t: Term) -> str:
+        alts = [('"' + " ".join(form) + '"' + ("*" if t.prefix else "")) for form in t.forms]
+        return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
+
+    pos = [g for g in q.groups if not g[0].negated]
+    neg = [g[0] for g in q.groups if g[0].negated]
+    expr = " AND ".join("(" + " OR ".join(term(t) for t in g) + ")" for g in pos)
+    for t in neg:
+        expr = f"({expr}) NOT {term(t)}"
+    return expr
+
+
+def _tsquery(q: ParsedQuery) -> str:
+    def term(t: Term) -> str:
+        alts = []
+        for form in t.forms:
+            parts = [f"'{w}'" for w in form]
+            if t.prefix:
+                parts[-1] += ":*"
+            alts.append(" <-> ".join(parts))
+        inner = " | ".join(f"({a})" for a in alts)
+        return f"!({inner})" if t.negated else f"({inner})"
+
+    return " & ".join("(" + " | ".join(term(t) for t in g) + ")" for g in q.groups)
+
+
+# ---------------------------------------------------------------- search
+@dataclass
+class SearchQuery:
+    """What `newsmon search` can ask for; dates are days in Asia/Almaty, both ends included."""
+
+    text: str
+    source: str | None = None
+    lang: str | None = None
+    since: date | None = None
+    until: date | None = None
+    territory: str | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass
+class SearchHit:
+    """One found article: its place in the ranking and a snippet with the matched words marked."""
+
+    id: int
+    url: str
+    title: str
+    source: str
+    published: str | None
+    lang: str
+    score: float
+    snippet: str
+    highlights: list[tuple[int, int]]  # offsets of matched words in `snippet`
+
+    def marked(self, open_mark: str = "[", close_mark: str = "]") -> str:
+        out, last = [], 0
+        for start, end in self.highlights:
+            out += [self.snippet[last:start], open_mark, self.snippet[start:end], close_mark]
+            last = end
+        out.append(self.snippet[last:])
+        return "".join(out)
+
+    def as_dict(self, open_mark: str = "[", close_mark: str = "]") -> dict[str, Any]:
+        out = asdict(self)
+        out["highlights"] = [list(h) for h in self.highlights]
+        out["snippet"] = self.marked(open_mark, close_mark)
+        return out
+
+
+def search(
+    query: SearchQuery, *, database_url: str | None = None, session: Session | None = None
+) -> list[SearchHit]:
+    """Articles matching `query`, best first, each with a highlighted snippet."""
+    from newsmon import query as q  # the filters are shared with the fact queries
+
+    parsed = parse_query(query.text)
+    if query.limit < 0 or query.offset < 0:
+        raise InputError("--limit and --offset must not be negative")
+    if query.lang is not None and query.lang not in q.LANGS:
+        raise InputError(f"unknown language {query.lang!r}: use one of {', '.join(q.LANGS)}")
+    if query.since and query.until and query.since > query.until:
+        raise InputError(f"--since {query.since} is after --until {query.until}")
+    own = session is None
+    session = session or open_session(database_url)
+    try:
+        if unindexed_ids(session):
+            sync_index(session)
+        dialect = _dialect(session)
+        params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
+        where: list[str] = []
+        if dialect == "postgresql":
+            params["q"] = _tsquery(parsed)
+            base = (
+                "SELECT a.id, ts_rank_cd(s.tsv, tq) AS score FROM article_search s "
+                "JOIN article a ON a.id = s.article_id, to_tsquery('simple', :q) tq WHERE s.tsv @@ tq"
+            )
+            order = "score DESC, a.published DESC, a.id DESC"
+        else:
+            params["q"] = _fts5(parsed)
+            base = (
+                "SELECT a.id, -bm25(article_fts, 3.0, 1.0) AS score FROM article_fts "
+                "JOIN article a ON a.id = article_fts.rowid WHERE article_fts MATCH :q"
+            )
+            order = "score DESC, a.published DESC, a.id DESC"
+        if query.source:
+            params["source_id"] = q.resolve_source(session, query.source)
+            where.append("a.source_id = :source_id")
+        if query.lang:
+            params["lang"] = query.lang
+            where.append("a.lang = :lang")
+        if query.since:
+            params["since"] = q.bind_time(session, q.day_start(query.since))
+            where.append("a.published >= :since")
+        if query.until:
+            params["until"] = q.bind_time(session, q.day_start(query.until + timedelta(days=1)))
+            where.append("a.published < :until")
+        if query.territory:
+            ranges = q.kato_ranges(q.resolve_territory(session, query.territory))
+            conds = []
+            for i, (lo, hi, name) in enumerate(ranges):
+                params[f"lo{i}"], params[f"hi{i}"], params[f"tn{i}"] = lo, hi, name
+                conds.append(
+                    f"(f.territory_kato BETWEEN :lo{i} AND :hi{i} OR (f.territory_kato IS NULL AND f.territory_name = :tn{i}))"
+                )
+            where.append(f"EXISTS (SELECT 1 FROM fact f WHERE f.article_id = a.id AND ({' OR '.join(conds)}))")
+        sql = base + "".join(f" AND {w}" for w in where) + f" ORDER BY {order} LIMIT :limit OFFSET :offset"
+        try:
+            ranked = session.execute(sa.text(sql), params).all()
+        except sa.exc.DatabaseError as exc:  # the rebuilt query is well-formed; report anything else plainly
+            session.rollback()
+            raise InputError(f"the search query could not be run: {getattr(exc, 'orig', exc)}".splitlines()[0]) from exc
+        return _hits(session, ranked, parsed)
+    finally:
+        if own:
+            session.close()
+
+
+def _hits(session: Session, ranked: Sequence[Any], parsed: ParsedQuery) -> list[SearchHit]:
+    from newsmon.query import _as_utc, iso_time
+
+    if not ranked:
+        return []
+    rows = session.execute(
+        sa.text(
+            "SELECT a.id, a.url, a.title, a.text, a.published, a.lang, s.name FROM article a "
+            "JOIN source s ON s.id = a.source_id WHERE a.id IN :ids"
+        ).bindparams(sa.bindparam("ids", expanding=True)),
+        {"ids": [r[0] for r in ranked]},
+    ).all()
+    by_id = {r[0]: r for r in rows}
+    forms = parsed.positive_forms()
+    prefixes = {fold(w) for g in parsed.groups for t in g if t.prefix and not t.negated for w in t.words}
+    hits = []
+    for aid, score in ranked:
+        _, url, title, text, published, lang, source = by_id[aid]
+        snippet, marks = make_snippet(f"{title}\n{text}", forms, prefixes, lang)
+        hits.append(SearchHit(id=aid, url=url, title=title, source=source, published=iso_time(_as_utc(published)),
+                              lang=lang, score=float(f"{float(score):.4g}"), snippet=snippet, highlights=marks))
+    return hits
+
+
+def make_snippet(
+    text: str, forms: set[str], prefixes: Iterable[str] = (), lang: str | None = None, words: int = SNIPPET_WORDS
+) -> tuple[str, list[tuple[int, int]]]:
+    """The window of `words` words of `text` with the most matched words, and their offsets in it."""
+    prefixes = tuple(prefixes)
+    heads = {f[:2] for f in forms}
+    tokens = list(WORD.finditer(text))
+    matched: list[int] = []
+    for i, m in enumerate(tokens):
+        w = fold(m.group())
+        if prefixes and w.startswith(prefixes):
+            matched.append(i)
+        elif w[:2] in heads and (w in forms or normalize_word(w, lang) in forms or ru_lemma(w) in forms
+                                 or kk_stem(w) in forms):
+            matched.append(i)  # a word shares its first letters with its lemma: the rest need no analysis
+    if not tokens:
+        return "", []
+    best_start, best_count = 0, -1
+    j = 0
+    for i in range(len(matched)):
+        while matched[i] - matched[j] >= words:
+            j += 1
+        if i - j + 1 > best_count:
+            best_count, best_start = i - j + 1, matched[j]
+    first = max(0, min(best_start - 5, len(tokens) - words)) if matched else 0
+    last = min(len(tokens), first + words) - 1
+    start_char, end_char = tokens[first].start(), tokens[last].end()
+    body = text[start_char:end_char]
+    lead = "…" if first > 0 else ""
+    tail = "…" if last < len(tokens) - 1 else ""
+    snippet = lead + " ".join(body.split()) + tail
+    # offsets after whitespace collapsing: recompute by scanning the snippet's words
+    marks: list[tuple[int, int]] = []
+    wanted = {tokens[i].start() - start_char for i in matched if first <= i <= last}
+    pos_map = _collapsed_positions(body)
+    for off in sorted(wanted):
+        m = WORD.match(body, off)
+        if m:
+            s = pos_map[off] + len(lead)
+            marks.append((s, s + len(m.group())))
+    return snippet, marks
+
+
+def _collapsed_positions(body: str) -> list[int]:
+    """For each offset of `body`, its offset in `" ".join(body.split())`."""
+    out, pos, in_space = [], 0, False
+    for ch in body:
+        if ch.isspace():
+            out.append(pos)
+            if not in_space:
+                in_space = True
+        else:
+            if in_space:
+                pos += 1
+                in_space = False
+            out.append(pos)
+            pos += 1
+    out.append(pos)
+    return out
