@@ -1,0 +1,1074 @@
+"""Territory mentions in Russian and Kazakh text, resolved against the gazetteer (component `newsmon_territories`).
+
+A mention is a name in any case form with its type word when it has one: «Шемонаихинского района»,
+«Шемонаиха ауданының», «с. Волчанка», «Өскеменде», «ВКО». Russian forms are normalized by rules (pymorphy3
+where they do not decide), Kazakh forms by stripping case and possessive endings; every candidate form is
+checked against the gazetteer's index. Among same-named units the genitive chain decides («… района ВКО»),
+then the regions and districts the article names, then the higher level. A village needs a type word
+(«село», «с.», «ауылы»), or a capitalized name in an article about its district or region. Sentences in
+the other language (a Kazakh paragraph in a Russian article) are read with that language's rules.
+
+The component writes `doc.spans["territories"]` (`span._.territory` is a TerritoryRef) and `doc._.region`
+(the KATO code of the top-level unit the article is mostly about: title mentions count three times).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.attrs import IDX, ORTH, SENT_START, SPACY
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from newsmon.nlp.gazetteer import (
+    LEVEL_RANK, MODE_ABBR, MODE_AFTER, MODE_BARE, MODE_BEFORE, Entry, Gazetteer, TerritoryRef, Unit, fold,
+    get_gazetteer, kato_prefix, skeleton,
+)
+
+SPAN_KEY = "territories"
+LABEL = "TERRITORY"
+REGION, CITY, DISTRICT, RURAL, SETTLEMENT = "region", "city", "district", "rural_district", "settlement"
+Levels = tuple[str, ...]
+
+# ---------------------------------------------------------------------------------------------
+# type words
+
+
+def _forms(words: str, levels: Levels) -> dict[str, Levels]:
+    return {w: levels for w in words.split()}
+
+
+RU_TYPES: dict[str, Levels] = {
+    **_forms("область области областью областей областям областях областями обл обл.", (REGION,)),
+    **_forms("район района району районом районе районы районов районам районами районах р-н р-на р-не р-ну "
+             "р-ном", (DISTRICT,)),
+    **_forms("город города городу городом городе городов городам городами городах г. гор.", (CITY,)),
+    **_forms("село села селу селом селе сел сёл селам селами селах с. аул аула аулу аулом ауле аулы аулов аулам "
+             "аулах деревня деревни деревне деревню деревней станция станции станцию ст. пос. п. "
+             "поселок посёлок поселка посёлка поселку посёлку поселком посёлком поселке посёлке поселки посёлки "
+             "поселков посёлков поселкам посёлкам поселках посёлках", (SETTLEMENT,)),
+    **_forms("с.о с.о.", (RURAL,)),
+}
+# adjectives that act as a type word after a name: «Сырымская районная больница», «… областной филиал»
+RU_TYPES_AFTER: dict[str, Levels] = {
+    **_forms("областной областного областному областным областном областная областную областные областных "
+             "областными", (REGION,)),
+    **_forms("районный районного районному районным районном районная районной районную районное районные "
+             "районных районными", (DISTRICT,)),
+}
+_RU_RURAL_1 = set("сельский сельского сельскому сельским сельском сельские сельских сельскими аульный аульного "
+                  "аульному аульным аульном поселковый поселкового поселковом".split())
+_RU_RURAL_2 = set("округ округа округу округом округе округи округов округам округами округах".split())
+_RU_ADMIN_1 = set("сельская сельской сельскую поселковая поселковой поселковую".split())
+_RU_ADMIN_2 = set("администрация администрации администрацию администрацией".split())
+_RU_PLURAL = set("области областей областям областях областями районы районов районам районами районах городов "
+                 "городам городами городах села сел сёл селам селами селах аулы аулов аулах поселки поселков "
+                 "поселках округи округов округах".split())
+_GLUE_TYPE_FORMS = sorted((f for f in RU_TYPES if len(f) >= 5 and not f.endswith(".")), key=len, reverse=True)
+_GLUE_PREFIXES = {f[:5] for f in _GLUE_TYPE_FORMS}
+_RU_TYPE_FIRST = set(RU_TYPES) | _RU_RURAL_1 | _RU_ADMIN_1 | {"с.о"}
+
+KK_TYPE_BASES: dict[str, Levels] = {"облыс": (REGION,), "аудан": (DISTRICT,), "қала": (CITY,),
+                                    "ауыл": (SETTLEMENT,), "кент": (SETTLEMENT,), "село": (SETTLEMENT,)}
+KK_TYPE_ABBR: dict[str, Levels] = {"обл.": (REGION,), "ауд.": (DISTRICT,), "қ.": (CITY,), "а.": (SETTLEMENT,),
+                                   "г.": (CITY,), "с.": (SETTLEMENT,)}
+CONJ = {"и", "или", ",", "және", "мен", "бен", "пен", "немесе"}
+
+# a capitalized name right after these is a street, river, organisation … («улица Абая», «реки Урал»)
+RU_BLOCK = re.compile(
+    r"^(?:улиц|ул\.|проспект|пр-т|пр\.|переул|бульвар|площад|шоссе|набережн|микрорайон|мкр|жк$|парк|сквер|"
+    r"река$|реки$|реке$|реку$|рекой$|рекою$|рек$|реками$|реках$|рекам$|озер|водохранилищ|канал|перевал|хребет|"
+    r"гор[аыеу]$|приток|аэропорт|вокзал|гидропост|пост$|посту$|поста$|тоо$|ао$|ип$|тц$|трц$|бц$|кафе|ресторан|гостиниц|"
+    r"отел|стадион|школ|колледж|лице|гимнази|университет|академи|фонд|компани|холдинг|банк|имени$|им\.$|"
+    r"памятник|монумент|мемориал|мавзоле|телеканал|газет|сайт|фк$|клуб|команд|месторожден|бизнес-центр|жилой|"
+    r"комплекс|санатори|курорт|завод|фабрик|рынок|рынка|базар|ооо$|пао$|зао$)"
+)
+# … and a bare name right before these is one too («Сергеевском водохранилище», «Орал өзені»)
+RU_BLOCK_AFTER = re.compile(r"^(?:водохранилищ|озер|ГЭС|ТЭЦ|ГРЭС|полигон|месторожден|заповедник|перевал|ущель|"
+                            r"хребт|хребет|нацпарк|аэропорт|вокзал)", re.I)
+KK_BLOCK_AFTER = re.compile(r"^(?:өзен|көше|даңғыл|көл|тау|шың|жота|алаң|саябақ|бұлақ|су$|жол$|жолы$|бөген)")
+OPEN_QUOTES, CLOSE_QUOTES, BOTH_QUOTES = "«“„", "»”", "\"'"
+NOT_UNITS = {"казахстан", "казакстан", "республика", "россия", "ресей", "китай", "кытай", "узбекистан",
+             "озбекстан", "кыргызстан", "москва", "маскеу", "европа", "азия"}
+_SURNAME = re.compile(r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ский|цкий|ская|улы|ұлы|кызы|қызы|уулу)$")
+_KK_LETTERS = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+_RU_FUNCTION = {"в", "и", "на", "что", "по", "с", "не", "из", "за", "к", "от", "для", "это", "как", "его"}
+
+# ---------------------------------------------------------------------------------------------
+# word normalization (cached per word form)
+
+_CYR_UPPER = "А-ЯЁӘҒҚҢӨҰҮҺІ"
+_CYR_LOWER = "а-яёәғқңөұүһі"
+_GLUED_PREFIX = re.compile(rf"^(?:[{_CYR_LOWER}]{{1,2}}|[{_CYR_UPPER}]{{1,5}})(?=[{_CYR_UPPER}][{_CYR_LOWER}]{{2}})")
+_LEAD_WORD = re.compile(r"^[\w-]+")
+_DOMAIN = re.compile(r"\.[a-z]{2,}$", re.I)
+# Russian case endings → what the nominative may end with instead (masculine, feminine, neuter, plural)
+_RU_NOUN_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ами", ("ы", "и", "а", "")), ("ями", ("и", "я", "ь")), ("ах", ("ы", "и", "а", "")), ("ях", ("и", "я", "ь")),
+    ("ам", ("ы", "и", "а", "")), ("ям", ("и", "я", "ь")), ("ов", ("ы", "")), ("ев", ("и", "й")),
+    ("ой", ("а",)), ("ою", ("а",)), ("ей", ("я", "ь")), ("ею", ("я",)), ("ом", ("", "о")), ("ем", ("ь", "й", "е", "")),
+    ("а", ("", "о")), ("я", ("ь", "й", "е")), ("у", ("", "а", "о")), ("ю", ("ь", "й", "я", "е")),
+    ("е", ("", "а", "я", "о", "й", "ь")), ("и", ("а", "я", "ь", "й")), ("ы", ("а", "")),
+)
+_RU_ADJ = re.compile(r"^(.{3,}?)(ого|его|ому|ему|ыми|ими|ым|им|ом|ем|ой|ей|ую|юю|ая|яя|ое|ее|ые|ие|ых|их|ий|ый)$")
+_ADJ_FORM = re.compile(r"(?<=[а-яё]{3})(?:ого|ому|ым|им|ом|ой|ую|ая|ий|ый|ие|ые|их|ых|ими|ыми)$")
+_ADJ_LOOKING = re.compile(r"(?:[сц]к|н)(?:ого|ому|ым|им|ом|ой|ую|ая|ое|ий|ый|ие|ые|их|ых|ими|ыми)$")
+KK_SUFFIXES = tuple(sorted(set(
+    "ның нің дың дің тың тің ға ге қа ке на не ны ні ды ді ты ті да де та те нда нде дан ден тан тен нан нен "
+    "мен бен пен менен дағы дегі тағы тегі ндағы ндегі лар лер дар дер тар тер сы сі ы і н а е ша ше".split()),
+    key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=200_000)
+def ru_keys(word: str) -> frozenset[str]:
+    """Candidate nominative keys of a Russian word form: «Шемонаихинского» → {шемонаихинский, …}."""
+    w = fold(word)
+    out = {w}
+    m = _RU_ADJ.match(w)
+    if m:
+        stem = m.group(1)
+        out.update((stem + "ий", stem + "ый", stem + "ой"))
+    for end, adds in _RU_NOUN_RULES:
+        if w.endswith(end) and len(w) - len(end) >= 2:
+            stem = w[: -len(end)]
+            out.update(stem + a for a in adds)
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=200_000)
+def kk_stems(word: str) -> frozenset[str]:
+    """A Kazakh word with case, possessive and plural endings stripped, every stage: «ауданының» → {аудан, …}."""
+    w = word.lower().replace("i", "і")
+    out = {w}
+    frontier = [w]
+    for _ in range(4):
+        nxt = []
+        for s in frontier:
+            for suf in KK_SUFFIXES:
+                if s.endswith(suf) and len(s) - len(suf) >= 2:
+                    stem = s[: -len(suf)]
+                    if stem not in out:
+                        out.add(stem)
+                        nxt.append(stem)
+        frontier = nxt
+        if not frontier:
+            break
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=200_000)
+def kk_keys(word: str) -> frozenset[str]:
+    """Folded stems of a Kazakh word form («Өскеменде» → {оскемен, …})."""
+    return frozenset(fold(s) for s in kk_stems(word))
+
+
+@functools.lru_cache(maxsize=1)
+def _morph() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@functools.lru_cache(maxsize=100_000)
+def word_info(word: str) -> tuple[bool, bool, bool]:
+    """pymorphy3 on one Russian word: (a dictionary word, a person's name or surname, a place name)."""
+    parses = _morph().parse(word.lower())
+    known = _morph().word_is_known(word.lower())
+    person = any(bool({"Name", "Surn", "Patr"} & set(re.split(r"[ ,]", str(p.tag)))) and p.score >= 0.1
+                 for p in parses[:3])
+    geo = any("Geox" in p.tag for p in parses[:4])
+    return known, person, geo
+
+
+@functools.lru_cache(maxsize=50_000)
+def is_known_word(word: str) -> bool:
+    return len(word) >= 2 and bool(_morph().word_is_known(word.lower()))
+
+
+def nominative(word: str) -> str:
+    """A nominative guess for a Russian name the gazetteer lacks («селе Ивановке» → «Ивановка»)."""
+    if not re.search(r"(?:е|у|ой|ом|ем)$", word) or not word[:1].isupper():
+        return word
+    for p in _morph().parse(word)[:3]:
+        if p.tag.POS == "NOUN" and p.tag.case != "nomn" and ("Geox" in p.tag or "Name" not in p.tag):
+            nf = str(p.normal_form)
+            return nf[:1].upper() + nf[1:]
+    return word
+
+
+# ---------------------------------------------------------------------------------------------
+# mentions
+
+
+@dataclass(eq=False)
+class Mention:
+    start: int  # token index, type words included
+    end: int
+    name_start: int
+    name_end: int
+    cands: list[Unit]
+    levels: Levels | None  # what the type word allows; None when the name stands bare
+    lang: str = "ru"
+    unknown: str | None = None  # a typed name the gazetteer lacks (a nominative guess)
+    unknown_level: str | None = None
+    surface: str | None = None
+    fuzzy: bool = False
+    group: int = -1  # a coordinated list («в селах А, Б и В»)
+    in_title: bool = False
+    chain_parent: Mention | None = None
+    chained: bool = False
+    unit: Unit | None = None
+    ref: TerritoryRef | None = None
+    dropped: bool = False
+
+
+@dataclass(slots=True)
+class _Tok:
+    text: str
+    lower: str
+    surface: str  # the word to match: glued prefixes and trailing punctuation removed
+    cap: bool
+    abbr: bool
+    sent_start: bool
+    quoted: bool
+    lang: str
+
+
+@dataclass
+class _Ctx:
+    region_w: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    unit_w: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    total: float = 0.0
+    within: str | None = None
+
+    def top_regions(self) -> set[int]:
+        if not self.region_w:
+            return set()
+        best = max(self.region_w.values())
+        return {r for r, w in self.region_w.items() if w >= best}
+
+
+class TerritoryFinder:
+    """Finds and resolves territory mentions in a token sequence whose main language is `lang`."""
+
+    def __init__(self, gaz: Gazetteer, lang: str) -> None:
+        if lang not in ("ru", "kk"):
+            raise ValueError(f"unsupported language {lang!r}: use ru or kk")
+        self.gaz = gaz
+        self.lang = lang
+
+    # == public ==================================================================================
+    def find(self, words: list[str], sent_starts: list[bool] | None = None, spaces: list[bool] | None = None,
+             *, title_end: int = 0, explicit: bool = False, within: str | None = None) -> list[Mention]:
+        """Resolved mentions of a token sequence; `explicit`: the text is known to name a territory."""
+        n = len(words)
+        if sent_starts is None:
+            sent_starts = [i == 0 for i in range(n)]
+        if spaces is None:
+            spaces = [True] * n
+        toks = self._toks(words, sent_starts, spaces)
+        keys: list[frozenset[str] | None] = [None] * n
+        mentions: list[Mention] = []
+        group = [0]
+        lo = 0
+        while lo < n:
+            hi = lo + 1
+            while hi < n and toks[hi].lang == toks[lo].lang:
+                hi += 1
+            mentions.extend(self._detect(toks, keys, lo, hi, toks[lo].lang, group))
+            lo = hi
+        for m in mentions:
+            m.in_title = m.start < title_end
+        self._resolve(toks, mentions, explicit, within)
+        return [m for m in mentions if not m.dropped and m.ref is not None]
+
+    def resolve_text(self, text: str, within: str | None = None) -> TerritoryRef | None:
+        """The most specific unit of the first mention (chain) in a short text."""
+        mentions = self.find(tokenize(text), explicit=True, within=within)
+        if not mentions:
+            return None
+        chain = [mentions[0]]
+        for m in mentions[1:]:
+            if m.start - chain[-1].end <= 1:
+                chain.append(m)
+            else:
+                break
+        return min(chain, key=lambda m: LEVEL_RANK[m.ref.level] if m.ref else 9).ref
+
+    def candidates_of_text(self, text: str) -> list[Unit]:
+        """Every unit the first name of `text` can denote (no context, no gating)."""
+        words = tokenize(text)
+        toks = self._toks(words, [i == 0 for i in range(len(words))], [True] * len(words))
+        keys: list[frozenset[str] | None] = [None] * len(toks)
+        mentions = self._detect(toks, keys, 0, len(toks), self.lang, [0])
+        return mentions[0].cands if mentions else []
+
+    # == tokens ==================================================================================
+    def _toks(self, words: list[str], sent_starts: list[bool], spaces: list[bool]) -> list[_Tok]:
+        toks: list[_Tok] = []
+        depth = 0
+        lang = self.lang
+        for i, w in enumerate(words):
+            if sent_starts[i]:
+                depth = 0
+            if w.islower() and w.isalpha():  # the common case, fast
+                toks.append(_Tok(w, w, w, False, False, sent_starts[i], depth > 0, lang))
+                continue
+            surface = w
+            m = _GLUED_PREFIX.match(w)
+            if m and not w.isupper():
+                surface = w[m.end():]
+            if _DOMAIN.search(surface):
+                surface = ""
+            lead = _LEAD_WORD.match(surface)
+            if lead and lead.end() < len(surface) and lead.end() >= 2 and not surface.endswith("."):
+                surface = lead.group()  # «ВКО).Также» → ВКО
+            elif lead and surface.endswith(".") and lead.end() == len(surface) - 1 and len(surface) > 4:
+                surface = lead.group()
+            is_abbr = surface.isupper() and 2 <= len(surface.replace("-", "")) <= 6
+            toks.append(_Tok(w, w.lower(), surface, surface[:1].isupper(), is_abbr, sent_starts[i], depth > 0,
+                             lang))
+            if not w.isalnum():
+                for ch in w:
+                    if ch in OPEN_QUOTES:
+                        depth += 1
+                    elif ch in CLOSE_QUOTES:
+                        depth = max(0, depth - 1)
+                    elif ch in BOTH_QUOTES and w == ch:
+                        opening = i == 0 or spaces[i - 1] or words[i - 1] in "(["
+                        depth = depth + 1 if opening else max(0, depth - 1)
+        self._sentence_languages(toks)
+        return toks
+
+    def _sentence_languages(self, toks: list[_Tok]) -> None:
+        """Mark the sentences written in the other language (a Kazakh paragraph in a Russian article)."""
+        start = 0
+        n = len(toks)
+        while start < n:
+            end = start + 1
+            while end < n and not toks[end].sent_start:
+                end += 1
+            alpha = [t for t in toks[start:end] if t.surface[:1].isalpha()]
+            kk_words = sum(1 for t in alpha if _KK_LETTERS.search(t.text))
+            ru_words = sum(1 for t in alpha if t.lower in _RU_FUNCTION)
+            lang = self.lang
+            if self.lang == "ru" and kk_words >= 2 and kk_words >= 0.2 * len(alpha) and ru_words <= kk_words:
+                lang = "kk"
+            elif self.lang == "kk" and kk_words == 0 and ru_words >= 2 and len(alpha) >= 4:
+                lang = "ru"
+            if lang != self.lang:
+                for t in toks[start:end]:
+                    t.lang = lang
+            start = end
+
+    def _keys(self, t: _Tok) -> frozenset[str]:
+        s = t.surface
+        if s.endswith(".") and len(s) > 2:
+            s = s[:-1]
+        if t.lang == "kk":
+            if "-" in s:  # «ШҚО-да», «Алматы-дағы»
+                head, _, tail = s.partition("-")
+                if tail and tail.islower():
+                    return kk_keys(head) | {fold(head)}
+            return kk_keys(s) | {fold(s)}
+        return ru_keys(s)
+
+    def _key_at(self, toks: list[_Tok], i: int, keys: list[frozenset[str] | None]) -> frozenset[str]:
+        k = keys[i]
+        if k is None:
+            k = keys[i] = self._keys(toks[i])
+        return k
+
+    # == type words ==============================================================================
+    def _type_at(self, toks: list[_Tok], i: int, hi: int, after: bool = False) -> tuple[Levels, int, bool] | None:
+        """(levels, tokens taken, plural) when a type word starts at token i; `after`: one following a name."""
+        if i >= hi:
+            return None
+        t = toks[i]
+        low = t.lower
+        nxt = toks[i + 1].lower if i + 1 < hi else ""
+        if t.lang == "ru":
+            if low in _RU_RURAL_1 and nxt in _RU_RURAL_2:
+                return (RURAL,), 2, nxt in _RU_PLURAL
+            if low in _RU_ADMIN_1 and nxt in _RU_ADMIN_2:
+                return (RURAL,), 2, False
+            if low == "с.о" and nxt == ".":
+                return (RURAL,), 2, False
+            if low in RU_TYPES:
+                if low in ("г.", "с.", "п.", "ст.") and i > 0 and toks[i - 1].text[:1].isdigit():
+                    return None  # «2024 г.» is a year, «п. 3» a paragraph
+                return RU_TYPES[low], 1, low in _RU_PLURAL
+            if after and low in RU_TYPES_AFTER:
+                return RU_TYPES_AFTER[low], 1, False
+            if not t.cap and len(low) > 6 and low[:5] in _GLUE_PREFIXES:
+                return _glued_type(low)
+            return None
+        if low in KK_TYPE_ABBR:
+            return KK_TYPE_ABBR[low], 1, False
+        if low.startswith("ауылдық") and "округ" in kk_stems(nxt):
+            return (RURAL,), 2, False
+        if t.cap and not t.sent_start:
+            return None
+        stems = kk_stems(low)
+        if "округ" in stems:
+            return (RURAL,), 1, False
+        for base, levels in KK_TYPE_BASES.items():
+            if base in stems:
+                plural = any(s.endswith(("лар", "лер", "дар", "дер", "тар", "тер")) for s in stems)
+                return levels, 1, plural
+        return None
+
+    # == names ===================================================================================
+    def _names_at(self, toks: list[_Tok], i: int, hi: int,
+                  keys: list[frozenset[str] | None]) -> list[tuple[int, list[Entry]]]:
+        """Gazetteer entries whose words start at token i, longest first: [(end, entries)]."""
+        t = toks[i]
+        if not (t.cap or t.abbr) or not t.surface[:1].isalpha():
+            return []
+        k0 = self._key_at(toks, i, keys)
+        found: dict[int, list[Entry]] = defaultdict(list)
+        seen: set[int] = set()
+        # Kazakh names written without Kazakh letters («Орал») mean something else in Russian text
+        kk_ok = t.lang == "kk" or bool(_KK_LETTERS.search(t.surface))
+        for k in k0:
+            for e in self.gaz.index.get(k, ()):
+                if id(e) in seen:
+                    continue
+                seen.add(id(e))
+                if e.kk and not kk_ok and e.mode == MODE_BARE:
+                    continue
+                if e.mode == MODE_ABBR and e.cased[0] != t.surface.split("-")[0]:
+                    continue
+                n = len(e.keys)
+                if i + n > hi:
+                    continue
+                ok = True
+                for j in range(1, n):
+                    if toks[i + j].sent_start or not (e.keys[j] & self._key_at(toks, i + j, keys)):
+                        ok = False
+                        break
+                if ok:
+                    found[i + n].append(e)
+        return sorted(found.items(), key=lambda kv: -kv[0])
+
+    def _glued_name(self, toks: list[_Tok], i: int) -> list[tuple[int, list[Entry]]]:
+        """A major city glued to the next word at an HTML boundary: «Алматыподдержал», «Петропавловскаостались»."""
+        s = toks[i].surface
+        if toks[i].lang != "ru" or len(s) < 8 or not toks[i].cap or _ADJ_FORM.search(s) or is_known_word(s):
+            return []
+        for cut in range(len(s) - 3, 3, -1):
+            head, rest = s[:cut], s[cut:]
+            if not rest.islower():
+                continue
+            entries = [e for k in ru_keys(head) for e in self.gaz.index.get(k, ())
+                       if e.mode == MODE_BARE and len(e.keys) == 1 and not e.kk and self.gaz.units[e.unit].core]
+            if entries and is_known_word(rest) and not word_info(rest)[1]:
+                return [(i + 1, entries)]
+        return []
+
+    # == detection ===============================================================================
+    def _detect(self, toks: list[_Tok], keys: list[frozenset[str] | None], lo: int, hi: int, lang: str,
+                group: list[int]) -> list[Mention]:
+        out: list[Mention] = []
+        ru = lang == "ru"
+        i = lo
+        blocked = False
+        while i < hi:
+            t = toks[i]
+            low = t.lower
+            if ru and _blocks(low):  # «улица Абая», «микрорайонов Шымсити, Туран, Асар»
+                blocked = True
+                i += 1
+                continue
+            if blocked and not (t.cap or low in CONJ or t.text in "-–"):
+                blocked = False
+            if blocked:
+                i += 1
+                continue
+            if not (t.cap or t.abbr):
+                if ru and (low in _RU_TYPE_FIRST or (len(low) > 6 and low[:5] in _GLUE_PREFIXES)):
+                    typ = self._type_at(toks, i, hi)
+                else:
+                    typ = None
+                if typ is None:
+                    i += 1
+                    continue
+            elif ru and low in ("г.", "с.", "п.", "ст."):
+                typ = self._type_at(toks, i, hi)
+            else:
+                typ = None
+            if ru and typ is not None:
+                levels, width, _ = typ
+                j = i + width
+                if j < hi and toks[j].lower in ("имени", "им."):
+                    j += 1
+                members = self._list_after(toks, keys, j, hi, levels, group[0], lang)
+                if members:
+                    members[0].start = i
+                    out.extend(members)
+                    group[0] += 1
+                    i = members[-1].end
+                    continue
+                i += width
+                continue
+            found = self._names_at(toks, i, hi, keys)
+            if not found and t.cap and ru:
+                found = self._glued_name(toks, i)
+            made: Mention | list[Mention] | None = None
+            if found:
+                made = self._mention_from(toks, keys, i, hi, found, group[0], lang)
+            if made is None and t.cap:
+                made = self._unknown_typed(toks, i, hi, lang, bool(found))
+            if made is None:
+                i += 1
+                continue
+            if isinstance(made, list):
+                out.extend(made)
+                group[0] += 1
+                i = made[-1].end
+            else:
+                out.append(made)
+                i = made.end
+        return out
+
+    def _typed_entries(self, entries: list[Entry], levels: Levels, before: bool, lang: str) -> list[Entry]:
+        """Entries compatible with a type word of `levels` placed before (or after) the name."""
+        ok = []
+        for e in entries:
+            level = self.gaz.units[e.unit].level
+            if level not in levels and not (SETTLEMENT in levels and level == CITY and before):
+                continue
+            if lang == "ru":
+                if before and e.mode in (MODE_BEFORE, MODE_BARE):
+                    ok.append(e)
+                elif not before and e.mode == MODE_AFTER and not e.kk:
+                    ok.append(e)
+            elif e.mode in (MODE_AFTER, MODE_BARE, MODE_BEFORE):
+                ok.append(e)
+        return ok
+
+    def _units(self, entries: Iterable[Entry]) -> list[Unit]:
+        seen: dict[int, Unit] = {}
+        for e in entries:
+            seen.setdefault(e.unit, self.gaz.units[e.unit])
+        return list(seen.values())
+
+    def _list_after(self, toks: list[_Tok], keys: list[frozenset[str] | None], j: int, hi: int, levels: Levels,
+                    group: int, lang: str) -> list[Mention]:
+        """Names after a type word, and the list it heads: «селах Капитоновка, Иванковка и Вознесенка»."""
+        members: list[Mention] = []
+        while j < hi:
+            found = self._names_at(toks, j, hi, keys)
+            cands: list[Unit] = []
+            end = j
+            for e_end, entries in found:
+                ok = self._typed_entries(entries, levels, True, lang)
+                if ok:
+                    cands, end = self._units(ok), e_end
+                    break
+            t = toks[j]
+            if SETTLEMENT in levels and any(u.level == SETTLEMENT for u in cands):
+                cands = [u for u in cands if u.level == SETTLEMENT]  # «в селе Орал» is not Уральск
+            if cands:
+                members.append(Mention(j, end, j, end, cands, levels, lang, group=group))
+            elif t.cap and t.surface[:1].isalpha() and not t.abbr and not self._type_at(toks, j, hi):
+                if found or _ADJ_FORM.search(t.surface) or fold(t.surface) in NOT_UNITS:
+                    break  # a unit of another kind, or an adjective («и Сырымскую районную»), ends the list
+                end = j + 1
+                while end < hi and end - j < 3 and toks[end].cap and toks[end].surface[:1].isalpha() \
+                        and not self._names_at(toks, end, hi, keys) and not self._type_at(toks, end, hi):
+                    end += 1
+                surface = " ".join(toks[k].surface for k in range(j, end))
+                name = " ".join(nominative(toks[k].surface) for k in range(j, end))
+                members.append(Mention(j, end, j, end, [], levels, lang, unknown=name, unknown_level=levels[0],
+                                       surface=surface, group=group))
+            else:
+                break
+            k = end
+            if k + 1 < hi and toks[k].lower in CONJ and toks[k + 1].cap:
+                j = k + 1
+                continue
+            if k + 2 < hi and toks[k].text == "," and toks[k + 1].lower in ("и", "а") and toks[k + 2].cap:
+                j = k + 2
+                continue
+            break
+        return members
+
+    def _unknown_typed(self, toks: list[_Tok], i: int, hi: int, lang: str, known: bool) -> Mention | None:
+        """A name with a type word that the gazetteer lacks: «Арысского района», «Жарқайың ауданы» (Kazakh
+        names are looked up by their consonants), «Западно-Казахстанкой области» (a typo)."""
+        t = toks[i]
+        if t.abbr:
+            return None
+        typ = self._type_at(toks, i + 1, hi, after=True)
+        if not typ:
+            return None
+        levels, width, _ = typ
+        if lang == "kk":
+            sk = skeleton(fold(t.surface))
+            units = [self.gaz.units[u] for u in self.gaz.skeletons.get(sk, []) if self.gaz.units[u].level in levels]
+            if units:
+                return Mention(i, i + 1 + width, i, i + 1, units, levels, lang, fuzzy=True)
+            return None
+        s = t.surface
+        if levels[0] not in (REGION, DISTRICT, RURAL) or not _ADJ_FORM.search(s):
+            return None
+        stem = _ADJ_FORM.sub("", s)
+        masc = stem + ("ый" if stem.endswith("н") and not stem.endswith(("ин", "ын")) else "ий")
+        name = {REGION: stem + "ая область", DISTRICT: masc + " район", RURAL: masc + " сельский округ"}
+        return Mention(i, i + 1 + width, i, i + 1, [], levels, lang, unknown=name[levels[0]],
+                       unknown_level=levels[0], surface=s)
+
+    def _mention_from(self, toks: list[_Tok], keys: list[frozenset[str] | None], i: int, hi: int,
+                      found: list[tuple[int, list[Entry]]], group: int, lang: str) -> Mention | list[Mention] | None:
+        ru = lang == "ru"
+        # a type word after the name (Russian adjectives, every Kazakh name)
+        for end, entries in found:
+            typ = self._type_at(toks, end, hi, after=True)
+            if typ:
+                levels, width, _ = typ
+                ok = self._typed_entries(entries, levels, False, lang)
+                if ok:
+                    return Mention(i, end + width, i, end, self._units(ok), levels, lang)
+                if not ru or _ADJ_FORM.search(toks[end - 1].surface):
+                    return None  # «Алтайского района»: a typed name of another kind, not a bare one
+        if ru:  # coordinated adjectives: «Мангистауской и Туркестанской областях»
+            chain = self._coordinated(toks, keys, i, hi, found, group)
+            if chain:
+                return chain
+        # a bare name: cities, villages, abbreviations
+        for end, entries in found:
+            bare = [e for e in entries if e.mode in (MODE_BARE, MODE_ABBR)]
+            if not bare:
+                continue
+            surface = fold(toks[i].surface.rstrip("."))
+            exact = [e for e in bare if surface in e.keys[0]] if end == i + 1 else bare
+            if ru and not exact and _ADJ_LOOKING.search(surface):
+                return None  # «Петропавловском водохранилище», «Заречном»: an adjective, not the town
+            return Mention(i, end, i, end, self._units(exact or bare), None, lang)
+        return None
+
+    def _coordinated(self, toks: list[_Tok], keys: list[frozenset[str] | None], i: int, hi: int,
+                     found: list[tuple[int, list[Entry]]], group: int) -> list[Mention] | None:
+        adjs: list[tuple[int, int, list[Entry]]] = []
+        cur, j = found, i
+        while True:
+            entries = [e for _, es in cur for e in es if e.mode == MODE_AFTER and not e.kk]
+            if not entries:
+                return None
+            end = max(e_end for e_end, es in cur if any(e.mode == MODE_AFTER for e in es))
+            adjs.append((j, end, entries))
+            typ = self._type_at(toks, end, hi, after=True)
+            if typ:
+                levels, width, _ = typ
+                if len(adjs) < 2:
+                    return None
+                out = []
+                for idx, (s, e, es) in enumerate(adjs):
+                    ok = self._typed_entries(es, levels, False, "ru")
+                    if not ok:
+                        return None
+                    last = idx == len(adjs) - 1
+                    out.append(Mention(s, e + (width if last else 0), s, e, self._units(ok), levels, "ru",
+                                       group=group))
+                return out
+            k = end
+            if k < hi and toks[k].lower in CONJ:
+                k += 1
+                if k < hi and toks[k].lower in ("и", "а"):
+                    k += 1
+                if k >= hi or not toks[k].cap:
+                    return None
+                cur = self._names_at(toks, k, hi, keys)
+                if not cur:
+                    return None
+                j = k
+                continue
+            return None
+
+    # == resolution ==============================================================================
+    def _resolve(self, toks: list[_Tok], mentions: list[Mention], explicit: bool, within: str | None) -> None:
+        gaz = self.gaz
+        # tokens of mentions that are not themselves bare village names («Дархан Мыңбай» is a person)
+        covered = {k for m in mentions
+                   if m.levels is not None or not all(self._needs_context(u) for u in m.cands)
+                   for k in range(m.start, m.end)}
+        for m in mentions:
+            if m.levels is None:
+                self._filter_untyped(toks, m, explicit, covered)
+        live = [m for m in mentions if not m.dropped]
+        # genitive chains: adjacent mentions constrain each other («… района ВКО», «ШҚО Шемонаиха ауданы»)
+        for a, b in zip(live, live[1:]):
+            gap = b.start - a.end
+            if gap == 0 or (gap == 1 and toks[a.end].text in ",("):
+                self._link(a, b)
+        groups: dict[int, list[Mention]] = defaultdict(list)
+        for m in live:
+            if m.group >= 0:
+                groups[m.group].append(m)
+        for members in groups.values():  # a list shares the chain of its last member
+            tail = members[-1]
+            if tail.chain_parent is None:
+                continue
+            for m in members[:-1]:
+                if m.chain_parent is None:
+                    m.chain_parent = tail.chain_parent
+                    inside = [u for u in m.cands if self._inside_any(u, tail.chain_parent.cands)]
+                    if inside:
+                        m.cands, m.chained = inside, True
+        ctx = self._context(live, within)
+        for m in live:
+            if m.unknown is not None and not m.cands:
+                self._fuzzy(m)
+        for m in live:
+            self._choose(m, ctx, explicit)
+        for members in groups.values():  # unknown list members: the place of the known ones
+            known = [m for m in members if m.unit is not None and m.unit.level == SETTLEMENT]
+            for m in members:
+                if m.ref is None and m.unknown and m.unknown_level == SETTLEMENT and not m.dropped and known:
+                    parent = gaz.parent(known[0].unit) if known[0].unit else None
+                    if parent is not None and parent.level == RURAL:
+                        parent = gaz.parent(parent)
+                    if parent is not None:
+                        m.ref = TerritoryRef(m.unknown, SETTLEMENT, None, [*gaz.path(parent), m.unknown], 0.5)
+
+    def _context(self, live: list[Mention], within: str | None) -> _Ctx:
+        """What the article is about: regions and units named without ambiguity (title counts 3×)."""
+        ctx = _Ctx(within=within)
+        for m in live:
+            if not m.cands or (m.levels is None and all(self._needs_context(u) for u in m.cands)):
+                continue
+            w = 3.0 if m.in_title else 1.0
+            regions = {self.gaz.region(u).idx for u in m.cands}
+            if len(regions) == 1:
+                ctx.region_w[regions.pop()] += w
+                ctx.total += w
+            if len(m.cands) == 1 and m.cands[0].level != SETTLEMENT:
+                ctx.unit_w[m.cands[0].idx] += w
+        return ctx
+
+    def _inside_any(self, u: Unit, others: list[Unit]) -> bool:
+        return any(o is not u and self.gaz.within(o, u) for o in others)
+
+    def _link(self, a: Mention, b: Mention) -> None:
+        """Constrain adjacent mentions: one inside the other (Russian genitive order or Kazakh order)."""
+        gaz = self.gaz
+        if a.cands and b.cands:
+            down = [(x, y) for x in a.cands for y in b.cands if x is not y and gaz.within(y, x)]
+            up = [] if down else [(x, y) for x in a.cands for y in b.cands if x is not y and gaz.within(x, y)]
+            pairs = down or up
+            if not pairs:
+                if a.levels and a.levels[0] == SETTLEMENT and b.levels and len(b.cands) == 1:
+                    # a typed village the chain places elsewhere: KATO (2022) lacks it there
+                    a.unknown, a.unknown_level, a.cands = a.surface or _surface_name(a), SETTLEMENT, []
+                    a.chain_parent = b
+                return
+            a.cands = list(dict.fromkeys(x for x, _ in pairs))
+            b.cands = list(dict.fromkeys(y for _, y in pairs))
+            a.chained = b.chained = True
+            if down:
+                a.chain_parent = b
+            else:
+                b.chain_parent = a
+        elif a.unknown and b.cands and a.unknown_level:
+            if LEVEL_RANK[b.cands[0].level] > LEVEL_RANK[a.unknown_level]:
+                a.chain_parent = b
+        elif b.unknown and a.cands and b.unknown_level:
+            if LEVEL_RANK[a.cands[0].level] > LEVEL_RANK[b.unknown_level] and b.lang == "kk":
+                b.chain_parent = a
+
+    def _filter_untyped(self, toks: list[_Tok], m: Mention, explicit: bool, covered: set[int]) -> None:
+        """Drop bare names that are not territories: in quotes, after «улица», next to a person's name …"""
+        if explicit:
+            return
+        t = toks[m.name_start]
+        prev = toks[m.name_start - 1] if m.name_start > 0 else None
+        nxt = toks[m.name_end] if m.name_end < len(toks) else None
+        ru = m.lang == "ru"
+        if t.quoted and not t.abbr:
+            m.cands = []
+        if fold(t.surface) in NOT_UNITS:
+            m.cands = []
+        if nxt is not None and (RU_BLOCK_AFTER.match(nxt.lower) if ru else
+                                (KK_BLOCK_AFTER.match(nxt.lower) and not _declined(t.surface, m.cands))):
+            m.cands = []  # «Сергеевском водохранилище», «Орал өзені» (but «Оралда су көп» is the city)
+        if m.lang == "kk":  # Kazakh names of people are village names too: a village needs «ауылы»
+            m.cands = [u for u in m.cands if u.level != SETTLEMENT]
+        gated = [u for u in m.cands if self._needs_context(u)]
+        if gated and len(gated) == len(m.cands):
+            word = t.surface
+            in_name = (prev is not None and prev.cap and not prev.sent_start and m.name_start - 1 not in covered
+                       and not prev.abbr and prev.surface[:1].isalpha()) or \
+                      (nxt is not None and nxt.cap and not nxt.sent_start and m.name_end not in covered
+                       and nxt.surface[:1].isalpha() and not nxt.abbr)
+            if in_name:  # part of a longer proper name: «Қозы Көрпеш», «Аманбек Калжанов»
+                m.cands = []
+            elif ru:
+                known, is_person, geo = word_info(word)
+                if is_person or (geo and known and all(u.level == SETTLEMENT for u in gated)) or \
+                        (t.sent_start and m.name_end - m.name_start == 1 and known):
+                    # a person's name, a famous place elsewhere, a common word: only a named city
+                    # («Сатпаев», «Курчатов» are surnames too) stays, and it needs its region in the article
+                    m.cands = [u for u in m.cands if u.level == CITY and u.core]
+        if not m.cands:
+            m.dropped = True
+
+    def _needs_context(self, u: Unit) -> bool:
+        """Villages, small towns and cities named after people («Сатпаев») need an article about their area."""
+        if u.level == SETTLEMENT:
+            return True
+        if u.level == CITY:
+            if u.core:
+                return bool(_SURNAME.search(fold(u.name)))
+            parent = self.gaz.parent(u)
+            return parent is not None and parent.level != REGION
+        return False
+
+    def _context_ok(self, u: Unit, ctx: _Ctx, n_same_region: int) -> bool:
+        if ctx.within and u.kato and u.kato.startswith(kato_prefix(ctx.within)):
+            return True
+        region = self.gaz.region(u).idx
+        if u.level != SETTLEMENT:
+            return region in ctx.region_w
+        if any(a.idx in ctx.unit_w for a in self.gaz.ancestors(u) if a.level != REGION):
+            return True
+        return region in ctx.top_regions() and n_same_region == 1
+
+    def _fuzzy(self, m: Mention) -> None:
+        """A typed region or city with a typo («городов Кокшету», «Западно-Казахстанкой области»)."""
+        if m.unknown_level not in (REGION, CITY) or m.unknown is None:
+            return
+        targets = [fold(m.unknown.split()[0] if m.unknown_level == REGION else m.unknown)]
+        if m.surface and m.unknown_level == CITY:
+            targets.append(fold(m.surface))
+        for target in targets:
+            if len(target) >= 6:
+                best = self._close(target, m.unknown_level)
+                if len(best) == 1:
+                    m.cands, m.unknown, m.fuzzy = best, None, True
+                    return
+
+    def _close(self, target: str, level: str) -> list[Unit]:
+        from rapidfuzz.distance import Levenshtein
+
+        limit = 1 if len(target) < 12 else 2
+        return [u for u, names in _core_names(self.gaz, level)
+                if any(abs(len(c) - len(target)) <= limit and Levenshtein.distance(c, target) <= limit for c in names)]
+
+    def _choose(self, m: Mention, ctx: _Ctx, explicit: bool) -> None:
+        gaz = self.gaz
+        if m.dropped:
+            return
+        if not m.cands:
+            if m.unknown and m.chain_parent is not None:
+                parent = m.chain_parent
+                pu = parent.unit or (parent.cands[0] if parent.cands else None)
+                if pu is None:
+                    return
+                level = m.unknown_level or SETTLEMENT
+                m.ref = TerritoryRef(m.unknown, level, None, [*gaz.path(pu), m.unknown], 0.5)
+            return
+        cands = m.cands
+        if m.levels is None and not explicit:
+            per_region: dict[int, int] = defaultdict(int)
+            for u in cands:
+                if u.level == SETTLEMENT:
+                    per_region[gaz.region(u).idx] += 1
+            cands = [u for u in cands if not self._needs_context(u)
+                     or self._context_ok(u, ctx, per_region[gaz.region(u).idx])]
+            if not cands:
+                m.dropped = True
+                return
+        if len(cands) == 1:
+            u = cands[0]
+            conf = 0.7 if m.fuzzy else (0.95 if m.levels or m.chained else 0.9)
+            if len(m.cands) > 1:
+                conf = 0.85
+            m.unit, m.ref = u, gaz.ref(u, conf)
+            return
+        scored = sorted(((self._score(u, ctx), u) for u in cands), key=lambda su: (-su[0], su[1].kato or ""))
+        (best, u), second = scored[0], scored[1][0]
+        conf = 0.85 if best - second >= 1.0 else (0.7 if best > second else 0.5)
+        if m.chained:
+            conf = max(conf, 0.8)
+        m.unit, m.ref = u, gaz.ref(u, conf)
+
+    def _score(self, u: Unit, ctx: _Ctx) -> float:
+        gaz = self.gaz
+        s = 0.5 * LEVEL_RANK[u.level] + (0.3 if u.core else 0.0) + (0.2 if u.level == CITY else 0.0)
+        if ctx.within and u.kato and u.kato.startswith(kato_prefix(ctx.within)):
+            s += 6.0
+        if ctx.total:
+            s += 4.0 * ctx.region_w.get(gaz.region(u).idx, 0.0) / ctx.total
+        if any(a.idx in ctx.unit_w for a in gaz.ancestors(u) if a.level != REGION):
+            s += 3.0
+        return s
+
+
+@functools.lru_cache(maxsize=8)
+def _core_names(gaz: Gazetteer, level: str) -> list[tuple[Unit, list[str]]]:
+    """Folded names of the core units of one level (the candidates for a typo)."""
+    out = []
+    for u in gaz.units:
+        if u.level == level and u.core:
+            names = []
+            for nm in (u.name, *u.aliases):
+                words = nm.split()
+                names.append(fold(words[0] if level == REGION and len(words) > 1 and words[1] == "область" else nm))
+            out.append((u, names))
+    return out
+
+
+@functools.lru_cache(maxsize=50_000)
+def _blocks(low: str) -> bool:
+    return bool(RU_BLOCK.match(low))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _glued_type(low: str) -> tuple[Levels, int, bool] | None:
+    """A type word glued to the next word at an HTML boundary: «областяхостаются», «областииз-за»."""
+    for form in _GLUE_TYPE_FORMS:
+        if low.startswith(form):
+            rest = low[len(form):]
+            if rest in ("в", "и", "с", "к", "у", "о") or is_known_word(rest.split("-")[0]) or is_known_word(rest):
+                return RU_TYPES[form], 1, form in _RU_PLURAL
+    return None
+
+
+def _declined(surface: str, units: list[Unit]) -> bool:
+    """True when a Kazakh name carries a case ending («Оралда»), i.e. is not the bare name of a river."""
+    f = fold(surface)
+    for u in units:
+        for name in (u.name, u.name_kk or "", *u.aliases):
+            if name and fold(name.split()[0]) == f:
+                return False
+    return True
+
+
+def _surface_name(m: Mention) -> str:
+    return m.cands[0].name if m.cands else (m.unknown or "")
+
+
+_TOKEN = re.compile(r"с\.о\.?|р-н[а-я]*|[^\W\d_](?:\w|-(?=\w))*\.?|\d+|[^\w\s]")
+_DOT_ABBR = {"г.", "с.", "п.", "ст.", "обл.", "пос.", "гор.", "қ.", "а.", "ауд.", "им.", "с.о."}
+
+
+def tokenize(text: str) -> list[str]:
+    """A plain-text tokenizer for short mentions: «г.Алматы» → ['г.', 'Алматы']."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        w = m.group()
+        if w.endswith(".") and w.lower() not in _DOT_ABBR and len(w) > 1:
+            out.extend([w[:-1], "."])
+        else:
+            out.append(w)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the spaCy component
+
+
+def _extensions() -> None:
+    if not Span.has_extension("territory"):
+        Span.set_extension("territory", default=None)
+    if not Doc.has_extension("region"):
+        Doc.set_extension("region", default=None)
+
+
+class TerritoryRecognizer:
+    """Writes `doc.spans["territories"]` (each span's `._.territory` is a TerritoryRef) and `doc._.region`."""
+
+    def __init__(self, nlp: Language, name: str, *, database_url: str | None = None, use_database: bool = True,
+                 title_chars: int = 400) -> None:
+        _extensions()
+        self.name = name
+        self.lang = nlp.lang if nlp.lang in ("ru", "kk") else "ru"
+        self.database_url = database_url
+        self.use_database = use_database
+        self.title_chars = title_chars
+        self._finder: TerritoryFinder | None = None
+
+    @property
+    def finder(self) -> TerritoryFinder:
+        """Built on first use: the gazetteer (database or core) loads once per process."""
+        if self._finder is None:
+            self._finder = TerritoryFinder(get_gazetteer(self.database_url, use_database=self.use_database),
+                                           self.lang)
+        return self._finder
+
+    def initialize(self, get_examples: Any = None, *, nlp: Language | None = None) -> None:
+        _ = self.finder
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            doc.spans[SPAN_KEY] = []
+            doc._.region = None
+            return doc
+        # arrays, not Token objects: iterating a Doc costs more than the whole search
+        arr = doc.to_array([ORTH, SPACY, SENT_START, IDX]).tolist()
+        strings = doc.vocab.strings
+        words = [strings[row[0]] for row in arr]
+        spaces = [bool(row[1]) for row in arr]
+        if doc.has_annotation("SENT_START"):
+            sent_starts = [row[2] == 1 for row in arr]
+            sent_starts[0] = True
+        else:
+            sent_starts = [True] + ["\n" in w for w in words[:-1]]
+        title_end = 0  # the pipeline's text is «title\nbody»: tokens before the first line break
+        for i, w in enumerate(words):
+            if arr[i][3] > self.title_chars:
+                break
+            if "\n" in w or (i and "\n" in words[i - 1] + (" " if spaces[i - 1] else "")):
+                title_end = i
+                break
+        mentions = self.finder.find(words, sent_starts, spaces, title_end=title_end)
+        spans = []
+        weights: dict[str, float] = defaultdict(float)
+        first: dict[str, int] = {}
+        for m in mentions:
+            span = Span(doc, m.start, m.end, label=LABEL)
+            span._.territory = m.ref
+            spans.append(span)
+            region = _region_of(m.ref, self.finder.gaz)
+            if region:
+                weights[region] += 3.0 if m.in_title else 1.0
+                first.setdefault(region, m.start)
+        doc.spans[SPAN_KEY] = spans
+        doc._.region = max(weights, key=lambda r: (weights[r], -first[r])) if weights else None
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
+        for doc in stream:
+            yield self(doc)
+
+
+def _region_of(ref: TerritoryRef | None, gaz: Gazetteer) -> str | None:
+    if ref is None:
+        return None
+    if ref.kato:
+        top = gaz.by_kato.get(ref.kato[:2] + "0000000")
+        return top.kato if top is not None else ref.kato[:2] + "0000000"
+    top_unit = gaz.top_unit(ref.path[0]) if ref.path else None
+    return top_unit.kato if top_unit is not None else None
+
+
+@Language.factory(
+    "newsmon_territories",
+    default_config={"database_url": None, "use_database": True, "title_chars": 400},
+    assigns=["doc.spans", "span._.territory", "doc._.region"],
+)
+def make_territories(nlp: Language, name: str, database_url: str | None, use_database: bool,
+                     title_chars: int) -> TerritoryRecognizer:
+    """Territory mentions resolved against the gazetteer (KATO import merged with the built-in core)."""
+    return TerritoryRecognizer(nlp, name, database_url=database_url, use_database=use_database,
+                               title_chars=title_chars)
+
+
+__all__ = ["SPAN_KEY", "TerritoryFinder", "TerritoryRecognizer", "kk_keys", "make_territories", "ru_keys",
+           "tokenize"]
