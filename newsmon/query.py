@@ -8,6 +8,7 @@ KATO codes are hierarchical (AB CD EF HHH), so 636837000 lies inside 636800000 i
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from rapidfuzz import fuzz, process
 from sqlmodel import Session, select
 
@@ -360,13 +362,26 @@ def _match_names(session: Session, column: Any, wanted: str, kinds: Sequence[str
     query_words = [w for w in re.findall(r"[^\W_]+", _fold(wanted))]
     if not query_words:
         raise InputError("the name to look for has no letters")
-    values = session.execute(select(column).where(column.is_not(None), Fact.kind.in_(kinds)).distinct()).scalars().all()
     out = []
-    for value in values:
-        words = re.findall(r"[^\W_]+", _fold(value))
+    for value, words in _distinct_values(session, column):
         if all(any(_word_fits(q, w) for w in words) for q in query_words):
             out.append(value)
     return out
+
+
+_values_cache: dict[tuple[str, str, int], list[tuple[str, list[str]]]] = {}
+
+
+def _distinct_values(session: Session, column: Any) -> list[tuple[str, list[str]]]:
+    """Distinct values of a fact column with their folded words; cached until facts change (max id)."""
+    top = session.execute(sa.text("SELECT coalesce(max(id), 0) FROM fact")).scalar_one()
+    key = (str(session.get_bind().url), column.key, top)
+    if key not in _values_cache:
+        values = session.execute(select(column).where(column.is_not(None)).distinct()).scalars().all()
+        if len(_values_cache) > 16:
+            _values_cache.clear()
+        _values_cache[key] = [(v, re.findall(r"[^\W_]+", _fold(v))) for v in values]
+    return _values_cache[key]
 
 
 def _word_fits(query: str, word: str) -> bool:
@@ -483,13 +498,10 @@ def fact_conditions(session: Session, flt: FactFilter) -> list[Any]:
     return cond
 
 
-def _fact_query(flt: FactFilter, session: Session) -> Any:
-    query = select(Fact, Article, Source).join(Article, Fact.article_id == Article.id).join(
-        Source, Article.source_id == Source.id
-    )
-    for c in fact_conditions(session, flt):
-        query = query.where(c)
-    return query.order_by(Fact.published, Fact.id)  # type: ignore[arg-type]
+def _rows_query(conds: Sequence[Any]) -> Any:
+    return (select(Fact, Article, Source).join(Article, Fact.article_id == Article.id)
+            .join(Source, Article.source_id == Source.id).where(*conds)
+            .order_by(Fact.published, Fact.id))  # type: ignore[arg-type]
 
 
 def iter_facts(flt: FactFilter, *, database_url: str | None = None, session: Session | None = None) -> Iterator[dict[str, Any]]:
@@ -498,9 +510,14 @@ def iter_facts(flt: FactFilter, *, database_url: str | None = None, session: Ses
     own = session is None
     session = session or open_session(database_url)
     try:
-        query = _fact_query(flt, session).offset(flt.offset)
+        conds = fact_conditions(session, flt)
         if flt.limit is not None:
-            query = query.limit(flt.limit)
+            # a page: pick its fact ids on the fact indexes first, then join only those rows
+            ids = select(Fact.id).where(*conds).order_by(Fact.published, Fact.id)  # type: ignore[arg-type]
+            page = session.execute(ids.offset(flt.offset).limit(flt.limit)).scalars().all()
+            query = _rows_query([Fact.id.in_(page)])  # type: ignore[union-attr]
+        else:
+            query = _rows_query(conds).offset(flt.offset)
         for fact, article, source in session.exec(query).yield_per(500):
             yield fact_to_dict(fact, article, source)
     finally:
@@ -539,12 +556,16 @@ class AkimEntry:
         return asdict(self)
 
 
+# the latest fact of a group as one sortable string: published (fixed width) then the fact id
+_STAMP_WIDTH = 26
+
+
 def _latest_key(session: Session) -> Any:
-    """An aggregate whose max() is the latest fact of a group: published then id, as one sortable string."""
     if session.get_bind().dialect.name == "postgresql":
-        return sa.func.max(sa.func.concat(sa.func.coalesce(sa.func.to_char(Fact.published, "YYYYMMDDHH24MISS"), "0"),
-                                          sa.func.lpad(sa.cast(Fact.id, sa.Text), 12, "0")))
-    return sa.func.max(sa.func.coalesce(sa.cast(Fact.published, sa.Text), "0") + sa.func.printf("%012d", Fact.id))
+        stamp = sa.func.to_char(sa.func.timezone("UTC", Fact.published), "YYYY-MM-DD HH24:MI:SS.US")
+    else:
+        stamp = sa.cast(Fact.published, sa.Text)
+    return sa.func.max(sa.func.coalesce(stamp, "0000-00-00 00:00:00.000000") + sa.cast(Fact.id, sa.Text))
 
 
 def akims_directory(
@@ -556,7 +577,10 @@ def akims_directory(
     database_url: str | None = None,
     session: Session | None = None,
 ) -> list[AkimEntry]:
-    """Akims by unit: first and last seen, article counts, latest evidence; name changes show as appointments."""
+    """Akims by unit: first and last seen, article counts, latest evidence; name changes show as appointments.
+
+    A fact is one person in one article (CONTRACT §2), so an entry's fact count is its article count.
+    """
     _check_dates(since, until)
     own = session is None
     session = session or open_session(database_url)
@@ -564,18 +588,27 @@ def akims_directory(
         roles = [*AKIM_ROLES, *([DEPUTY_ROLE] if deputies else [])]
         cond = [Fact.kind == "akim", Fact.person.is_not(None),  # type: ignore[union-attr]
                 sa.or_(Fact.role.in_(roles), Fact.role.is_(None))]  # type: ignore[union-attr]
-        cond += fact_conditions(session, FactFilter(territory=territory, since=since, until=until))
-        latest = _latest_key(session).label("latest")
-        query = (
-            select(Fact.territory_kato, Fact.territory_name, Fact.territory_level, Fact.person, Fact.role,  # type: ignore[call-overload]
-                   sa.func.min(Fact.published), sa.func.max(Fact.published),
-                   sa.func.count(sa.distinct(Fact.article_id)), sa.func.count(), latest)
-            .where(*cond)
-            .group_by(Fact.territory_kato, Fact.territory_name, Fact.territory_level, Fact.person, Fact.role)
-        )
-        groups = session.execute(query).all()
-        latest_ids = {int(g[-1][-12:]) for g in groups}
-        evidence = _evidence(session, latest_ids)
+        cond += fact_conditions(session, FactFilter(since=since, until=until))
+        # one pass per kind of unit condition, each in index order (no sort, no temporary tables)
+        if territory:
+            units = resolve_territory(session, territory)
+            by_code = [Fact.territory_kato.between(lo, hi) for lo, hi, _ in kato_ranges(units) if lo is not None]
+            passes = [*by_code, sa.and_(Fact.territory_kato.is_(None),  # type: ignore[union-attr]
+                                        Fact.territory_name.in_([u.name for u in units]))]  # type: ignore[union-attr]
+        else:
+            passes = [sa.true()]
+        latest = _latest_key(session)
+        groups: list[Any] = []
+        for unit_cond in passes:
+            query = (
+                select(Fact.territory_kato, Fact.territory_name, sa.func.max(Fact.territory_level), Fact.person,  # type: ignore[call-overload]
+                       Fact.role, sa.func.min(Fact.published), sa.func.max(Fact.published), sa.func.count(),
+                       sa.func.count(), latest)
+                .where(*cond, unit_cond)
+                .group_by(Fact.territory_kato, Fact.territory_name, Fact.person, Fact.role)
+            )
+            groups += session.execute(query).all()
+        evidence = _evidence(session, {int(g[-1][_STAMP_WIDTH:]) for g in groups})
         return _akim_entries(groups, evidence)
     finally:
         if own:
@@ -585,18 +618,20 @@ def akims_directory(
 def _evidence(session: Session, fact_ids: set[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     ids = sorted(fact_ids)
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        rows = session.execute(
-            select(Fact.id, Fact.sentence, Fact.territory_path, Article.url, Article.title, Article.published)  # type: ignore[call-overload]
-            .join(Article, Article.id == Fact.article_id)
-            .where(Fact.id.in_(chunk))  # type: ignore[union-attr]
-        ).all()
-        for fid, sentence, path, url, title, published in rows:
+    stmt = sa.text(
+        "SELECT f.id, f.sentence, f.territory_path, a.url, a.title, a.published FROM fact f "
+        "JOIN article a ON a.id = f.article_id WHERE f.id IN :ids"
+    ).bindparams(sa.bindparam("ids", expanding=True))
+    for chunk in (ids[i : i + 900] for i in range(0, len(ids), 900)):
+        for fid, sentence, path, url, title, published in session.execute(stmt, {"ids": chunk}).all():
+            if isinstance(path, str):
+                path = json.loads(path)
             out[fid] = {"sentence": sentence, "url": url, "title": title, "published": iso_time(_as_utc(published)),
                         "fact": fid, "path": path or []}
     return out
 
 
+@lru_cache(maxsize=100_000)
 def _person_words(person: str) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"[^\W\d_]+", _fold(person)) if len(w) > 1)
 
@@ -619,10 +654,10 @@ def _akim_entries(groups: Sequence[Any], evidence: dict[int, dict[str, Any]]) ->
         unit_entries = []
         for m in merged:
             rs = m["rows"]
-            first = min((_as_utc(r[5]) for r in rs if r[5] is not None), default=None)
-            last = max((_as_utc(r[6]) for r in rs if r[6] is not None), default=None)
+            first = _as_utc(min((r[5] for r in rs if r[5] is not None), default=None))
+            last = _as_utc(max((r[6] for r in rs if r[6] is not None), default=None))
             latest = max(rs, key=lambda r: r[9])
-            ev = dict(evidence.get(int(latest[9][-12:]), {}))
+            ev = dict(evidence.get(int(latest[9][_STAMP_WIDTH:]), {}))
             path = ev.pop("path", [])
             top = max(rs, key=lambda r: (r[8], len(r[3])))
             unit = ({"name": rs[0][1], "level": rs[0][2], "kato": rs[0][0], "path": path}
@@ -700,8 +735,9 @@ def program_summaries(
         mention_cond = [Fact.program.is_not(None), Fact.kind.in_(("program", "amount")), *base]  # type: ignore[union-attr]
         if territory:
             units = resolve_territory(session, territory)
-            in_unit = select(Fact.article_id).where(_territory_clause(units, Fact.territory_kato, Fact.territory_name))
-            mention_cond.append(Fact.article_id.in_(in_unit))  # type: ignore[attr-defined]
+            other = aliased(Fact)
+            mention_cond.append(sa.exists().where(other.article_id == Fact.article_id,
+                                                  _territory_clause(units, other.territory_kato, other.territory_name)))
         mentions = session.execute(
             select(Fact.program, sa.func.sum(sa.case((Fact.kind == "program", 1), else_=0)),  # type: ignore[call-overload]
                    sa.func.count(sa.distinct(Fact.article_id)), sa.func.min(Fact.published), sa.func.max(Fact.published))

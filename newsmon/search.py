@@ -176,8 +176,18 @@ def index_articles(session: Session, ids: Sequence[int]) -> int:
     return done
 
 
-def unindexed_ids(session: Session) -> list[int]:
-    """Articles missing from the search index (stored before it existed, or by another writer)."""
+_checked: set[str] = set()  # databases whose index was compared with all articles in this process
+
+
+def unindexed_ids(session: Session, *, full: bool = True) -> list[int]:
+    """Articles missing from the search index (stored before it existed, or by another writer).
+
+    `full=False` looks only past the newest indexed article (O(log n)); the full comparison counts rows.
+    """
+    newest = session.execute(sa.text("SELECT coalesce(max(article_id), 0) FROM article_search")).scalar_one()
+    if not full:
+        rows = session.execute(sa.text("SELECT id FROM article WHERE id > :n ORDER BY id"), {"n": newest}).all()
+        return [r[0] for r in rows]
     total = session.execute(sa.text("SELECT count(*) FROM article")).scalar_one()
     indexed = session.execute(sa.text("SELECT count(*) FROM article_search")).scalar_one()
     if total == indexed:
@@ -189,6 +199,19 @@ def unindexed_ids(session: Session) -> list[int]:
         )
     ).all()
     return [r[0] for r in rows]
+
+
+def ensure_indexed(session: Session) -> int:
+    """Index what the article writer's hook missed: every article once per process, then the newest."""
+    key = str(session.get_bind().url)
+    full = key not in _checked
+    missing = unindexed_ids(session, full=full)
+    n = 0
+    if missing:
+        n = sync_index(session) if full else index_articles(session, missing)
+        session.commit()
+    _checked.add(key)
+    return n
 
 
 def sync_index(session: Session) -> int:
@@ -373,8 +396,7 @@ def search(
     own = session is None
     session = session or open_session(database_url)
     try:
-        if unindexed_ids(session):
-            sync_index(session)
+        ensure_indexed(session)
         dialect = _dialect(session)
         params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
         where: list[str] = []

@@ -38,11 +38,15 @@ POSTGRES = [
 ]
 # fact queries: (name, columns); each serves one query of newsmon/query.py
 FACT_INDEXES = [
-    # akims directory: kind='akim' grouped by unit and person, covering min/max(published), articles
-    ("ix_fact_akims", ["kind", "territory_kato", "territory_name", "person", "role", "published", "article_id"]),
-    # programme mentions and totals: kind + programme, covering unit, value and day
-    ("ix_fact_program_kind", ["program", "kind", "article_id", "published"]),
-    ("ix_fact_amounts", ["kind", "program", "territory_kato", "unit", "value", "published"]),
+    # akims directory: kind='akim' grouped by unit and person in index order, covering every aggregate
+    ("ix_fact_akims", ["kind", "territory_kato", "territory_name", "person", "role", "territory_level", "published"]),
+    # programme mentions (by programme and day, covering kind and article) and amounts by programme and unit
+    ("ix_fact_program_published", ["program", "published", "kind", "article_id"]),
+    ("ix_fact_amounts", ["kind", "program", "territory_kato", "territory_name", "unit", "value", "published"]),
+    # facts of a person, by day
+    ("ix_fact_person_published", ["person", "published"]),
+    # «articles with a fact in this unit» (search --territory, programme mentions in a unit)
+    ("ix_fact_article_territory", ["article_id", "territory_kato", "territory_name"]),
     # facts by kind and day within a unit
     ("ix_fact_territory_kind_published", ["territory_kato", "kind", "published"]),
 ]
