@@ -196,6 +196,8 @@ def test_a_body_naming_a_local_file_is_not_opened(tmp_path: Path) -> None:
         ("Строка<br/>следующая", "Строка\nследующая"),
         ("<div><b>Әкім</b> &laquo;Ауыл аманаты&raquo;</div>", "Әкім «Ауыл аманаты»"),
         ("без разметки   и   пробелы", "без разметки и пробелы"),
+        ("<p>Текст</p><script>alert('x')</script><style>p {color: red}</style><!-- <p>скрыто</p> -->", "Текст"),
+        ("<SCRIPT type='text/javascript'>var a = '<p>';</SCRIPT>Жаңалық", "Жаңалық"),
         ("", ""),
     ],
 )

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -39,10 +40,18 @@ _MOJIBAKE = re.compile(
     "|\ufffd"
 )
 _XML_DECL_ENCODING = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2", re.IGNORECASE)
+_INVISIBLE = re.compile(r"<!--.*?-->|<(script|style|noscript|template)\b.*?</\1\s*>", re.I | re.S)
 _BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/pre|p|div|li|h[1-6])\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+_NOT_STRUCTURAL = (
+    feedparser.CharacterEncodingOverride,
+    feedparser.CharacterEncodingUnknown,
+    feedparser.NonXMLContentType,
+)
 
 
 class FeedParseError(FetchError):
@@ -115,11 +124,12 @@ def to_utf8(body: bytes, encoding: str) -> bytes:
 
 
 def html_to_text(value: str | None) -> str:
-    """Plain text from an (already sanitized) HTML fragment: tags dropped, paragraphs on their own lines."""
+    """Plain text from an HTML fragment: scripts, styles and comments dropped with their content, other
+    tags dropped, paragraphs on their own lines."""
     if not value:
         return ""
     if "<" in value:
-        value = _TAG.sub("", _BLOCK_TAG.sub("\n", value))
+        value = _TAG.sub("", _BLOCK_TAG.sub("\n", _INVISIBLE.sub("", value)))
     if "&" in value:
         value = html.unescape(value)
     lines = (_SPACES.sub(" ", line).strip() for line in value.split("\n"))
@@ -165,10 +175,12 @@ def _text_of(entry: Mapping[str, Any], key: str) -> str:
     return value.strip()
 
 
-def entry_to_article(entry: Mapping[str, Any]) -> ArticleIn | str:
-    """An ArticleIn, or the reason the entry cannot be one."""
+def entry_to_article(entry: Mapping[str, Any], base: str = "") -> ArticleIn | str:
+    """An ArticleIn, or the reason the entry cannot be one; a relative link is resolved against `base`."""
     link = entry.get("link")
     guid = entry.get("id") or None
+    if link and base and not _is_http_url(link):
+        link = urljoin(base, str(link).strip())
     if not _is_http_url(link):
         if not _is_http_url(guid):
             return "no link and no URL in guid"
@@ -200,7 +212,12 @@ def entry_to_article(entry: Mapping[str, Any]) -> ArticleIn | str:
 
 
 def _feedparser(body: bytes, headers: Mapping[str, str]) -> Any:
-    return feedparser.parse(io.BytesIO(body), response_headers=dict(headers))
+    # entries become plain text (html_to_text), so feedparser's HTML sanitizer and its rewriting of
+    # relative URIs inside content are skipped, and no base URI is given (feedparser would join every
+    # link and id with it): together a third of the parse. entry_to_article resolves relative links.
+    return feedparser.parse(
+        io.BytesIO(body), response_headers=dict(headers), sanitize_html=False, resolve_relative_uris=False
+    )
 
 
 def _sample(result: Any) -> str:
@@ -230,8 +247,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
     is neither RSS nor Atom. A partly broken feed keeps its entries and carries a warning.
     """
     hdrs = {k.lower(): v for k, v in (headers or {}).items()}
-    if url and "content-location" not in hdrs:
-        hdrs["content-location"] = url
+    base = urljoin(url, hdrs["content-location"]) if hdrs.get("content-location") else url
     content_type = hdrs.get("content-type", "").lower()
     if not body.strip():
         raise FeedParseError("empty body, not a feed")
@@ -249,8 +265,10 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
     entries = list(result.entries)
     version = result.get("version") or ""
     bozo = result.get("bozo_exception") if result.get("bozo") else None
-    if isinstance(bozo, (feedparser.CharacterEncodingOverride, feedparser.CharacterEncodingUnknown)):
-        bozo = None if repaired else bozo
+    if isinstance(bozo, _NOT_STRUCTURAL):
+        # the document parsed; only its labelling was off (charset, Content-Type), and the text
+        # was checked for mojibake above
+        bozo = None
     if not entries:
         if not version and _looks_html(body, content_type):
             raise FeedParseError("HTML page, not a feed")
@@ -271,7 +289,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
     if repaired:
         parsed.warnings.append(f"charset repaired: read as {parsed.encoding}")
     for entry in entries:
-        article = entry_to_article(entry)
+        article = entry_to_article(entry, base)
         if isinstance(article, str):
             parsed.skipped.append(article)
         else:

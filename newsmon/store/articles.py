@@ -151,6 +151,7 @@ def store_articles(
     ).all():
         seen_titles.setdefault(key, []).append((published or fetched, old_text))  # type: ignore[arg-type]
 
+    rows: list[dict[str, object]] = []
     for item, url, norm, title, tkey, text in prepared:
         when = item.published or now
         if (
@@ -161,31 +162,39 @@ def store_articles(
             result.duplicates += 1
             continue
         lang = item.lang if item.lang in LANGS else detect_language(f"{title}\n{text}", hint=lang_hint)
-        values = dict(
-            source_id=source.id,
-            url=url,
-            url_norm=norm,
-            guid=clean_text(item.guid) or None,
-            title=title,
-            title_key=tkey,
-            text=text,
-            summary=clean_text(item.summary) or None,
-            published=item.published.astimezone(timezone.utc) if item.published else None,
-            fetched=now,
-            lang=lang,
-            content_hash=content_hash(title, text),
+        rows.append(
+            dict(
+                source_id=source.id,
+                url=url,
+                url_norm=norm,
+                guid=clean_text(item.guid) or None,
+                title=title,
+                title_key=tkey,
+                text=text,
+                summary=clean_text(item.summary) or None,
+                published=item.published.astimezone(timezone.utc) if item.published else None,
+                fetched=now,
+                lang=lang,
+                content_hash=content_hash(title, text),
+            )
         )
-        stmt = _insert(session, Article).values(**values).on_conflict_do_nothing().returning(Article.id)
-        new_id = session.execute(stmt).scalar()
-        if new_id is None:  # another process stored it between our check and our insert
-            result.duplicates += 1
-            continue
-        result.new += 1
-        result.ids.append(new_id)
         seen_norms.add(norm)
         if item.guid:
             seen_guids.add(item.guid)
         seen_titles.setdefault(tkey, []).append((when, text))
+    if rows:
+        # one multi-row INSERT for the batch (an ORM insert per article cost more than parsing the
+        # feed, bench/ingest.py); RETURNING names the rows that went in, so a row another process
+        # stored between our check and our insert is told apart and counted as a duplicate
+        stmt = _insert(session, Article).on_conflict_do_nothing().returning(Article.url_norm, Article.id)
+        inserted = {norm: id_ for norm, id_ in session.connection().execute(stmt, rows)}
+        for row in rows:
+            new_id = inserted.get(row["url_norm"])  # type: ignore[call-overload]
+            if new_id is None:
+                result.duplicates += 1
+            else:
+                result.new += 1
+                result.ids.append(new_id)
     index_articles(session, result.ids)  # full-text search index (newsmon/search.py)
     return result
 

@@ -1,0 +1,163 @@
+"""Ingestion speed: parse, de-duplicate and store feed entries, as a ratio to feedparser.parse alone on
+the same bytes in the same run (goal: the whole path at >= 0.5x feedparser's throughput).
+
+usage: python bench/ingest.py [--entries N] [--per-feed N] [--repeat N] [--database URL] [--json]
+
+Generates RSS files (Russian and Kazakh entries, two of three Russian) in a temporary folder, then
+times, best of --repeat:
+  feedparser    feedparser.parse on each file's bytes, nothing else (the reference)
+  whole path    newsmon.ingest.parse.parse_feed + store_articles, one transaction per feed, into a
+                fresh database (SQLite in the temporary folder unless --database is given)
+  again         the same feeds stored a second time: every entry found as a duplicate
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+RU_WORDS = (
+    "аким области встретился с жителями района и рассказал о ремонте дорог школ больниц в селах "
+    "программа строительство бюджет миллиардов тенге региона города жилья водопровода газификации "
+    "министр правительство заседание вопросы паводков подготовки отопительного сезона фермеров"
+).split()
+KK_WORDS = (
+    "облыс әкімі тұрғындармен кездесіп жол жөндеу жұмыстары туралы айтты мектеп аурухана ауыл "
+    "бағдарлама құрылыс бюджет миллиард теңге өңір қала тұрғын үй су құбыры газдандыру министр "
+    "үкімет отырысы су тасқыны жылыту маусымы диқандар егін жинау"
+).split()
+
+
+def _sentence(rng: random.Random, words: list[str], n: int) -> str:
+    s = " ".join(rng.choice(words) for _ in range(n))
+    return s[0].upper() + s[1:] + "."
+
+
+def make_feed(feed: int, per_feed: int, rng: random.Random) -> bytes:
+    """One RSS 2.0 document of `per_feed` entries, each unique by link, guid and title."""
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+        f"<title>Лента {feed}</title><link>https://bench{feed}.kz/</link>"
+    ]
+    for i in range(per_feed):
+        kk = (feed * per_feed + i) % 3 == 0
+        words = KK_WORDS if kk else RU_WORDS
+        title = f"{_sentence(rng, words, 6)[:-1]} №{feed}-{i}"
+        text = " ".join(_sentence(rng, words, rng.randint(8, 16)) for _ in range(rng.randint(3, 6)))
+        day, minute = 1 + i % 28, i % 60
+        out.append(
+            f"<item><title>{title}</title><link>https://bench{feed}.kz/news/{i}?utm_source=rss</link>"
+            f"<guid isPermaLink=\"false\">bench-{feed}-{i}</guid>"
+            f"<pubDate>Mon, {day:02d} Apr 2024 10:{minute:02d}:00 +0500</pubDate>"
+            f"<description>&lt;p&gt;{text}&lt;/p&gt;</description></item>"
+        )
+    out.append("</channel></rss>")
+    return "\n".join(out).encode("utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--entries", type=int, default=20_000)
+    ap.add_argument("--per-feed", type=int, default=200)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--database", help="SQLAlchemy URL of an EMPTY database (default: SQLite in a temp folder)")
+    ap.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="newsmon-bench-"))
+    rng = random.Random(20240416)
+    feeds = []
+    for n in range((args.entries + args.per_feed - 1) // args.per_feed):
+        count = min(args.per_feed, args.entries - n * args.per_feed)
+        path = tmp / f"feed-{n}.rss"
+        path.write_bytes(make_feed(n, count, rng))
+        feeds.append((f"bench-{n}", path))
+    headers = {"content-type": "application/rss+xml; charset=utf-8"}
+    bodies = [(name, path.read_bytes()) for name, path in feeds]
+
+    import feedparser
+
+    from newsmon.ingest.parse import parse_feed
+    from newsmon.settings import get_settings
+    from newsmon.store import db
+    from newsmon.store.articles import get_or_create_source, store_articles
+
+    def reference() -> int:
+        return sum(len(feedparser.parse(io.BytesIO(body), response_headers=headers).entries) for _, body in bodies)
+
+    def whole_path(url: str) -> tuple[int, int]:
+        new = dup = 0
+        with db.open_session(url) as session:
+            for name, body in bodies:
+                parsed = parse_feed(body, headers, f"https://{name}.kz/rss")
+                source = get_or_create_source(session, name, url=f"https://{name}.kz/rss", lang="ru")
+                session.flush()
+                result = store_articles(session, source, parsed.items, lang_hint="ru")
+                session.commit()
+                new, dup = new + result.new, dup + result.duplicates
+        return new, dup
+
+    def timed(fn: Any, *a: Any) -> tuple[float, Any]:
+        t0 = time.perf_counter()
+        out = fn(*a)
+        return time.perf_counter() - t0, out
+
+    # warm up: imports, lingua's models, the first migration
+    warm = f"sqlite:///{tmp}/warm.db"
+    parse_feed(bodies[0][1], headers, "https://warm.kz/rss")
+    db.get_engine(warm)
+
+    ref_times, path_times, again_times = [], [], []
+    entries = 0
+    for r in range(args.repeat):
+        t, entries = timed(reference)
+        ref_times.append(t)
+        url = args.database or f"sqlite:///{tmp}/bench-{r}.db"
+        if args.database and r:
+            break  # a given database is used once: later rounds would find only duplicates
+        db.get_engine(url)  # migrations outside the timing
+        t, (new, dup) = timed(whole_path, url)
+        assert (new, dup) == (entries, 0), (new, dup, entries)
+        path_times.append(t)
+        t, (new2, dup2) = timed(whole_path, url)
+        assert (new2, dup2) == (0, entries), (new2, dup2)
+        again_times.append(t)
+    db.dispose_engines()
+
+    ref, whole, again = min(ref_times), min(path_times), min(again_times)
+    result = {
+        "entries": entries,
+        "feeds": len(bodies),
+        "database": (args.database or "sqlite").split(":", 1)[0],
+        "feedparser_entries_per_s": round(entries / ref),
+        "whole_path_entries_per_s": round(entries / whole),
+        "ratio": round(ref / whole, 3),
+        "all_duplicates_entries_per_s": round(entries / again),
+        "ratio_all_duplicates": round(ref / again, 3),
+        "repeat": len(path_times),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "title_dedup_days": get_settings().title_dedup_days,
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{entries} entries in {len(bodies)} feeds, database {result['database']}, best of {len(path_times)}")
+        print(f"  feedparser.parse alone   {result['feedparser_entries_per_s']:>8} entries/s   (reference)")
+        print(f"  parse + dedup + store    {result['whole_path_entries_per_s']:>8} entries/s   ratio {result['ratio']}")
+        print(f"  same entries again       {result['all_duplicates_entries_per_s']:>8} entries/s   ratio "
+              f"{result['ratio_all_duplicates']}")
+        print(f"  goal: ratio >= 0.5 -> {'met' if result['ratio'] >= 0.5 else 'MISSED'}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
