@@ -1,0 +1,463 @@
+"""The data of one day's digest, read from the store: stories, akims, amounts, programmes, watchlist, outlets."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from newsmon.digest.labels import LANGS, format_amount, role_label
+from newsmon.errors import InputError, NotFoundError
+from newsmon.query import ALMATY, day_start
+from newsmon.stories import Story, StoryArticle, StoryOptions, fold, group_stories, load_window, skeleton
+from newsmon.store.db import open_session
+from newsmon.store.models import Fact
+from newsmon.watchlist import Watchlist, sentence_around
+
+MONEY = ("KZT", "USD", "RUB", "EUR")
+ABBREVIATIONS = {
+    "вко": "Восточно-Казахстанская область", "шқо": "Восточно-Казахстанская область",
+    "ско": "Северо-Казахстанская область", "сқо": "Северо-Казахстанская область",
+    "зко": "Западно-Казахстанская область", "бқо": "Западно-Казахстанская область",
+}
+
+
+@dataclass
+class Link:
+    """One article an item links to."""
+
+    url: str
+    title: str
+    source: str
+    lang: str
+    time: str  # HH:MM, Asia/Almaty
+
+
+@dataclass
+class Evidence:
+    """The sentence that proves an item, with the part to highlight."""
+
+    sentence: str
+    text: str
+    lang: str
+    url: str = ""
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        """(before, highlighted, after); the whole sentence unmarked when the text is not in it."""
+        i = self.sentence.find(self.text) if self.text else -1
+        if i < 0:
+            return self.sentence, "", ""
+        return self.sentence[:i], self.text, self.sentence[i + len(self.text):]
+
+
+@dataclass
+class Item:
+    """A digest entry: a label, details, badges, evidence sentences (one per language) and article links."""
+
+    label: str
+    detail: str = ""
+    badges: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    status: str = ""  # akims: new | changed | known
+    previous: str = ""
+    total: str = ""
+
+    @property
+    def langs(self) -> list[str]:
+        return sorted({ln.lang for ln in self.links})
+
+
+@dataclass
+class AmountGroup:
+    program: str | None
+    region: str | None
+    totals: list[str]
+    items: list[Item]
+    sort_value: float = 0.0
+
+
+@dataclass
+class StoryItem:
+    title: str
+    outlets: list[str]
+    langs: list[str]
+    links: list[Link]
+    facts: list[Item]
+    lead: Evidence | None
+
+
+@dataclass
+class OutletRow:
+    source: str
+    articles: int
+    facts: int
+    langs: list[str]
+    links: list[Link]
+
+
+@dataclass
+class Digest:
+    day: date
+    lang: str
+    region: str | None
+    generated: datetime
+    articles: int = 0
+    outlet_count: int = 0
+    fact_count: int = 0
+    stories: list[StoryItem] = field(default_factory=list)
+    akims: list[Item] = field(default_factory=list)
+    amounts: list[AmountGroup] = field(default_factory=list)
+    programs: list[Item] = field(default_factory=list)
+    watch: dict[str, list[Item]] = field(default_factory=dict)  # by watchlist kind
+    watchlist_used: bool = False
+    outlets: list[OutletRow] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return self.articles == 0
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _link(a: StoryArticle) -> Link:
+    when = a.published.astimezone(ALMATY).strftime("%H:%M") if a.published else ""
+    return Link(a.url, a.title, a.source, a.lang, when)
+
+
+def _fact_link(f: dict[str, Any]) -> Link:
+    art = f["article"]
+    pub = art.get("published")
+    when = datetime.fromisoformat(pub).astimezone(ALMATY).strftime("%H:%M") if pub else ""
+    return Link(art["url"], art["title"], art["source"], art["lang"], when)
+
+
+def _evidence(f: dict[str, Any]) -> Evidence:
+    return Evidence(f.get("sentence") or f.get("text") or "", f.get("text") or "", f["article"]["lang"],
+                    f["article"]["url"])
+
+
+def _one_per_lang(evidence: Iterable[Evidence]) -> list[Evidence]:
+    out: dict[str, Evidence] = {}
+    for ev in evidence:
+        out.setdefault(ev.lang, ev)
+    return [out[k] for k in sorted(out, key=lambda x: (x != "ru", x))]
+
+
+def _unique_links(links: Iterable[Link]) -> list[Link]:
+    return list({ln.url: ln for ln in links}.values())
+
+
+def _territory(f: dict[str, Any]) -> dict[str, Any] | None:
+    t = f.get("territory")
+    return t if isinstance(t, dict) and t.get("name") else None
+
+
+def _tkey(t: dict[str, Any] | None) -> str:
+    if not t:
+        return ""
+    return str(t.get("kato") or fold(str(t["name"])))
+
+
+def _region_of(t: dict[str, Any] | None) -> str | None:
+    if not t:
+        return None
+    path = t.get("path") or []
+    return str(path[0]) if path else str(t["name"])
+
+
+def _person_key(person: str) -> str:
+    """Kazakh and Russian spellings of one name meet: «Жұмабаев» and «Жумабаев», «Төлеубаев» and «Тулеубаев»."""
+    return " ".join(skeleton(w, 6) for w in person.split())
+
+
+def _in_region(f: dict[str, Any], region: str) -> bool:
+    t = _territory(f)
+    return bool(t) and (t["name"] == region or region in (t.get("path") or []))  # type: ignore[index]
+
+
+# --- regions --------------------------------------------------------------------------------------
+
+
+def known_territories(session: Session) -> list[str]:
+    """Every territory name in stored facts, with the regions and districts of their paths."""
+    names: set[str] = set()
+    path_text = sa.cast(Fact.territory_path, sa.Text)  # JSON has no equality on PostgreSQL: DISTINCT on text
+    rows = session.exec(select(Fact.territory_name, path_text).where(  # type: ignore[call-overload]
+        Fact.territory_name.is_not(None)).distinct())  # type: ignore[union-attr]
+    for name, path in rows:
+        names.add(name)
+        names.update(json.loads(path) if path else [])
+    return sorted(names)
+
+
+def _gazetteer(database_url: str | None) -> Any:
+    """The territory gazetteer (KATO), or None where this installation has no gazetteer stage."""
+    try:
+        from newsmon.nlp.gazetteer import get_gazetteer
+    except ImportError:
+        return None
+    return get_gazetteer(database_url)
+
+
+def resolve_region(query: str, names: Sequence[str], watchlist: Watchlist | None = None,
+                   database_url: str | None = None) -> str:
+    """The territory `query` means («ВКО», «Шығыс Қазақстан облысы», «Шемонаихинский район»), as the
+    Russian name facts carry; NotFoundError with close names when nothing matches."""
+    q = fold(query.strip())
+    by_fold = {fold(n): n for n in names}
+    if q in by_fold:
+        return by_fold[q]
+    gaz = _gazetteer(database_url)
+    refs: list[Any] = []
+    if gaz is not None:
+        refs = list(gaz.lookup(query))
+        # a mention in a case form or with a Kazakh type word («Шемонаиха ауданы», «Павлодар облысы»)
+        refs += [r for r in (gaz.resolve(query, lg) for lg in ("kk", "ru")) if r is not None]
+        known = [r for r in refs if fold(r.name) in by_fold]
+        if known:
+            return str(known[0].name)
+    if q in ABBREVIATIONS and fold(ABBREVIATIONS[q]) in by_fold:
+        return by_fold[fold(ABBREVIATIONS[q])]
+    if watchlist is not None:
+        for ent in watchlist:
+            if ent.kind == "territory" and ent.find(query) and fold(ent.name) in by_fold:
+                return by_fold[fold(ent.name)]
+    if refs:  # a real territory that no stored fact names yet: an empty digest, not an error
+        return str(refs[0].name)
+    from rapidfuzz import fuzz, process
+
+    close = [c[0] for c in process.extract(query, list(names), scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
+    if gaz is not None:
+        close += [s for s in gaz.suggest(query, limit=3) if s not in close]
+    hint = f": did you mean {', '.join(close[:4])}?" if close else ""
+    if not names and not close:
+        hint = ": no territories in the store yet (run newsmon extract)"
+    raise NotFoundError(f"unknown region {query!r}{hint}")
+
+
+# --- sections -------------------------------------------------------------------------------------
+
+
+def _akim_history(session: Session, before: datetime) -> tuple[dict[tuple[str, str], list[tuple[str, str]]],
+                                                                dict[str, list[tuple[datetime, str]]]]:
+    """Earlier akims: (territory, role) → [(person, lang)] oldest first, person → [(when, territory name)]."""
+    by_post: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    by_person: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+    rows = session.exec(
+        select(Fact.person, Fact.role, Fact.territory_kato, Fact.territory_name, Fact.published,  # type: ignore[call-overload]
+               Fact.lang)
+        .where(Fact.kind == "akim", Fact.published < before, Fact.person.is_not(None))  # type: ignore[union-attr]
+        .order_by(Fact.published)
+    )
+    for person, role, kato, tname, when, lang in rows:
+        tkey = str(kato or fold(tname)) if (kato or tname) else ""
+        if tkey:
+            by_post[(tkey, role or "")].append((person, lang or ""))
+        by_person[_person_key(person)].append((when, tname or ""))
+    return by_post, by_person
+
+
+def _akims(facts: list[dict[str, Any]], session: Session, before: datetime, lang: str) -> list[Item]:
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for f in facts:
+        if f["kind"] == "akim" and f.get("person"):
+            groups[(_person_key(f["person"]), _tkey(_territory(f)), f.get("role") or "")].append(f)
+    if not groups:
+        return []
+    by_post, by_person = _akim_history(session, before)
+    items = []
+    for (pkey, tkey, role), fs in groups.items():
+        # the Russian spelling names the item when there is one (the contract's nominative)
+        main = next((f for f in fs if f["article"]["lang"] == "ru"), fs[0])
+        terr = next((_territory(f) for f in fs if _territory(f)), None)
+        earlier = by_post.get((tkey, role), []) if tkey else []
+        if any(_person_key(p) == pkey for p, _ in earlier):
+            status, previous = "known", ""
+        elif earlier:
+            last = _person_key(earlier[-1][0])  # the latest holder, in Russian spelling when there is one
+            spellings = [(lg != "ru", p) for p, lg in earlier if _person_key(p) == last]
+            status, previous = "changed", min(spellings)[1]
+        elif by_person.get(pkey):
+            status, previous = "changed", next((t for _, t in reversed(by_person[pkey]) if t), "")
+        else:
+            status, previous = "new", ""
+        detail = " · ".join(x for x in (role_label(role, lang), terr["name"] if terr else "") if x)
+        items.append(Item(label=main["person"], detail=detail, status=status, previous=previous,
+                          evidence=_one_per_lang(_evidence(f) for f in fs),
+                          links=_unique_links(_fact_link(f) for f in fs)))
+    order = {"changed": 0, "new": 1, "known": 2}
+    items.sort(key=lambda it: (order[it.status], -len({ln.source for ln in it.links}), it.label))
+    return items
+
+
+def _money_totals(fs: Sequence[dict[str, Any]], lang: str) -> tuple[list[str], float]:
+    """Totals per money unit, one amount per (value, unit, article-independent story) counted once."""
+    seen: set[tuple[Any, ...]] = set()
+    sums: Counter[str] = Counter()
+    for f in fs:
+        if f.get("unit") in MONEY and f.get("value") is not None:
+            key = (f["value"], f["unit"], _tkey(_territory(f)), fold(f.get("program") or ""))
+            if key not in seen:  # the same amount in a reprint or the other language is one amount
+                seen.add(key)
+                sums[f["unit"]] += float(f["value"])
+    return [format_amount(v, u, lang) for u, v in sums.most_common()], float(sums.get("KZT", 0.0))
+
+
+def _amounts(facts: list[dict[str, Any]], lang: str) -> list[AmountGroup]:
+    by_group: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    names: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+    for f in facts:
+        if f["kind"] != "amount":
+            continue
+        program, region = f.get("program"), _region_of(_territory(f))
+        key = (fold(program or ""), fold(region or ""))
+        by_group[key].append(f)
+        names.setdefault(key, (program, region))
+    groups = []
+    for key, fs in by_group.items():
+        same: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+        for f in fs:
+            same[(f.get("value"), f.get("unit"), _tkey(_territory(f)))].append(f)
+        items = []
+        for (value, unit, _), group in same.items():
+            terr = next((_territory(f) for f in group if _territory(f)), None)
+            items.append(Item(label=format_amount(value, unit, lang), detail=terr["name"] if terr else "",
+                              badges=list(dict.fromkeys(f.get("raw") or "" for f in group if f.get("raw"))),
+                              evidence=_one_per_lang(_evidence(f) for f in group),
+                              links=_unique_links(_fact_link(f) for f in group)))
+        totals, kzt = _money_totals(fs, lang)
+        items.sort(key=lambda it: -len(it.links))
+        program, region = names[key]
+        groups.append(AmountGroup(program, region, totals, items, kzt))
+    groups.sort(key=lambda g: (-g.sort_value, g.program is None, g.program or "", g.region or ""))
+    return groups
+
+
+def _programs(facts: list[dict[str, Any]], lang: str) -> list[Item]:
+    by_program: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    amounts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in facts:
+        if f["kind"] == "program" and f.get("program"):
+            by_program[fold(f["program"])].append(f)
+        elif f["kind"] == "amount" and f.get("program"):
+            amounts[fold(f["program"])].append(f)
+    items = []
+    for key, fs in by_program.items():
+        links = _unique_links(_fact_link(f) for f in fs)
+        totals, _ = _money_totals(amounts.get(key, []), lang)
+        items.append(Item(label=fs[0]["program"], badges=sorted({ln.source for ln in links}),
+                          evidence=_one_per_lang(_evidence(f) for f in fs), links=links,
+                          total=", ".join(totals)))
+    items.sort(key=lambda it: (-len(it.links), it.label))
+    return items
+
+
+def _watch(articles: Sequence[StoryArticle], watchlist: Watchlist) -> dict[str, list[Item]]:
+    per_entity: dict[str, tuple[Any, int, list[Link], list[Evidence]]] = {}
+    for a in articles:
+        text = f"{a.title}\n{a.text}"
+        for hit in watchlist.scan(text):
+            name = hit.entity.name
+            ent, count, links, evs = per_entity.get(name, (hit.entity, 0, [], []))
+            evs.append(Evidence(hit.sentence, text[hit.start:hit.end], a.lang, a.url))
+            per_entity[name] = (ent, count + hit.count, [*links, _link(a)], evs)
+    out: dict[str, list[Item]] = defaultdict(list)
+    for name, (ent, count, links, evs) in per_entity.items():
+        out[ent.kind].append(Item(label=name, detail=str(count), evidence=_one_per_lang(evs), links=links))
+    for items in out.values():
+        items.sort(key=lambda it: (-len(it.links), -int(it.detail), it.label))
+    return {k: out[k] for k in ("person", "party", "program", "territory") if k in out}
+
+
+def _story_rank(f: dict[str, Any]) -> int:
+    if f["kind"] == "akim":
+        return 0
+    if f["kind"] == "amount":
+        return 1 if f.get("unit") in MONEY else 3
+    return 2
+
+
+def _story_item(story: Story, lang: str) -> StoryItem:
+    facts = []
+    for f in sorted(story.facts_in(lang), key=_story_rank):
+        if f["kind"] == "akim":
+            label = f"{f['person']}"
+        elif f["kind"] == "amount":
+            label = format_amount(f.get("value"), f.get("unit"), lang)
+        elif f["kind"] == "program":
+            label = f"«{f['program']}»"
+        else:
+            continue  # bare territories say little on their own
+        facts.append(Item(label=label, detail=f["kind"], evidence=[_evidence(f)], links=[_fact_link(f)]))
+    pool = [a for a in story.articles if a.lang == lang] or story.articles
+    lead_article = pool[0]
+    lead_text = sentence_around(lead_article.text.lstrip(), 0, 1) if lead_article.text.strip() else ""
+    lead = Evidence(lead_text, "", lead_article.lang, lead_article.url) if lead_text else None
+    return StoryItem(title=story.title(lang), outlets=story.outlets, langs=story.langs,
+                     links=[_link(a) for a in story.articles], facts=facts[:4], lead=lead)
+
+
+# --- the digest -----------------------------------------------------------------------------------
+
+
+def build_digest(
+    day: date,
+    *,
+    lang: str = "ru",
+    region: str | None = None,
+    watchlist: Watchlist | None = None,
+    top: int = 10,
+    database_url: str | None = None,
+    story_options: StoryOptions | None = None,
+    now: datetime | None = None,
+) -> Digest:
+    """Everything one day's digest shows (day in Asia/Almaty); `region` narrows it to one territory."""
+    if lang not in LANGS:
+        raise InputError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    if top < 1:
+        raise InputError("--top must be at least 1")
+    start, end = day_start(day), day_start(day + timedelta(days=1))
+    digest = Digest(day=day, lang=lang, region=None, generated=(now or datetime.now(ALMATY)).astimezone(ALMATY),
+                    watchlist_used=watchlist is not None)
+    with open_session(database_url) as session:
+        if region:
+            digest.region = resolve_region(region, known_territories(session), watchlist, database_url)
+        articles, facts_by_article = load_window(session, start, end)
+        if digest.region:
+            keep = {aid for aid, fs in facts_by_article.items() if any(_in_region(f, digest.region) for f in fs)}
+            articles = [a for a in articles if a.id in keep]
+            facts_by_article = {
+                aid: [f for f in fs if not _territory(f) or _in_region(f, digest.region) or f["kind"] == "program"]
+                for aid, fs in facts_by_article.items() if aid in keep
+            }
+        all_facts = [f for a in articles for f in facts_by_article.get(a.id, [])]
+        digest.articles = len(articles)
+        digest.fact_count = len(all_facts)
+        digest.outlet_count = len({a.source for a in articles})
+        if not articles:
+            return digest
+        stories = group_stories(articles, facts_by_article, story_options)
+        digest.stories = [_story_item(s, lang) for s in stories[:top]]
+        digest.akims = _akims(all_facts, session, start, lang)
+    digest.amounts = _amounts(all_facts, lang)
+    digest.programs = _programs(all_facts, lang)
+    if watchlist is not None:
+        digest.watch = _watch(articles, watchlist)
+    per_source: dict[str, list[StoryArticle]] = defaultdict(list)
+    for a in articles:
+        per_source[a.source].append(a)
+    digest.outlets = sorted(
+        (OutletRow(src, len(arts), sum(len(facts_by_article.get(a.id, [])) for a in arts),
+                   sorted({a.lang for a in arts}), [_link(a) for a in arts]) for src, arts in per_source.items()),
+        key=lambda r: (-r.articles, r.source),
+    )
+    return digest
