@@ -141,6 +141,8 @@ def test_amount_dict(pipes: dict[str, Language], lang: str, text: str, raw: str,
     ("ru", "Заплатили 5 млн долларов и ещё 2 млн, а потом 3 млн долларов.",
      [(5 * M, "USD", False), (2 * M, "USD", True), (3 * M, "USD", False)]),
     ("kk", "Жобаға 2 млрд бөлінді. Жалпы құны 5 млрд теңге.", [(2 * B, "KZT", True), (5 * B, "KZT", False)]),
+    ("ru", "Цена от 1 до 2 млрд. Остальное 5 млрд долларов.",
+     [(1 * B, "USD", True), (2 * B, "USD", True), (5 * B, "USD", False)]),
     # no currency anywhere in the article: a scale alone is not money
     ("ru", "Население города превысило 2 млн. Туристов стало 1,5 млн.", []),
 ])

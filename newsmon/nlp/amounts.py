@@ -130,7 +130,7 @@ _IMPLICIT_NEXT = set(
     "только лишь было были был была будет будут составил составила составило составили составляет составят "
     "выделено выделят выделили выделил выделила направлено направят потрачено потратят освоено стоит стоил "
     "стоила обошлось обойдется обойдётся получили получил получила ушло нужно необходимо требуется "
-    "и т или однако также тоже "
+    "однако также тоже "
     # Kazakh
     "және мен бен пен ал бірақ немесе үшін ғана астам шамасында көлемінде бөлінді бөлінген бөлінеді "
     "бөлініп жұмсалды жұмсалған жұмсалады құрады құрайды болды болады болатын тұрады тұратын қажет "
@@ -381,7 +381,7 @@ class AmountFinder:
             if a.kind == "ot":
                 nxt = self._range_from_to(chain, i, text)
                 if nxt:
-                    found.extend(nxt[0])
+                    self._emit(nxt[0], found, pending)
                     i = nxt[1]
                     continue
                 i += 1
@@ -465,6 +465,8 @@ class AmountFinder:
             return True
         if not nxt[0].isalpha():
             return nxt not in "%$€₽₸"
+        if text[end - 1] == "." and nxt[0].isupper():  # «2 млрд. Остальное»: the dot ends the sentence
+            return True
         return nxt.lower() in _IMPLICIT_NEXT
 
     def _range_from_to(self, chain: list[_Atom], i: int, text: str) -> tuple[list[Amount], int] | None:

@@ -226,9 +226,9 @@ class ProgramFinder:
         self.by_key: dict[str, Program] = {}
         # known names are tried only where a word starts with one of their first two letters
         self.by_prefix: dict[str, list[tuple[re.Pattern[str], Program, bool, int]]] = {}
-        for prog in self.programs:
+        for prog in reversed(self.programs):  # a later file's entry wins over an earlier one
             for n in prog.names():
-                self.by_key[name_key(n)] = prog
+                self.by_key.setdefault(name_key(n), prog)
                 needs = prog.needs_context if prog.context_set else len(n.split()) == 1
                 rx = re.compile(variant_rx(n) + _NA)
                 self.by_prefix.setdefault(_prefix(n), []).append((rx, prog, needs, len(n)))
