@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Any
@@ -498,10 +499,22 @@ def fact_conditions(session: Session, flt: FactFilter) -> list[Any]:
     return cond
 
 
+_F, _A, _S = Fact.__table__, Article.__table__, Source.__table__  # type: ignore[attr-defined]
+_ROW_COLUMNS = [*_F.c, _A.c.url.label("a_url"), _A.c.title.label("a_title"), _A.c.published.label("a_published"),
+                _A.c.lang.label("a_lang"), _S.c.name.label("s_name")]
+
+
 def _rows_query(conds: Sequence[Any]) -> Any:
-    return (select(Fact, Article, Source).join(Article, Fact.article_id == Article.id)
-            .join(Source, Article.source_id == Source.id).where(*conds)
-            .order_by(Fact.published, Fact.id))  # type: ignore[arg-type]
+    # Core rows, not ORM instances: building model objects costs more than the query itself
+    return (sa.select(*_ROW_COLUMNS).select_from(_F.join(_A, _F.c.article_id == _A.c.id).join(_S, _A.c.source_id == _S.c.id))
+            .where(*conds).order_by(_F.c.published, _F.c.id))
+
+
+def _row_to_dict(row: Any) -> dict[str, Any]:
+    m = row._mapping
+    fact = SimpleNamespace(**{c.key: m[c.key] for c in _F.c})
+    article = SimpleNamespace(url=m["a_url"], title=m["a_title"], published=m["a_published"], lang=m["a_lang"])
+    return fact_to_dict(fact, article, SimpleNamespace(name=m["s_name"]))  # type: ignore[arg-type]
 
 
 def iter_facts(flt: FactFilter, *, database_url: str | None = None, session: Session | None = None) -> Iterator[dict[str, Any]]:
@@ -515,11 +528,12 @@ def iter_facts(flt: FactFilter, *, database_url: str | None = None, session: Ses
             # a page: pick its fact ids on the fact indexes first, then join only those rows
             ids = select(Fact.id).where(*conds).order_by(Fact.published, Fact.id)  # type: ignore[arg-type]
             page = session.execute(ids.offset(flt.offset).limit(flt.limit)).scalars().all()
-            query = _rows_query([Fact.id.in_(page)])  # type: ignore[union-attr]
+            query = _rows_query([_F.c.id.in_(page)])
         else:
             query = _rows_query(conds).offset(flt.offset)
-        for fact, article, source in session.exec(query).yield_per(500):
-            yield fact_to_dict(fact, article, source)
+        result = session.execute(query.execution_options(yield_per=1000))
+        for row in result:
+            yield _row_to_dict(row)
     finally:
         if own:
             session.close()
@@ -736,8 +750,9 @@ def program_summaries(
         if territory:
             units = resolve_territory(session, territory)
             other = aliased(Fact)
-            mention_cond.append(sa.exists().where(other.article_id == Fact.article_id,
-                                                  _territory_clause(units, other.territory_kato, other.territory_name)))
+            mention_cond.append(sa.select(other.territory_kato).where(
+                other.article_id == Fact.article_id,
+                _territory_clause(units, other.territory_kato, other.territory_name)).exists())
         mentions = session.execute(
             select(Fact.program, sa.func.sum(sa.case((Fact.kind == "program", 1), else_=0)),  # type: ignore[call-overload]
                    sa.func.count(sa.distinct(Fact.article_id)), sa.func.min(Fact.published), sa.func.max(Fact.published))
