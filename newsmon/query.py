@@ -563,7 +563,7 @@ class AkimEntry:
     facts: int
     evidence: dict[str, Any]
     previous: str | None = None  # the person seen before in this unit: a likely appointment
-    current: bool = True  # the latest person seen in this unit
+    current: bool | None = True  # the latest person seen in this unit (None: the unit is unknown)
     names: list[str] = field(default_factory=list)  # every spelling merged into `person`
 
     def as_dict(self) -> dict[str, Any]:
@@ -682,10 +682,17 @@ def _akim_entries(groups: Sequence[Any], evidence: dict[int, dict[str, Any]]) ->
                 names=sorted({r[3] for r in rs}),
             ))
         unit_entries.sort(key=lambda e: (e.first_seen or "", e.last_seen or ""))
+        if unit_entries[0].territory is None:  # people whose unit is unknown follow no one
+            for e in unit_entries:
+                e.current = None
+            entries += unit_entries
+            continue
         heads = [e for e in unit_entries if e.role in AKIM_ROLES]
-        for prev, cur in zip(heads, heads[1:]):
-            cur.previous = prev.person
-        latest_head = max(heads, key=lambda e: e.last_seen or "", default=None)
+        for i, cur in enumerate(heads):
+            # an appointment: someone else was seen as head before, and no longer once this person appears
+            before = [p for p in heads[:i] if (p.last_seen or "") < (cur.first_seen or "")]
+            cur.previous = max(before, key=lambda p: p.last_seen or "").person if before else None
+        latest_head = max(heads, key=lambda e: (e.last_seen or "", e.first_seen or ""), default=None)
         for e in heads:
             e.current = e is latest_head
         entries += unit_entries

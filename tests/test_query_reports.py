@@ -158,3 +158,27 @@ def test_cli_reports_print(query_db: QueryDB, command: list[str]) -> None:
 def test_input_errors_are_named() -> None:
     with pytest.raises(InputError):
         FactFilter(min_value=2, max_value=1).validate()
+
+
+def _group(kato: str | None, person: str, first: str, last: str, fid: int) -> tuple[object, ...]:
+    name = {"636800000": "Шемонаихинский район", None: None}[kato]
+    return (kato, name, "district" if kato else None, person, "аким", first, last, 1, 1, f"{last}.000000{fid}")
+
+
+def test_only_successive_heads_count_as_appointments() -> None:
+    from newsmon.query import _akim_entries
+
+    groups = [
+        _group("636800000", "Ерлан Кайратов", "2024-01-10 05:00:00", "2024-03-01 05:00:00", 1),
+        # seen in the same weeks as Кайратов (a visit, a mistaken unit): no appointment claimed
+        _group("636800000", "Марат Ахметов", "2024-02-01 05:00:00", "2024-02-01 05:00:00", 2),
+        _group("636800000", "Бақытжан Байахметов", "2024-04-15 05:00:00", "2024-05-01 05:00:00", 3),
+        # unit unknown: no chain between unrelated people
+        _group(None, "Нурлан Ногаев", "2024-01-01 05:00:00", "2024-01-01 05:00:00", 4),
+        _group(None, "Жанна Арынбекова", "2024-02-01 05:00:00", "2024-02-01 05:00:00", 5),
+    ]
+    entries = {e.person: e for e in _akim_entries(groups, {})}
+    assert entries["Марат Ахметов"].previous is None
+    assert entries["Бақытжан Байахметов"].previous == "Ерлан Кайратов"  # the last one seen before
+    assert entries["Бақытжан Байахметов"].current and not entries["Ерлан Кайратов"].current
+    assert entries["Жанна Арынбекова"].previous is None and entries["Жанна Арынбекова"].current is None
