@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -230,6 +231,10 @@ def _known_units(session: Session) -> _Known:
 
 def _gazetteer_lookup(session: Session, text: str) -> list[Unit] | None:
     """Units the project's gazetteer finds for `text`, or None when there is no gazetteer to ask."""
+    if "spacy" not in sys.modules:
+        # the gazetteer's last resort runs its spaCy matcher: seconds to import in a query-only process,
+        # for names our own matching (every spelling, case forms, Kazakh endings) did not find anyway
+        return None
     g = _gazetteer(session)
     if g is None:
         return None
