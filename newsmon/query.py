@@ -36,6 +36,7 @@ LEVELS = ("region", "city", "district", "rural_district", "settlement")
 AKIM_ROLES = ("аким", "и.о. акима")
 DEPUTY_ROLE = "заместитель акима"
 # the same announcement reported by several articles: same programme, unit, currency and value within N days
+# (the default of settings.announcement_window_days, NEWSMON_ANNOUNCEMENT_WINDOW_DAYS)
 ANNOUNCEMENT_WINDOW_DAYS = 14
 MONEY_UNITS = ("KZT", "USD", "RUB", "EUR")
 _UNIT_ALIASES = {"тенге": "KZT", "теңге": "KZT", "₸": "KZT", "тг": "KZT", "$": "USD", "доллар": "USD",
@@ -746,12 +747,16 @@ def program_summaries(
     territory: str | None = None,
     since: date | None = None,
     until: date | None = None,
-    window_days: int = ANNOUNCEMENT_WINDOW_DAYS,
+    window_days: int | None = None,
     database_url: str | None = None,
     session: Session | None = None,
 ) -> list[ProgramSummary]:
-    """Every programme (or the one named), most mentioned first."""
+    """Every programme (or the one named), most mentioned first; `window_days` defaults to the setting."""
     _check_dates(since, until)
+    if window_days is None:
+        from newsmon.settings import get_settings
+
+        window_days = get_settings().announcement_window_days
     if window_days < 0:
         raise InputError("--window-days must not be negative")
     own = session is None

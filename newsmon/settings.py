@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     transformer_model_ru: Path | None = Field(None, description="local HF token-classification model (ru)")
     transformer_model_kk: Path | None = Field(None, description="local HF token-classification model (kk)")
 
+    # queries
+    announcement_window_days: int = Field(
+        14, description="programme totals: the same value, currency, programme and unit reported again within "
+        "N days of its first report is one announcement, counted once")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -182,3 +182,13 @@ def test_only_successive_heads_count_as_appointments() -> None:
     assert entries["Бақытжан Байахметов"].previous == "Ерлан Кайратов"  # the last one seen before
     assert entries["Бақытжан Байахметов"].current and not entries["Ерлан Кайратов"].current
     assert entries["Жанна Арынбекова"].previous is None and entries["Жанна Арынбекова"].current is None
+
+
+def test_announcement_window_is_a_setting(query_db: QueryDB, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsmon.settings import get_settings
+
+    monkeypatch.setenv("NEWSMON_ANNOUNCEMENT_WINDOW_DAYS", "0")
+    get_settings.cache_clear()
+    (aa,) = program_summaries(database_url=query_db.url)
+    vko = next(u for u in aa.units if u["territory"]["kato"] == "630000000")
+    assert aa.window_days == 0 and vko["announcements"] == 3

@@ -121,8 +121,9 @@ def programs(
     territory: str = _territory,
     since: str = _since,
     until: str = _until,
-    window_days: int = typer.Option(14, "--window-days", help="Same value, unit, programme and territory within "
-                                    "this many days is one announcement, counted once."),
+    window_days: int = typer.Option(None, "--window-days", help="Same value, currency, programme and unit within "
+                                    "this many days is one announcement, counted once (default: "
+                                    "NEWSMON_ANNOUNCEMENT_WINDOW_DAYS, 14)."),
     fmt: str = _fmt("table"),
 ) -> None:
     """Programmes: mentions, articles, units, money totals per unit with each announcement counted once.
