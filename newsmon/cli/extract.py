@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -54,6 +55,7 @@ def worker(
     lease: float = typer.Option(None, "--lease", help="Seconds before an unfinished claim expires."),
     poll: float = typer.Option(None, "--poll", help="Seconds between looks for new articles when idle."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON line per committed batch, for scripts."),
 ) -> None:
     """Run an extraction worker; start as many as you like against one PostgreSQL database.
 
@@ -69,12 +71,17 @@ def worker(
         signal.signal(sig, lambda *_: stop.set())  # finish the batch in hand, then stop
 
     def show(r: ExtractReport) -> None:
-        if not quiet:
+        if as_json:
+            print_json({"committed": r.last_committed, "articles": r.articles, "facts": r.facts})
+            sys.stdout.flush()
+        elif not quiet:
             console.print(f"worker: {r.articles} articles, {r.facts} facts, {len(r.failed)} failed", markup=False)
 
     report = run_worker(exit_when_idle=exit_when_idle, batch_size=batch_size, lease_seconds=lease,
                         poll_seconds=poll, stop=stop, on_progress=show)
-    if not quiet:
+    if as_json:
+        print_json({"done": True, **report.as_dict()})
+    elif not quiet:
         console.print(f"worker done: {report.articles} articles, {report.facts} facts, "
                       f"{len(report.failed)} failed, {report.lost_claims} claims lost", markup=False)
 

@@ -42,6 +42,7 @@ class ExtractReport:
     failed: list[tuple[int, str]] = field(default_factory=list)
     lost_claims: int = 0  # articles whose lease another worker took over before we finished
     pending: int = 0  # found at the start
+    last_committed: list[int] = field(default_factory=list)  # ids the last batch stored
 
     def as_dict(self) -> dict[str, Any]:
         return {"articles": self.articles, "facts": self.facts, "by_kind": dict(self.by_kind),
@@ -129,6 +130,7 @@ def finish(session: Session, ids: list[int], results: dict[int, list[FactRecord]
         .values(claim_expires=now + timedelta(minutes=5)).returning(Article.id)
     ).scalars().all())
     report.lost_claims += len(ids) - len(owned)
+    report.last_committed = []
     if owned:
         session.execute(sa.delete(Fact).where(Fact.article_id.in_(owned)))  # type: ignore[attr-defined]
     articles = {a.id: a for a in session.exec(select(Article).where(Article.id.in_(owned))).all()}  # type: ignore[union-attr]
@@ -144,6 +146,7 @@ def finish(session: Session, ids: list[int], results: dict[int, list[FactRecord]
             art.extracted_version, art.extracted_at = version, now
             art.extract_error = art.extract_failed_version = None
             report.articles += 1
+            report.last_committed.append(art_id)
         art.claimed_by, art.claim_expires = None, None
         session.add(art)
     if rows:
@@ -197,7 +200,8 @@ def run_worker(
                 if stop.is_set():
                     break
             if did == 0:
-                if exit_when_idle:
+                # leases of other workers still count as work: a killed worker's batch comes back
+                if exit_when_idle and count_pending(session) == 0:
                     break
                 stop.wait(poll)
     return report

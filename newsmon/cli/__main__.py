@@ -1,0 +1,5 @@
+"""`python -m newsmon.cli` runs the command line."""
+
+from newsmon.cli import main
+
+main()
