@@ -54,7 +54,7 @@ def fold(text: str) -> str:
 def key(name: str | None) -> str:
     """The GUIDELINE scoring key of a territory name: folded, type words dropped, punctuation squeezed.
 
-    `key("Шемонаихинский район") == key("шемонаихинский р-н")`, `key("г.Усть-Каменогорск") == key("Усть-Каменогорск")`.
+    key("Шемонаихинский район") == key("шемонаихинский р-н"); key("г.Усть-Каменогорск") == "устькаменогорск".
     """
     if not name:
         return ""
@@ -227,12 +227,13 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"г\.\s*(?P<b>.+)"), "city", "city"),
     (re.compile(r"(?:с|п|ст|а|аул)\.\s*(?P<b>.+)"), "settlement", "settlement"),
 ]
-_MINOR = re.compile(r"(?:уч|рзд|отг|кр|крес|зим|ф|х|м)\.|зимовка|отделение|ферма|жил\.?\s*дом|лесхоз|база|"
-                    r"точка|дом|подхоз|станция|км\b|\d", re.I)
 
 
 def classify(raw: str, depth: int) -> tuple[str, str, bool]:
-    """A KATO name → (level, normalized name, minor) per CONTRACT §2 («Волчанский с.о.» → «Волчанский сельский округ»)."""
+    """A KATO name → (level, name per CONTRACT §2, minor point): «Волчанский с.о.» → «Волчанский сельский округ».
+
+    Minor points (зимовка, уч., рзд., кр.хоз …) are kept in the table but never matched in text.
+    """
     s = _SPACES.sub(" ", raw.strip())
     if depth == 0:
         if s.lower().startswith("г."):
@@ -255,8 +256,6 @@ def classify(raw: str, depth: int) -> tuple[str, str, bool]:
 # the Kazakh name rules (KATO has Russian names only)
 
 _KK_TYPE = {"region": "облысы", "district": "ауданы", "rural_district": "ауылдық округі"}
-_RU_TYPE_NOM = {"region": "область", "district": "район", "rural_district": "сельский округ"}
-_ADJ_SUFFIX = re.compile(r"(?:ский|цкий|ской|ская|ский)$")
 
 
 def bare_name(name: str) -> str:
@@ -268,7 +267,7 @@ def bare_name(name: str) -> str:
 
 
 def adjective_stems(adj: str) -> list[str]:
-    """Folded stems of a Russian place adjective, most specific first: Шемонаихинский → шемонаихин, шемонаих."""
+    """Folded stems of a place adjective, most specific first: Шемонаихинский → шемонаихин, шемонаих."""
     a = fold(adj)
     m = re.match(r"(.+?)(?:ский|цкий|ской|ская|ское|ского|ский)$", a)
     if not m:
@@ -305,14 +304,10 @@ def derive_kk_base(name: str, level: str, descendants: Iterable[str]) -> str | N
         for stem in stems:
             if f.startswith(stem) and len(f) - len(stem) <= 3 and len(stem) >= 3:
                 return head + child
-    stem = words[-1]
-    m = re.match(r"(.+?)(?:ский|цкий)$", stem)
-    if m:
-        stem = m.group(1)
-        if stem.endswith("ь"):
-            stem = stem
-        elif re.search(r"[^аеиоуыэюя]ин$", stem):
-            stem = stem[:-2] + "ы"
+    m = re.match(r"(.+?)(?:ский|цкий)$", words[-1])
+    stem = m.group(1) if m else words[-1]
+    if re.search(r"[^аеиоуыэюя]ин$", stem):  # Буландынский → Буланды
+        stem = stem[:-2] + "ы"
     return head + stem
 
 
@@ -495,7 +490,7 @@ def import_kato(path: str | Path, database_url: str | None = None) -> ImportRepo
 
     rows = read_kato(path)
     units = [u for u in merge_core(normalize_kato(rows)) if u.kato]
-    table = Territory.__table__
+    table = Territory.__table__  # type: ignore[attr-defined]
     with open_session(database_url) as session:
         session.execute(sa.delete(table))
         batch = [u.row() for u in units]
@@ -523,7 +518,7 @@ def units_from_database(database_url: str | None = None) -> list[Unit] | None:
         if db and db != ":memory:" and not Path(db).is_file():
             return None
     engine = get_engine(url)
-    table = Territory.__table__
+    table = Territory.__table__  # type: ignore[attr-defined]
     with engine.connect() as conn:
         result = conn.execute(sa.select(table.c.kato, table.c.parent, table.c.level, table.c.name,
                                         table.c.name_kk, table.c.raw, table.c.aliases)).all()
@@ -759,7 +754,7 @@ class Gazetteer:
         k = key(text)
         if not k:
             return []
-        choices = self._suggest_choices()
+        choices = self._suggest_choices
         hits = process.extract(k, choices[0], scorer=fuzz.ratio, limit=limit * 4, score_cutoff=60)
         ranked: list[tuple[float, int, str]] = []
         for _choice, score, i in hits:
@@ -772,19 +767,15 @@ class Gazetteer:
         return out[:limit]
 
     @functools.cached_property
-    def _suggest_lock(self) -> threading.Lock:
-        return threading.Lock()
-
     def _suggest_choices(self) -> tuple[list[str], list[int]]:
-        with self._suggest_lock:
-            if not hasattr(self, "_choices"):
-                keys, idxs = [], []
-                for k, units in self.by_key.items():
-                    for i in units:
-                        keys.append(k)
-                        idxs.append(i)
-                self._choices = (keys, idxs)
-            return self._choices
+        """Every name key with its unit, for fuzzy suggestions (built on first use)."""
+        keys: list[str] = []
+        idxs: list[int] = []
+        for k, units in self.by_key.items():
+            for i in units:
+                keys.append(k)
+                idxs.append(i)
+        return keys, idxs
 
     def stats(self) -> dict[str, Any]:
         counts: dict[str, int] = defaultdict(int)

@@ -96,6 +96,10 @@ OPEN_QUOTES, CLOSE_QUOTES, BOTH_QUOTES = "«“„", "»”", "\"'"
 NOT_UNITS = {"казахстан", "казакстан", "республика", "россия", "ресей", "китай", "кытай", "узбекистан",
              "озбекстан", "кыргызстан", "москва", "маскеу", "европа", "азия"}
 _SURNAME = re.compile(r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ский|цкий|ская|улы|ұлы|кызы|қызы|уулу)$")
+_PLACE_PREPS = {"в", "во", "из", "изо", "до", "под", "около", "возле", "близ", "через", "город", "города",
+                "городе", "г.", "пригороде", "окрестностях"}
+_FUNCTION_WORDS = {"и", "или", "а", "но", "в", "во", "на", "с", "со", "по", "из", "к", "у", "о", "об", "от", "до",
+                   "за", "для", "при", "же", "ли", "не", "что", "как", "где", "также", "уже"}
 _KK_LETTERS = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 _RU_FUNCTION = {"в", "и", "на", "что", "по", "с", "не", "из", "за", "к", "от", "для", "это", "как", "его"}
 
@@ -217,6 +221,7 @@ class Mention:
     unknown: str | None = None  # a typed name the gazetteer lacks (a nominative guess)
     unknown_level: str | None = None
     surface: str | None = None
+    place_prep: bool = False  # after «в», «из», «до» …: a place, not a person
     fuzzy: bool = False
     group: int = -1  # a coordinated list («в селах А, Б и В»)
     in_title: bool = False
@@ -647,10 +652,18 @@ class TerritoryFinder:
             if not bare:
                 continue
             surface = fold(toks[i].surface.rstrip("."))
+            if surface in NOT_UNITS or (lang == "kk" and kk_keys(toks[i].surface) & NOT_UNITS):
+                return None  # Kazakhstan itself and foreign places, even where a village shares the name
             exact = [e for e in bare if surface in e.keys[0]] if end == i + 1 else bare
-            if ru and not exact and _ADJ_LOOKING.search(surface):
-                return None  # «Петропавловском водохранилище», «Заречном»: an adjective, not the town
-            return Mention(i, end, i, end, self._units(exact or bare), None, lang)
+            if ru and not exact and _ADJ_LOOKING.search(surface) and end < hi and toks[end].text.isalpha() \
+                    and toks[end].text.islower() and toks[end].lower not in _FUNCTION_WORDS:
+                return None  # «Петропавловском водохранилище»: an adjective with its noun, not the city
+            if exact:  # «Актау» is the city, not a village «Актай»; «Караганды» may still be Караганда
+                top = max(LEVEL_RANK[self.gaz.units[e.unit].level] for e in exact)
+                bare = [e for e in bare if e in exact or LEVEL_RANK[self.gaz.units[e.unit].level] > top]
+            prep = i > 0 and toks[i - 1].lower in _PLACE_PREPS
+            return Mention(i, end, i, end, self._units(bare), None, lang, surface=toks[i].surface,
+                           place_prep=prep)
         return None
 
     def _coordinated(self, toks: list[_Tok], keys: list[frozenset[str] | None], i: int, hi: int,
@@ -696,7 +709,7 @@ class TerritoryFinder:
         gaz = self.gaz
         # tokens of mentions that are not themselves bare village names («Дархан Мыңбай» is a person)
         covered = {k for m in mentions
-                   if m.levels is not None or not all(self._needs_context(u) for u in m.cands)
+                   if m.levels is not None or not all(self._needs_context(u, m) for u in m.cands)
                    for k in range(m.start, m.end)}
         for m in mentions:
             if m.levels is None:
@@ -741,7 +754,7 @@ class TerritoryFinder:
         """What the article is about: regions and units named without ambiguity (title counts 3×)."""
         ctx = _Ctx(within=within)
         for m in live:
-            if not m.cands or (m.levels is None and all(self._needs_context(u) for u in m.cands)):
+            if not m.cands or (m.levels is None and all(self._needs_context(u, m) for u in m.cands)):
                 continue
             w = 3.0 if m.in_title else 1.0
             regions = {self.gaz.region(u).idx for u in m.cands}
@@ -799,7 +812,7 @@ class TerritoryFinder:
             m.cands = []  # «Сергеевском водохранилище», «Орал өзені» (but «Оралда су көп» is the city)
         if m.lang == "kk":  # Kazakh names of people are village names too: a village needs «ауылы»
             m.cands = [u for u in m.cands if u.level != SETTLEMENT]
-        gated = [u for u in m.cands if self._needs_context(u)]
+        gated = [u for u in m.cands if self._needs_context(u, m)]
         if gated and len(gated) == len(m.cands):
             word = t.surface
             in_name = (prev is not None and prev.cap and not prev.sent_start and m.name_start - 1 not in covered
@@ -818,13 +831,15 @@ class TerritoryFinder:
         if not m.cands:
             m.dropped = True
 
-    def _needs_context(self, u: Unit) -> bool:
-        """Villages, small towns and cities named after people («Сатпаев») need an article about their area."""
+    def _needs_context(self, u: Unit, m: Mention) -> bool:
+        """Villages, small towns, and cities named like people («Сатпаева» without «в») need their area named."""
         if u.level == SETTLEMENT:
             return True
         if u.level == CITY:
             if u.core:
-                return bool(_SURNAME.search(fold(u.name)))
+                # Russian: the form as written («Сатпаева»); Kazakh: the name (endings like -ның look like -ын)
+                named = fold(m.surface or "") if m.lang == "ru" else fold(u.name_kk or u.name)
+                return bool(m.surface) and bool(_SURNAME.search(named)) and not m.place_prep
             parent = self.gaz.parent(u)
             return parent is not None and parent.level != REGION
         return False
@@ -879,7 +894,7 @@ class TerritoryFinder:
             for u in cands:
                 if u.level == SETTLEMENT:
                     per_region[gaz.region(u).idx] += 1
-            cands = [u for u in cands if not self._needs_context(u)
+            cands = [u for u in cands if not self._needs_context(u, m)
                      or self._context_ok(u, ctx, per_region[gaz.region(u).idx])]
             if not cands:
                 m.dropped = True

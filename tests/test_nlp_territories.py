@@ -1,0 +1,273 @@
+"""The `newsmon_territories` component on Russian and Kazakh text: genitive chains, case forms,
+abbreviations, lists, context, false friends (streets, rivers, people, common words, quotes),
+foreign places, glued words and bad input. Real-shaped sentences from Kazakhstan news."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import need_data
+from spacy.language import Language
+
+import newsmon.nlp.territories  # noqa: F401  (registers the factory)
+from newsmon.nlp.gazetteer import clear_cache, import_kato, key
+from newsmon.nlp.lang import blank
+
+KATO = ("kato-kz", "src", "main", "resources", "KATO_17.10.2022_ru.csv")
+
+
+@pytest.fixture(scope="module")
+def kato_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A SQLite database with the KATO file imported once for the module."""
+    path = need_data(*KATO)
+    url = f"sqlite:///{tmp_path_factory.mktemp('kato') / 'kato.db'}"
+    import_kato(path, url)
+    yield url
+    clear_cache()
+
+
+def _pipeline(lang: str, url: str | None) -> Language:
+    nlp = blank(lang)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("newsmon_territories", config={"database_url": url, "use_database": url is not None})
+    return nlp
+
+
+@pytest.fixture(scope="module")
+def ru(kato_db: str) -> Language:
+    return _pipeline("ru", kato_db)
+
+
+@pytest.fixture(scope="module")
+def kk(kato_db: str) -> Language:
+    return _pipeline("kk", kato_db)
+
+
+def names(nlp: Language, text: str) -> list[str]:
+    doc = nlp(text)
+    return [s._.territory.name for s in doc.spans["territories"]]
+
+
+# -- the akim sentences of DEVELOPERS.md -----------------------------------------------------------
+
+def test_russian_genitive_chain(ru: Language) -> None:
+    doc = ru("Аким Волчанского сельского округа Шемонаихинского района ВКО Ботагоз Сикпаева провела сход.")
+    spans = list(doc.spans["territories"])
+    assert [s.text for s in spans] == ["Волчанского сельского округа", "Шемонаихинского района", "ВКО"]
+    assert [s.end for s in spans[:-1]] == [s.start for s in spans[1:]]  # adjacent: one chain
+    assert spans[0]._.territory.as_dict() == {
+        "name": "Волчанский сельский округ", "level": "rural_district", "kato": "636837000",
+        "path": ["Восточно-Казахстанская область", "Шемонаихинский район", "Волчанский сельский округ"]}
+    assert [s._.territory.kato for s in spans] == ["636837000", "636800000", "630000000"]
+    assert doc._.region == "630000000"
+
+
+def test_kazakh_chain(kk: Language) -> None:
+    doc = kk("Шығыс Қазақстан облысы Шемонаиха ауданының әкімі Ботагоз Сикпаева жиналыс өткізді.")
+    spans = list(doc.spans["territories"])
+    assert [s.text for s in spans] == ["Шығыс Қазақстан облысы", "Шемонаиха ауданының"]
+    assert spans[1]._.territory.as_dict() == {
+        "name": "Шемонаихинский район", "level": "district", "kato": "636800000",
+        "path": ["Восточно-Казахстанская область", "Шемонаихинский район"]}
+    assert spans[1].end == doc[spans[1].end].i and doc[spans[1].end].text == "әкімі"
+    assert doc._.region == "630000000"
+
+
+# -- Russian ---------------------------------------------------------------------------------------
+
+RU = [
+    # [text, expected names in order]
+    ("В Усть-Каменогорске и Семее, а также в г. Риддер прошли субботники.",
+     ["Усть-Каменогорск", "Семей", "Риддер"]),
+    ("Паводки в СКО, ЗКО и ВКО, жара в ЮКО.",
+     ["Северо-Казахстанская область", "Западно-Казахстанская область", "Восточно-Казахстанская область",
+      "Туркестанская область"]),
+    ("Адрес: Алматинская обл., Талгарский р-н, с. Бесагаш.",
+     ["Алматинская область", "Талгарский район", "Бесагаш"]),
+    ("Похожие ситуации произошли в Мангистауской и Туркестанской областях.",
+     ["Мангистауская область", "Туркестанская область"]),
+    ("Это поселки Бурлинского, Акжайыкского, Теректинского районов и Уральска.",
+     ["Бурлинский район", "Акжайыкский район", "Теректинский район", "Уральск"]),
+    ("В селах Капитоновка, Иванковка, Журавлевка и Вознесенка Буландынского района Акмолинской области.",
+     ["Капитоновка", "Иванковка", "Журавлевка", "Вознесенка", "Буландынский район", "Акмолинская область"]),
+    ("Привлечены силы из городов Кокшету, Тараз, Шымкент.", ["Кокшетау", "Тараз", "Шымкент"]),
+    ("на территории Западно-Казахстанкой области вода прибывает", ["Западно-Казахстанская область"]),
+    ("Перестрелка на территории Арысского района Туркестанской области.",
+     ["Арысский район", "Туркестанская область"]),
+    ("Жители района имени Казыбек би в Караганде.", ["район имени Казыбек би", "Караганда"]),
+    ("В области Абай и области Улытау, а также в области Жетісу.",
+     ["область Абай", "область Улытау", "область Жетысу"]),
+    ("Ремонт трассы Доссор - Кульсары в Атырауской области.", ["Доссор", "Кульсары", "Атырауская область"]),
+    ("Министр посетила Сырымскую районную больницу в ЗКО.",
+     ["Сырымский район", "Западно-Казахстанская область"]),
+    ("В Конаеве, бывшем Капшагае, и в Алма-Ате.", ["Конаев", "Конаев", "Алматы"]),
+    ("В Жамбылском районе Алматинской области и в Жамбылском районе СКО.",
+     ["Жамбылский район", "Алматинская область", "Жамбылский район", "Северо-Казахстанская область"]),
+]
+
+
+@pytest.mark.parametrize("text, expected", RU)
+def test_russian(ru: Language, text: str, expected: list[str]) -> None:
+    assert names(ru, text) == expected
+
+
+CASES = [
+    ("Шемонаихинский район", "Шемонаихинский район"), ("Шемонаихинского района", "Шемонаихинский район"),
+    ("Шемонаихинскому району", "Шемонаихинский район"), ("Шемонаихинском районе", "Шемонаихинский район"),
+    ("Шемонаихинским районом", "Шемонаихинский район"),
+    ("Алматинская область", "Алматинская область"), ("Алматинской области", "Алматинская область"),
+    ("Алматинскую область", "Алматинская область"), ("Алматинской областью", "Алматинская область"),
+    ("Усть-Каменогорск", "Усть-Каменогорск"), ("Усть-Каменогорска", "Усть-Каменогорск"),
+    ("Усть-Каменогорску", "Усть-Каменогорск"), ("Усть-Каменогорском", "Усть-Каменогорск"),
+    ("Караганда", "Караганда"), ("Караганды", "Караганда"), ("Караганде", "Караганда"),
+    ("Карагандой", "Караганда"), ("Астане", "Астана"), ("Астаной", "Астана"), ("Актобе", "Актобе"),
+    ("Атырау", "Атырау"), ("Тараза", "Тараз"), ("Семея", "Семей"), ("Арыси", "Арысь"),
+    ("Кызылорде", "Кызылорда"), ("Талдыкоргана", "Талдыкорган"), ("Волчанского сельского округа",
+                                                                  "Волчанский сельский округ"),
+    ("Волчанском сельском округе", "Волчанский сельский округ"),
+]
+
+
+@pytest.mark.parametrize("form, name", CASES)
+def test_russian_case_forms(ru: Language, form: str, name: str) -> None:
+    assert names(ru, f"Новости: {form} и другие.") == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "Жители Мира вышли на Победу.",                        # common words, no type word
+    "Президент посетил Москву и Ташкент, а затем Казахстан.",
+    "Компания \"Караганда Энерго\" и ТОО «Павлодар Мунай» объявили тендер.",
+    "Улица Абая и проспект Назарбаева перекрыты, как и набережная Есиль.",
+    "Уровень воды в реке Урал, реке Жабай и реке Есиль растет.",
+    "Сатпаев был великим ученым и основателем Академии наук.",
+    "Уйчинском районе Наманганской области Узбекистана задержали мошенника.",
+    "Пять семей лишились крова.",
+    "",
+    "… !!! 😀😀",
+    "Almaty qalasynda Shygys Qazaqstan oblysy",
+])
+def test_russian_not_territories(ru: Language, text: str) -> None:
+    assert names(ru, text) == []
+
+
+def test_typed_village_named_like_a_word(ru: Language) -> None:
+    assert names(ru, "В поселке Победа Костанайской области произошло ДТП.") == ["Победа", "Костанайская область"]
+    doc = ru("В поселке Победа Костанайской области")
+    assert doc.spans["territories"][0]._.territory.kato == "395055100"  # the one in Kostanay region, by the chain
+
+
+def test_village_in_the_article_region(ru: Language) -> None:
+    text = ("Паводок в Буландынском районе Акмолинской области.\n"
+            "Ведутся работы по восстановлению дороги Новобратское - Партизанка, жители Иванковки вернулись.")
+    assert names(ru, text) == ["Буландынский район", "Акмолинская область", "Новобратское", "Партизанка", "Иванковка"]
+    assert ru(text)._.region == "110000000"
+
+
+def test_bare_village_needs_its_area(ru: Language) -> None:
+    # the same sentence in an article about another region: no village is guessed
+    assert names(ru, "В Мангистауской области: ведутся работы на дороге Новобратское - Партизанка.") == [
+        "Мангистауская область"]
+
+
+def test_context_decides_between_same_named_districts(ru: Language) -> None:
+    shym = ru("В Шымкенте проходит акция.\nЖители Абайского района вышли на уборку.")
+    kar = ru("В Карагандинской области паводок.\nЖители Абайского района эвакуированы.")
+    assert [s._.territory.kato for s in shym.spans["territories"]] == ["790000000", "791110000"]
+    assert [s._.territory.kato for s in kar.spans["territories"]] == ["350000000", "353200000"]
+    assert shym._.region == "790000000" and kar._.region == "350000000"
+
+
+def test_glued_words(ru: Language) -> None:
+    text = "передаетTengrinews.kz.В Петропавловскеупали опоры ЛЭП, вАкмолинской, Костанайской областяхостаются дома"
+    assert names(ru, text) == ["Петропавловск", "Акмолинская область", "Костанайская область"]
+
+
+def test_span_offsets_index_the_text(ru: Language) -> None:
+    text = "Аким Шымкента Габит Сыздыкбеков и аким Абайского района Гульнур Асылбекова"
+    doc = ru(text)
+    for span in doc.spans["territories"]:
+        assert text[span.start_char:span.end_char] == span.text
+        assert span.label_ == "TERRITORY"
+
+
+# -- Kazakh ----------------------------------------------------------------------------------------
+
+KK = [
+    ("Өскеменде және Семейде жаңбыр жауады.", ["Усть-Каменогорск", "Семей"]),
+    ("ШҚО-да, СҚО-ның және БҚО-ға су тасқыны қаупі бар.",
+     ["Восточно-Казахстанская область", "Северо-Казахстанская область", "Западно-Казахстанская область"]),
+    ("Алматы облысы Талғар ауданы Бесағаш ауылында мектеп ашылды.",
+     ["Алматинская область", "Талгарский район", "Бесагаш"]),
+    ("Қарағанды облысының Абай ауданында жол жөнделді.", ["Карагандинская область", "Абайский район"]),
+    ("Нұр-Сұлтан мен Алматы қалаларында", ["Астана", "Алматы"]),
+    ("Түркістан облысы, Сарыағаш ауданы", ["Туркестанская область", "Сарыагашский район"]),
+    ("Ақмола облысы Жарқайың ауданының әкімі", ["Акмолинская область", "Жаркаинский район"]),
+    ("Павлодар облысының Ертіс ауданында", ["Павлодарская область", "Иртышский район"]),
+    ("Орал өзені тасыды, Оралда су көп.", ["Уральск"]),
+    ("Жетісу облысы мен Ұлытау облысында", ["область Жетысу", "область Улытау"]),
+    ("Волчанка ауылдық округінің әкімі", ["Волчанский сельский округ"]),
+    ("Ақтөбеде, Қостанайда және Петропавлда", ["Актобе", "Костанай", "Петропавловск"]),
+]
+
+
+@pytest.mark.parametrize("text, expected", KK)
+def test_kazakh(kk: Language, text: str, expected: list[str]) -> None:
+    assert names(kk, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Қазақстан мен Ресей келісімге қол қойды.",
+    "Барлық зейініңізді оның қуануына арнаңыз.",
+    "Қоғам қайраткері Дархан Мыңбай ұсынған еді.",
+    "Абай көшесі мен Орал өзені",
+    "",
+])
+def test_kazakh_not_territories(kk: Language, text: str) -> None:
+    assert names(kk, text) == []
+
+
+def test_kazakh_paragraph_in_a_russian_article(ru: Language) -> None:
+    text = "Фильм показали в Семее.\nШығыс Қазақстан облысының Аягөз ауданында Қозы Көрпеш пен Баян Сұлу кесенесі бар."
+    assert names(ru, text) == ["Семей", "Восточно-Казахстанская область", "Аягозский район"]
+
+
+# -- without a KATO import -------------------------------------------------------------------------
+
+def test_core_only_pipeline() -> None:
+    clear_cache()
+    for lang, text, expected in [
+        ("ru", "В Усть-Каменогорске и Алматинской области, ВКО", ["Усть-Каменогорск", "Алматинская область",
+                                                               "Восточно-Казахстанская область"]),
+        ("kk", "Өскеменде, Алматы облысында, ШҚО-да", ["Усть-Каменогорск", "Алматинская область",
+                                                       "Восточно-Казахстанская область"]),
+    ]:
+        nlp = _pipeline(lang, None)
+        assert names(nlp, text) == expected
+    # districts need the KATO import: the core names none
+    assert names(_pipeline("ru", None), "Шемонаихинского района") == []
+
+
+# -- robustness ------------------------------------------------------------------------------------
+
+def test_long_and_odd_input(ru: Language, kk: Language) -> None:
+    para = "В Алматы и Караганде прошли субботники. Жители Шемонаихинского района ВКО помогли. "
+    doc = ru(para * 400)  # ~35 kB
+    assert len(doc.spans["territories"]) == 4 * 400
+    mixed = ("Аким Алматы выступил. Алматы қаласының әкімі сөз сөйледі. The mayor of Almaty spoke. "
+             "Shymkent qalasy. ")
+    assert names(ru, mixed) == ["Алматы", "Алматы"]
+    assert names(kk, mixed) == ["Алматы", "Алматы"]
+
+
+def test_names_match_the_gold_key(ru: Language) -> None:
+    doc = ru("Жители Шетского района Карагандинской области и села Красная Поляна.")
+    got = {key(s._.territory.name) for s in doc.spans["territories"]}
+    assert got == {key("Шетский район"), key("Карагандинская область"), key("Красная Поляна")}
+
+
+def test_serialized_pipeline_config(ru: Language, tmp_path: Path) -> None:
+    cfg = ru.config["components"]["newsmon_territories"]
+    assert cfg["factory"] == "newsmon_territories" and cfg["title_chars"] == 400
+    assert "span._.territory" in ru.get_pipe_meta("newsmon_territories").assigns
