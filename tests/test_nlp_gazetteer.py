@@ -359,6 +359,8 @@ def test_lookup_lists_same_named_units(gaz: Gazetteer) -> None:
     refs = gaz.lookup("Абайский район")
     assert sorted(r.kato or "" for r in refs) == ["103200000", "353200000", "791110000"]
     assert [r.name for r in gaz.lookup("ВКО")] == ["Восточно-Казахстанская область"]
+    assert [r.kato for r in gaz.lookup("Шемонаиха ауданы")] == ["636800000"]  # Kazakh, guessed
+    assert [r.kato for r in gaz.lookup("Шемонаиха")] == ["636820000"]  # the town
     assert gaz.lookup("Нигдебад") == []
 
 

@@ -640,10 +640,13 @@ class Gazetteer:
 
     def _add(self, unit: Unit, text: str, kk: bool) -> None:
         for form in name_forms(text):
-            keys = tuple(gaz_word_keys(w) for w in form.words)
-            entry = Entry(unit.idx, form.mode, form.level or unit.level, keys, form.words, kk)
-            for k in keys[0]:
-                self.index[k].append(entry)
+            self._add_form(unit, form, kk)
+
+    def _add_form(self, unit: Unit, form: NameForm, kk: bool) -> None:
+        keys = tuple(gaz_word_keys(w) for w in form.words)
+        entry = Entry(unit.idx, form.mode, form.level or unit.level, keys, form.words, kk)
+        for k in keys[0]:
+            self.index[k].append(entry)
 
     def _build(self) -> None:
         for u in self.units:
@@ -657,6 +660,9 @@ class Gazetteer:
                 k = key(text)
                 if k and u.idx not in self.by_key[k]:
                     self.by_key[k].append(u.idx)
+            if u.level == "city" and u.core:  # «Алматинский городской суд» names the city
+                for adj in city_adjectives(u.name, u.aliases):
+                    self._add_form(u, NameForm((adj,), MODE_AFTER, "city"), False)
             if u.level == "district" and re.fullmatch(r"район [^\s]+", u.name):
                 # «район Алтай» is also «Алтайский район» in the press
                 adj = _russian_letters(u.name.split()[1])
@@ -724,7 +730,8 @@ class Gazetteer:
         from newsmon.nlp.territories import TerritoryFinder
 
         found: list[Unit] = []
-        for lg in ([lang] if lang else ["ru", "kk"]):
+        guess = ["kk", "ru"] if _looks_kk(name_or_abbr) else ["ru", "kk"]
+        for lg in ([lang] if lang else guess):
             found = TerritoryFinder(self, lg).candidates_of_text(name_or_abbr)
             if found:
                 break
@@ -782,6 +789,33 @@ class Gazetteer:
         for u in self.units:
             counts[u.level] += 1
         return {"source": self.source, "units": len(self.units), "by_level": dict(sorted(counts.items()))}
+
+
+_CITY_ADJ_EXCEPTIONS = {"Актобе": "Актюбинский", "Рудный": "Рудненский", "Алма-Ата": "Алма-Атинский"}
+
+
+def city_adjectives(name: str, aliases: Iterable[str] = ()) -> list[str]:
+    """Russian adjectives of a city: Алматы → Алматинский, Уральск → Уральский, Семей → Семейский."""
+    out = []
+    for n in (name, *aliases):
+        if _KK_LETTER.search(n) or " " in n:
+            continue
+        if n in _CITY_ADJ_EXCEPTIONS:
+            out.append(_CITY_ADJ_EXCEPTIONS[n])
+        elif n.endswith("ск"):
+            out.append(n + "ий")
+        elif n.endswith(("а", "ы")):
+            out.append(n[:-1] + "инский")
+        elif n.endswith("и"):
+            out.append(n + "йский")
+        elif n.endswith("ь"):
+            out.append(n[:-1] + "ский")
+        elif re.search(r"[бвгджзйклмнпрстфхцчшщу]$", n):
+            out.append(n + "ский")
+    return out
+
+
+_KK_LETTER = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 
 
 def _russian_letters(word: str) -> str:

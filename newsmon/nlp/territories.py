@@ -60,6 +60,8 @@ RU_TYPES_AFTER: dict[str, Levels] = {
              "областными", (REGION,)),
     **_forms("районный районного районному районным районном районная районной районную районное районные "
              "районных районными", (DISTRICT,)),
+    **_forms("городской городского городскому городским городском городская городскую городское городские "
+             "городских городскими", (CITY,)),
 }
 _RU_RURAL_1 = set("сельский сельского сельскому сельским сельском сельские сельских сельскими аульный аульного "
                   "аульному аульным аульном поселковый поселкового поселковом".split())
@@ -512,7 +514,7 @@ class TerritoryFinder:
                 j = i + width
                 if j < hi and toks[j].lower in ("имени", "им."):
                     j += 1
-                members = self._list_after(toks, keys, j, hi, levels, group[0], lang)
+                members = self._list_after(toks, keys, j, hi, levels, group[0], lang, typ[2])
                 if members:
                     members[0].start = i
                     out.extend(members)
@@ -564,7 +566,7 @@ class TerritoryFinder:
         return list(seen.values())
 
     def _list_after(self, toks: list[_Tok], keys: list[frozenset[str] | None], j: int, hi: int, levels: Levels,
-                    group: int, lang: str) -> list[Mention]:
+                    group: int, lang: str, plural: bool = False) -> list[Mention]:
         """Names after a type word, and the list it heads: «селах Капитоновка, Иванковка и Вознесенка»."""
         members: list[Mention] = []
         while j < hi:
@@ -575,6 +577,13 @@ class TerritoryFinder:
                 ok = self._typed_entries(entries, levels, True, lang)
                 if ok:
                     cands, end = self._units(ok), e_end
+                    if levels == (DISTRICT,):
+                        # «районам Алматы» are the districts of the city; «в районе Алматы» may be either
+                        # (Astana's district, or the city): the article's context decides
+                        cities = self._units(e for e in entries if e.mode == MODE_BARE and
+                                             self.gaz.units[e.unit].level == CITY)
+                        if cities:
+                            cands = cities if plural else cands + cities
                     break
             t = toks[j]
             if SETTLEMENT in levels and any(u.level == SETTLEMENT for u in cands):
@@ -1015,6 +1024,7 @@ class TerritoryRecognizer:
         if self._finder is None:
             self._finder = TerritoryFinder(get_gazetteer(self.database_url, use_database=self.use_database),
                                            self.lang)
+            _morph()  # pymorphy3's dictionaries load once, here rather than inside the first article
         return self._finder
 
     def initialize(self, get_examples: Any = None, *, nlp: Language | None = None) -> None:
