@@ -73,7 +73,7 @@ def _regions(session: Session, ids: list[int]) -> dict[int, str]:
     """Each article's main region, from the territories of its facts."""
     votes: dict[int, Counter[str]] = defaultdict(Counter)
     for chunk in range(0, len(ids), 500):
-        rows = session.exec(select(Fact.article_id, Fact.territory_name, Fact.territory_path)  # type: ignore[call-overload]
+        rows = session.exec(select(Fact.article_id, Fact.territory_name, Fact.territory_path)
                             .where(Fact.article_id.in_(ids[chunk:chunk + 500]),  # type: ignore[attr-defined]
                                    Fact.territory_name.is_not(None)))  # type: ignore[union-attr]
         for art_id, name, path in rows:
@@ -86,7 +86,7 @@ def _articles(session: Session, since: date, until: date) -> Iterator[tuple[Arti
              .where(Article.published >= day_start(since),  # type: ignore[operator]
                     Article.published < day_start(until + timedelta(days=1)))  # type: ignore[operator]
              .order_by(Article.published, Article.id))  # type: ignore[arg-type]
-    yield from session.exec(query).yield_per(200)  # type: ignore[misc]
+    yield from session.exec(query).yield_per(200)
 
 
 def coverage(
@@ -191,7 +191,8 @@ def write_chart(report: CoverageReport, path: Path | str, *, top: int = CHART_EN
         elif report.by == "day":
             xs = [date.fromisoformat(b) for b in buckets]
             for name in entities:
-                ax.plot(xs, [counts.get((b, name), 0) for b in buckets], marker="o", linewidth=2, label=name)
+                ax.plot(xs, [counts.get((b, name), 0) for b in buckets], marker="o", linewidth=2,  # type: ignore[arg-type]
+                        label=name)
             import matplotlib.dates as mdates
 
             step = max(1, len(xs) // 12)  # ticks on whole days, at most about a dozen

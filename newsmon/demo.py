@@ -87,7 +87,7 @@ def run_demo(db: Path | str = DEFAULT_DB, out_dir: Path | str = DEFAULT_OUT, *, 
 
     with open_session(url) as session:
         report.articles_by_lang = dict(session.exec(
-            select(Article.lang, func.count()).group_by(Article.lang)).all())  # type: ignore[arg-type]
+            select(Article.lang, func.count()).group_by(Article.lang)).all())
         report.facts_by_kind = count_facts(session)
         report.facts_by_lang = dict(session.exec(
             select(Fact.lang, func.count()).group_by(Fact.lang)).all())  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ Two passes, both over one day's (or any window's) articles:
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +36,7 @@ _KK_FOLD = str.maketrans({"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": 
 _WORD = re.compile(r"[^\W_]+")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:[.,](\d+))?(?![\w])")
 _NAME = re.compile(r"(?<![\w-])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]{4,}")
+MONEY = ("KZT", "USD", "RUB", "EUR")
 _VOWELS = set("аеиоуыэюяaeiouy")
 _SENT_START = re.compile(r"(?:^|[.!?…»\n]\s*)$")
 
@@ -95,6 +96,12 @@ class Story:
     @property
     def outlets(self) -> list[str]:
         return sorted({a.source for a in self.articles})
+
+    @property
+    def weight(self) -> int:
+        """How much the story says: akims count most, then programmes, then (up to 3) money amounts."""
+        kinds = Counter(f.get("kind") for f in self.facts if f.get("kind") != "amount" or f.get("unit") in MONEY)
+        return 3 * kinds["akim"] + 2 * kinds["program"] + min(kinds["amount"], 3)
 
     @property
     def langs(self) -> list[str]:
@@ -237,7 +244,7 @@ def group_stories(
     facts: Mapping[int, Sequence[dict[str, Any]]] | None = None,
     options: StoryOptions | None = None,
 ) -> list[Story]:
-    """Group `articles` into stories, biggest first (outlets, then articles, then earliest)."""
+    """Group `articles` into stories, biggest first (outlets, then articles, facts, then earliest)."""
     opts = options or StoryOptions()
     facts = facts or {}
     by_id = {a.id: a for a in articles}
@@ -298,7 +305,8 @@ def group_stories(
         story_facts = union_facts(f for m in members for f in facts.get(m.id, ()))
         stories.append(Story(members, story_facts, [ln for ln in links if ln[0] in ids],
                              {m.id: list(facts.get(m.id, ())) for m in members}))
-    stories.sort(key=lambda s: (-len(s.outlets), -len(s.articles),
+    # most outlets first; then most articles; then most facts (akims, money) among one-outlet stories
+    stories.sort(key=lambda s: (-len(s.outlets), -len(s.articles), -s.weight,
                                 s.first_published is None, s.first_published or datetime.min))
     return stories
 

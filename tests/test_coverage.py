@@ -13,7 +13,7 @@ import yaml
 from digest_support import DEMO_WATCHLIST, load_sample, sample_rows
 from newsmon.coverage import coverage, to_csv, write_chart
 from newsmon.errors import ConfigError, InputError, NotFoundError
-from newsmon.watchlist import Entity, load_watchlist, parse_watchlist
+from newsmon.watchlist import Entity, load_watchlist
 
 ROOT = Path(__file__).resolve().parents[1]
 D19, D20 = date(2024, 11, 19), date(2024, 11, 20)

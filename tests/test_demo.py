@@ -66,7 +66,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
 
 
 def test_demo_finds_facts_in_both_languages(demo: tuple) -> None:
-    report, folder = demo
+    report, _ = demo
     assert report.db.is_file() and report.articles == len(ROWS)
     assert report.extract_failed == 0
     assert set(report.facts_by_lang) == {"ru", "kk"} and min(report.facts_by_lang.values()) > 0
@@ -77,7 +77,7 @@ def test_demo_finds_facts_in_both_languages(demo: tuple) -> None:
 
 
 def test_demo_digests_show_both_languages(demo: tuple) -> None:
-    report, folder = demo
+    report, _ = demo
     assert {p.name for p in report.digests} == {f"digest-{report.day}.{lg}.{f}" for lg in ("ru", "kk")
                                                for f in ("html", "md")}
     for path in report.digests:

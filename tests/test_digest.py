@@ -274,3 +274,44 @@ def test_digest_command_writes_file_and_reports_errors(sample_db: str, tmp_path:
 def test_help_shows_a_working_example(command: str) -> None:
     res = CliRunner().invoke(app, [command, "--help"])
     assert res.exit_code == 0 and f"Example: newsmon {command}" in res.output
+
+
+# --- acceptance on the shared dev articles ----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_dev_day_digest_contains_the_days_facts_and_stories(sqlite_url: str) -> None:
+    """Issue 6 acceptance: import the dev articles, extract, and the HTML digest of 2024-04-15 shows
+    every akim, amount and programme `newsmon facts --since 2024-04-15 --until 2024-04-15` returns."""
+    from conftest import need_data
+
+    from newsmon.ingest.importer import import_jsonl
+    from newsmon.nlp.extract import extract
+    from newsmon.query import FactFilter, iter_facts
+    from newsmon.stories import stories_for_day
+
+    corpus = need_data("tengrinews-ru-2024-04", "articles.dev.import.jsonl")
+    assert import_jsonl(corpus, database_url=sqlite_url).ok
+    assert not extract(sqlite_url).failed
+    day = date(2024, 4, 15)
+    facts = list(iter_facts(FactFilter(since=day, until=day), database_url=sqlite_url))
+    assert {f["kind"] for f in facts} >= {"akim", "amount", "program"}
+    run = CliRunner().invoke(app, ["digest", "--date", "2024-04-15", "--format", "html"])
+    assert run.exit_code == 0, run.output
+    shown = text_of(run.stdout)
+    missing = []
+    for f in facts:
+        if f["kind"] == "akim":
+            want = f["person"]
+        elif f["kind"] == "amount":
+            want = format_amount(f["value"], f["unit"], "ru")
+        elif f["kind"] == "program":
+            want = f["program"]
+        else:
+            continue
+        if " ".join(want.split()) not in shown:
+            missing.append((f["kind"], want))
+    assert not missing
+    multi = [s for s in stories_for_day(day, database_url=sqlite_url) if len(s.articles) > 1]
+    for story in multi[:10]:  # stories with more articles come first among one-outlet stories
+        assert " ".join(story.title().split()) in shown

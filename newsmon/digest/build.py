@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -181,7 +181,7 @@ def _person_key(person: str) -> str:
 
 def _in_region(f: dict[str, Any], region: str) -> bool:
     t = _territory(f)
-    return bool(t) and (t["name"] == region or region in (t.get("path") or []))  # type: ignore[index]
+    return t is not None and (t["name"] == region or region in (t.get("path") or []))
 
 
 # --- regions --------------------------------------------------------------------------------------
@@ -191,10 +191,10 @@ def known_territories(session: Session) -> list[str]:
     """Every territory name in stored facts, with the regions and districts of their paths."""
     names: set[str] = set()
     path_text = sa.cast(Fact.territory_path, sa.Text)  # JSON has no equality on PostgreSQL: DISTINCT on text
-    rows = session.exec(select(Fact.territory_name, path_text).where(  # type: ignore[call-overload]
+    rows = session.exec(select(Fact.territory_name, path_text).where(
         Fact.territory_name.is_not(None)).distinct())  # type: ignore[union-attr]
     for name, path in rows:
-        names.add(name)
+        names.add(str(name))
         names.update(json.loads(path) if path else [])
     return sorted(names)
 
@@ -252,12 +252,11 @@ def _akim_history(session: Session, before: datetime) -> tuple[dict[tuple[str, s
     """Earlier akims: (territory, role) → [(person, lang)] oldest first, person → [(when, territory name)]."""
     by_post: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     by_person: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
-    rows = session.exec(
-        select(Fact.person, Fact.role, Fact.territory_kato, Fact.territory_name, Fact.published,  # type: ignore[call-overload]
-               Fact.lang)
-        .where(Fact.kind == "akim", Fact.published < before, Fact.person.is_not(None))  # type: ignore[union-attr]
-        .order_by(Fact.published)
-    )
+    query: Any = select(Fact.person, Fact.role, Fact.territory_kato, Fact.territory_name,  # type: ignore[call-overload,misc]
+                        Fact.published, Fact.lang)
+    query = query.where(Fact.kind == "akim", Fact.published < before,  # type: ignore[operator]
+                        Fact.person.is_not(None)).order_by(Fact.published)  # type: ignore[union-attr]
+    rows = session.exec(query)
     for person, role, kato, tname, when, lang in rows:
         tkey = str(kato or fold(tname)) if (kato or tname) else ""
         if tkey:
@@ -302,14 +301,15 @@ def _akims(facts: list[dict[str, Any]], session: Session, before: datetime, lang
 def _money_totals(fs: Sequence[dict[str, Any]], lang: str) -> tuple[list[str], float]:
     """Totals per money unit, one amount per (value, unit, article-independent story) counted once."""
     seen: set[tuple[Any, ...]] = set()
-    sums: Counter[str] = Counter()
+    sums: dict[str, float] = defaultdict(float)
     for f in fs:
         if f.get("unit") in MONEY and f.get("value") is not None:
             key = (f["value"], f["unit"], _tkey(_territory(f)), fold(f.get("program") or ""))
             if key not in seen:  # the same amount in a reprint or the other language is one amount
                 seen.add(key)
                 sums[f["unit"]] += float(f["value"])
-    return [format_amount(v, u, lang) for u, v in sums.most_common()], float(sums.get("KZT", 0.0))
+    ordered = sorted(sums.items(), key=lambda uv: -uv[1])
+    return [format_amount(v, u, lang) for u, v in ordered], sums.get("KZT", 0.0)
 
 
 def _amounts(facts: list[dict[str, Any]], lang: str) -> list[AmountGroup]:
