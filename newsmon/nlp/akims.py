@@ -55,6 +55,7 @@ _LINK_BEFORE = {
     "работает", "был", "была", "болып", "тағайындалды", "сайланды",
 }
 _SKIP = {'"', "«", "»", "“", "”", "'", "„", ",", "—", "–", "-", ":", "г-н", "г-жа", "господин", "госпожа"}
+_APPOINTED = {"назначен", "назначена", "назначили", "стал", "стала", "избран", "избрана", "утвержден", "утверждена"}
 _LEADS = {"возглавил": "аким", "возглавила": "аким", "басқарады": "аким"}
 
 
@@ -92,6 +93,22 @@ def _context_unit(doc: Doc, level: str) -> dict[str, Any] | None:
     return best.as_dict()
 
 
+def _listed_units(doc: Doc, sent: Span, level: str | None, n: int) -> list[dict[str, Any]] | None:
+    """«в Мангистауской и Туркестанской областях … акимов регионов A и B»: the n units of `level` listed
+    last before the sentence, in order, when exactly n are listed together."""
+    if "territories" not in doc.spans:
+        return None
+    before = [s for s in doc.spans["territories"] if s.end <= sent.start and _ref(s) is not None
+              and (level is None or _ref(s).level == level)]
+    if len(before) < n:
+        return None
+    last = before[-n:]
+    # listed together: in one sentence
+    if len({s.sent.start for s in last}) != 1:
+        return None
+    return [_ref(s).as_dict() for s in last]
+
+
 class AkimFinder:
     """Finds akim mentions; `person_finder(sentence)` gives the persons of one sentence."""
 
@@ -109,10 +126,11 @@ class AkimFinder:
                 continue
             people = self._persons(sent)
             for i in triggers:
-                hit = self._kk(doc, i, sent, people, starts, ends) if self.lang == "kk" else \
-                    self._ru(doc, i, sent, people, starts)
-                if hit:
-                    found.append(hit)
+                if self.lang == "kk":
+                    hit = self._kk(doc, i, sent, people, starts, ends)
+                    found.extend([hit] if hit else [])
+                else:
+                    found.extend(self._ru(doc, i, sent, people, starts))
             for i in leads:
                 hit = self._leads(doc, i, people, starts)
                 if hit:
@@ -155,43 +173,66 @@ class AkimFinder:
             j -= 1
         return self._person_ending(people, j) if j < i else None
 
-    def _name(self, person: P.Person) -> str:
-        return P.nominative(person.name, self.lang) if person.name == person.name.strip() else person.name
+    def _name(self, person: P.Person, case: str = "nomn") -> str:
+        return P.nominative(person.name, self.lang, case)
 
-    def _ru(self, doc: Doc, i: int, sent: Span, people: list[P.Person], starts: dict[int, Span]) -> _Found | None:
+    def _ru(self, doc: Doc, i: int, sent: Span, people: list[P.Person], starts: dict[int, Span]) -> list[_Found]:
         prev = [doc[k] for k in range(max(sent.start, i - 3), i)]
-        if any(_FORMER.match(t.text) for t in prev) or _FORMER.match(doc[i].text.split("-")[0] + "-"):
-            return None
+        if any(_FORMER.match(t.text) for t in prev) or doc[i].lower_.startswith("экс"):
+            return []
         deputy = doc[i].lower_.startswith("зам") or any(_DEPUTY_RU.match(t.text) for t in prev[-2:])
         acting = any(_ACTING_RU.match(t.text) for t in prev[-3:])
         start = i
         while start > sent.start and (_DEPUTY_RU.match(doc[start - 1].text) or _ACTING_RU.match(doc[start - 1].text)
                                       or doc[start - 1].lower_ in ("первый", "первого", "обязанности")):
             start -= 1
+        head = next((doc[k] for k in range(start, i) if _DEPUTY_RU.match(doc[k].text)), doc[i])
+        case = P.head_case(head.text)
+        plural = doc[i].lower_ in ("акимы", "акимов", "акимам", "акимами", "акимах")
         j = i + 1
-        territory, explicit = None, False
+        territory, explicit, generic = None, False, None
         if j < sent.end and doc[j].lower_ in _GENERIC_RU and j not in starts:
-            level = _GENERIC_RU[doc[j].lower_]
+            generic = _GENERIC_RU[doc[j].lower_]
             j += 2 if doc[j].lower_ == "сельского" and j + 1 < sent.end and doc[j + 1].lower_ == "округа" else 1
             if j in starts and _ref(starts[j]) is not None:  # «аким города Алматы»
                 territory, explicit = _ref(starts[j]).as_dict(), True
             else:
-                territory = _context_unit(doc, level)
+                territory = _context_unit(doc, generic)
         if j in starts and territory is None:
             ref = _ref(starts[j])
             territory, explicit = (ref.as_dict() if ref is not None else None), ref is not None
         while j in starts:  # the rest of the genitive chain
             j = starts[j].end
         j = self._skip(doc, j, sent.end)
+        if j < sent.end and doc[j].lower_ in _APPOINTED:  # «…акима города Алматы назначен Бейбут Шаханов»
+            j, case = self._skip(doc, j + 1, sent.end), "nomn"
         person = self._person_at(people, j)
-        end = person.end if person else j
+        conf = 0.9 if explicit else (0.75 if territory else 0.6)
+        role = ROLE_DEPUTY if deputy else ROLE_AKIM
+        if person is not None:
+            if case != "nomn" and P.looks_nominative_only(person.name):
+                return []  # «пресс-секретарь акима Жанна Арынбекова»: the name goes with another word
+            group = [person]
+            while plural:  # «акимов регионов Нурлана Ногаева и Дархана Сатыбалды»
+                k = person.end
+                while k < sent.end and doc[k].lower_ in (",", "и", "а", "также"):
+                    k += 1
+                nxt = self._person_at(people, k) if k > person.end else None
+                if nxt is None:
+                    break
+                group.append(nxt)
+                person = nxt
+            units = _listed_units(doc, sent, generic, len(group)) if plural and len(group) > 1 else None
+            return [
+                _Found(p.start, p.end, self._name(p, case), role, acting,
+                       units[n] if units else territory, conf) if n else
+                _Found(start, p.end, self._name(p, case), role, acting, units[0] if units else territory, conf)
+                for n, p in enumerate(group)
+            ]
+        person = self._person_before(doc, start, sent, people)
         if person is None:
-            person = self._person_before(doc, start, sent, people)
-            if person is None:
-                return None
-            start, end = person.start, max(j, i + 1)
-        return _Found(start, end, self._name(person), ROLE_DEPUTY if deputy else ROLE_AKIM, acting, territory,
-                      0.9 if explicit else (0.75 if territory else 0.6))
+            return []
+        return [_Found(person.start, max(j, i + 1), self._name(person), role, acting, territory, conf)]
 
     def _kk(self, doc: Doc, i: int, sent: Span, people: list[P.Person], starts: dict[int, Span],
             ends: dict[int, Span]) -> _Found | None:

@@ -94,8 +94,14 @@ def _same_amount(g: dict[str, Any], p: dict[str, Any]) -> bool:
 
 def _score_kind(score: Score, url: str, gold: list[Any], pred: list[Any], same: Callable[[Any, Any], bool],
                 ignored_gold: set[int] | None = None) -> None:
-    pairs = _match(gold, pred, same)
     ignored_gold = ignored_gold or set()
+    # explicit gold first; implicit gold may only take the predictions left over
+    explicit = [i for i in range(len(gold)) if i not in ignored_gold]
+    pairs = [(explicit[i], j) for i, j in _match([gold[i] for i in explicit], pred, same)]
+    used = {j for _, j in pairs}
+    rest = [j for j in range(len(pred)) if j not in used]
+    implicit = sorted(ignored_gold)
+    pairs += [(implicit[i], rest[j]) for i, j in _match([gold[i] for i in implicit], [pred[j] for j in rest], same)]
     matched_gold = {i for i, _ in pairs}
     matched_pred = {j: i for i, j in pairs}
     score.gold += sum(1 for i in range(len(gold)) if i not in ignored_gold)

@@ -19,6 +19,7 @@ GLUE_INFIXES = [
     rf"(?<=[a-z])(?=[{LOWER_CYR}{UPPER_CYR}])",  # Latin glued to a Cyrillic word
     rf"(?<=[{LOWER_CYR}]{{2}})\.(?=[{UPPER_CYR}])",  # sentence end glued to the next sentence
     rf"(?<=[{LOWER_CYR}]{{2}})(?=[{UPPER_CYR}][{LOWER_CYR}])",  # «часу»+«Подробнее»
+    rf"(?<=^[иваксуоИВАКСУО])(?=[{UPPER_CYR}][{LOWER_CYR}]{{2}})",  # «иДархана», «вАстане»
     rf"(?<=[{ALPHA}])(?:–|—|--|---|——|~)(?=[{ALPHA}])",  # long dashes still split words
 ]
 

@@ -34,7 +34,8 @@ class Person:
 
 
 def _is_name_token(text: str) -> bool:
-    return bool(_NAME_WORD.match(text) or _INITIALS.match(text)) and text.lower() not in _NOT_NAMES
+    return bool(_NAME_WORD.match(text) or _INITIALS.match(text)) and text.lower() not in _NOT_NAMES \
+        and is_name_like(text)
 
 
 def pattern_persons(doc: Doc, start: int, end: int) -> list[Person]:
@@ -96,7 +97,7 @@ def natasha_persons(sent: Span) -> list[Person]:
         char_start, char_end = offsets[span.start], offsets[span.stop - 1] + 1
         cspan = doc.char_span(char_start, char_end, alignment_mode="expand")
         if cspan is not None:
-            found.append(Person(cspan.start, cspan.end, span.normal or span.text))
+            found.append(Person(cspan.start, cspan.end, cspan.text))
     return found
 
 
@@ -123,30 +124,97 @@ _KK_CASE_SUFFIXES = sorted(
      "нда", "нде", "дан", "ден", "тан", "тен", "нан", "нен", "мен", "бен", "пен", "ны", "ні", "ды", "ді", "ты", "ті"],
     key=len, reverse=True,
 )
+_SURNAME_END = re.compile(r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ий|бай|улы|лы|кызы|қызы|ко|ук|юк)$")
+_VERBISH = {"VERB", "INFN", "PRTS", "PRTF", "ADVB", "PREP", "CONJ", "PRCL"}
+
+# Russian case endings of names, by case: (ending, replacement), longest first. Surnames in -ов/-ев/-ин
+# and Kazakh names decline like Russian ones; indeclinable forms (-улы, -кызы, Гульнур) match nothing.
+_ENDINGS: dict[str, list[tuple[str, str]]] = {
+    "gent": [("овой", "ова"), ("евой", "ева"), ("иной", "ина"), ("ыной", "ына"), ("ии", "ия"), ("ьи", "ья"),
+             ("ы", "а"), ("и", "а"), ("я", "й"), ("а", "")],
+    "datv": [("овой", "ова"), ("евой", "ева"), ("иной", "ина"), ("ыной", "ына"), ("ии", "ия"), ("е", "а"),
+             ("ю", "й"), ("у", "")],
+    "ablt": [("овым", "ов"), ("евым", "ев"), ("иным", "ин"), ("ыным", "ын"), ("овой", "ова"), ("евой", "ева"),
+             ("иной", "ина"), ("ей", "я"), ("ой", "а"), ("ем", "й"), ("ом", "")],
+    "loct": [("овой", "ова"), ("евой", "ева"), ("иной", "ина"), ("ии", "ия"), ("ове", "ов"), ("еве", "ев"),
+             ("ине", "ин"), ("е", "")],
+}
+_ENDINGS["accs"] = [("ову", "ова"), ("еву", "ева"), ("ину", "ина"), ("ию", "ия"), ("у", "а"), ("ю", "я"),
+                    ("а", "")]
+_CASE_OF_HEAD = {
+    "аким": "nomn", "акима": "gent", "акиму": "datv", "акимом": "ablt", "акиме": "loct", "акимы": "nomn",
+    "акимов": "gent", "акимам": "datv", "акимами": "ablt", "акимах": "loct", "замакима": "nomn",
+    "заместитель": "nomn", "заместителя": "gent", "заместителю": "datv", "заместителем": "ablt",
+    "заместителе": "loct", "заместители": "nomn", "заместителей": "gent", "зам": "nomn",
+}
+_VOWELS = set("аеёиоуыэюяәөүұі")
 
 
-def nominative(name: str, lang: str) -> str:
-    """«Ерболата Досаева» → «Ерболат Досаев», «Сикпаевой» → «Сикпаева»; Kazakh case endings stripped."""
+def head_case(word: str) -> str:
+    """Grammatical case of the title word a name stands beside («акима» → gent)."""
+    return _CASE_OF_HEAD.get(word.lower(), "nomn")
+
+
+def unglue(word: str) -> str:
+    """«Досаеврассказал» → «Досаев»: a surname glued to the next word at an HTML boundary."""
+    if len(word) < 9 or not word[:1].isupper():
+        return word
+    morph = _morph()
+    for k in range(len(word) - 3, 3, -1):
+        head, rest = word[:k], word[k:]
+        if not _SURNAME_END.search(head.lower()):
+            continue
+        parses = morph.parse(rest)
+        if parses and parses[0].is_known and _VERBISH & set(parses[0].tag.grammemes):
+            return head
+    return word
+
+
+def to_nominative(word: str, case: str) -> str:
+    """One name word from `case` to the nominative by the endings Russian gives names."""
+    if case == "nomn" or "." in word:
+        return word
+    low = word.lower()
+    for ending, repl in _ENDINGS.get(case, []):
+        stem = low[: -len(ending)] if ending else low
+        if low.endswith(ending) and len(stem) >= 3:
+            if repl == "" and stem[-1] in _VOWELS:
+                continue  # «Гульнара» in the genitive is «Гульнары», never «Гульнара»
+            return word[: len(word) - len(ending)] + repl
+    return word
+
+
+def looks_nominative_only(name: str) -> bool:
+    """A name that can only be nominative: a known first name read only so («Жанна», «Зарина»), or a
+    man's surname with no case ending («Жумагазиев»)."""
     words = name.split()
+    if len(words) > 1 and re.search(r"(?:ов|ев|ёв|ин|ын)$", words[-1]):
+        return True
+    parses = [p for p in _morph().parse(words[0]) if "Name" in p.tag.grammemes]
+    return bool(parses) and all("nomn" in p.tag for p in parses) and any(p.is_known for p in parses)
+
+
+def is_name_like(word: str) -> bool:
+    """Not a word the dictionary knows only as something other than a name («Администрацией»)."""
+    if "." in word or not word[:1].isupper():
+        return "." in word
+    parses = _morph().parse(word)
+    known = [p for p in parses if p.is_known]
+    if not known:
+        return True
+    return any({"Name", "Surn", "Patr"} & p.tag.grammemes for p in known)
+
+
+def nominative(name: str, lang: str, case: str = "nomn") -> str:
+    """«Ерболата Досаева» (gent) → «Ерболат Досаев»; Kazakh case endings stripped."""
+    words = [unglue(w) for w in name.split()]
     if lang == "kk":
         return " ".join(_kk_nominative(w) for w in words)
-    morph = _morph()
-    out = []
-    gender = None
-    for w in words:
-        if "." in w:
-            out.append(w)
-            continue
-        parses = [p for p in morph.parse(w) if {"Name", "Surn", "Patr"} & p.tag.grammemes or "NOUN" in p.tag]
-        chosen = next((p for p in parses if {"Name", "Surn", "Patr"} & p.tag.grammemes), None)
-        if chosen is None or "nomn" in chosen.tag:
-            out.append(w)
-            continue
-        if chosen.tag.gender:
-            gender = gender or chosen.tag.gender
-        infl = chosen.inflect({"nomn", "sing"})
-        out.append(_match_case(w, infl.word) if infl else w)
-    return " ".join(out)
+    last = len(words) - 1
+    # a surname in -ы/-и is Kazakh and indeclinable («Сатыбалды»); only first names end so in the genitive
+    return " ".join(
+        w if n == last and n > 0 and w[-1:] in "ыи" else to_nominative(w, case) for n, w in enumerate(words)
+    )
 
 
 def _kk_nominative(word: str) -> str:
@@ -154,10 +222,3 @@ def _kk_nominative(word: str) -> str:
         if word.endswith(suf) and len(word) - len(suf) >= 4:
             return word[: -len(suf)]
     return word
-
-
-def _match_case(original: str, inflected: str) -> str:
-    if original[:1].isupper():
-        parts = inflected.split("-")
-        return "-".join(p[:1].upper() + p[1:] for p in parts)
-    return inflected

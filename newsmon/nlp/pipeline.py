@@ -47,7 +47,14 @@ def extractor_version(lang: str) -> str:
 
 @lru_cache(maxsize=4)
 def load_pipeline(lang: str) -> Language:
-    """Tokenizer, sentences, entities where a model exists, then territories, programmes, amounts, akims."""
+    """The process-wide pipeline for `lang` (built once)."""
+    return build_pipeline(lang)
+
+
+def build_pipeline(lang: str, database_url: str | None = None) -> Language:
+    """Tokenizer, sentences, entities where a model exists, then territories, programmes, amounts, akims.
+
+    `database_url` is where the gazetteer's imported KATO units are read (default: settings)."""
     import newsmon.nlp.akims  # noqa: F401  (registers the factories)
     import newsmon.nlp.amounts  # noqa: F401
     import newsmon.nlp.programs  # noqa: F401
@@ -56,7 +63,7 @@ def load_pipeline(lang: str) -> Language:
     nlp = blank(lang)
     nlp.max_length = MAX_NLP_CHARS + 1
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("newsmon_territories")
+    nlp.add_pipe("newsmon_territories", config={"database_url": database_url})
     nlp.add_pipe("newsmon_programs")
     nlp.add_pipe("newsmon_amounts")
     nlp.add_pipe("newsmon_akims")
