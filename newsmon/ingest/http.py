@@ -370,7 +370,8 @@ class Fetcher:
         seen = {str(request.url)}
         while True:
             if request.url.scheme not in ("http", "https"):
-                raise FetchError(f"redirect to a non-HTTP URL refused: {request.url}")
+                what = "redirect to a non-HTTP URL refused" if redirects else "not an http(s) URL"
+                raise FetchError(f"{what}: {request.url}")
             waited = self.throttle.wait(request.url.host)
             now = time.monotonic()
             deadline = now + s.total_timeout if deadline is None else deadline + waited

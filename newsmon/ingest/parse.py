@@ -38,6 +38,7 @@ _MOJIBAKE = re.compile(
     f"|(?:[РС][{re.escape(_CP1251_HIGH)}]){{2,}}"
     f"|(?:[ÐÑ][{re.escape(_LATIN_HIGH)}]){{2,}}"
     "|\ufffd"
+    f"|[{''.join(sorted(_FOREIGN_CYRILLIC))}]"
 )
 _XML_DECL_ENCODING = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2", re.IGNORECASE)
 _INVISIBLE = re.compile(r"<!--.*?-->|<(script|style|noscript|template)\b.*?</\1\s*>", re.I | re.S)
@@ -77,7 +78,7 @@ class ParsedFeed:
 
 def mojibake_score(text: str) -> int:
     """How many signs of a wrong decoding the text carries (0 for clean text)."""
-    return len(_MOJIBAKE.findall(text)) + sum(1 for ch in text if ch in _FOREIGN_CYRILLIC)
+    return len(_MOJIBAKE.findall(text))
 
 
 def plausibility(text: str) -> int:
