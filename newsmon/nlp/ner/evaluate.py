@@ -60,8 +60,10 @@ def evaluate_file(path: Path, lang: str, native: bool = False, split: str = "all
     preds = predictions(examples, lang, source, native, settings=settings)
     golds = [gold_entities(ex, lang, native) for ex in examples]
     labels: set[str] | None = set(CANONICAL)
-    if native:
-        labels = None if source == "natasha" else set(load_model(lang, settings).get_pipe("ner").labels)
+    if native:  # the labels the model was trained on (all gold labels for natasha and transformers)
+        backend = (settings or get_settings()).ner_backend
+        spacy_model = source in ("model", "combined") or (source == "pipeline" and backend == "spacy")
+        labels = set(load_model(lang, settings).get_pipe("ner").labels) if spacy_model else None
     return score(zip(golds, preds), labels)
 
 

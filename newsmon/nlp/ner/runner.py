@@ -13,6 +13,7 @@ from newsmon.errors import ConfigError, InputError
 from newsmon.nlp.ner import architectures  # noqa: F401  (registers the model architectures)
 from newsmon.nlp.ner.data import Ent, Example
 from newsmon.nlp.ner.labels import to_canonical
+from newsmon.nlp.ner.ops import use_matmul_ops
 from newsmon.settings import Settings, get_settings
 
 LANGS = ("ru", "kk")
@@ -35,6 +36,7 @@ def load_model(lang: str, settings: Settings | None = None, path: Path | None = 
             f"no {lang} NER model in {path}: train it with `newsmon train ner --lang {lang}` "
             f"or set NEWSMON_MODELS_DIR to a folder that has {lang}/"
         )
+    use_matmul_ops()
     return spacy.load(path)
 
 

@@ -90,9 +90,12 @@ def evaluate_examples(nlp: spacy.language.Language, examples: list[Example], lan
 
 def train_ner(lang: str, output: Path, config: Path, data_dir: Path = DEFAULT_DATA,
               work_dir: Path | None = None, overrides: dict[str, object] | None = None,
-              command: str = "") -> dict[str, object]:
-    """Train, evaluate and package the NER model for `lang`; returns the card's figures."""
-    import spacy.cli.train as spacy_train
+              command: str = "", stage1: Path | None = None) -> dict[str, object]:
+    """Train, evaluate and package the NER model for `lang`; returns the card's figures.
+
+    Stage 1 trains `config`; when `<config>-stage2.cfg` exists, stage 2 continues from stage 1's best
+    model (`stage1` skips stage 1 and continues from that model instead).
+    """
 
     work_dir = work_dir or PROJECT_DIR / "build" / "ner" / lang
     corpus = load_corpus(lang, data_dir)
@@ -103,14 +106,22 @@ def train_ner(lang: str, output: Path, config: Path, data_dir: Path = DEFAULT_DA
         if not (vectors / "vocab").is_dir():
             build_navec_vectors(vectors, (ex.text for ex in corpus.train))
         overrides["paths.vectors"] = str(vectors)
-    run_dir = work_dir / "run"
-    shutil.rmtree(run_dir, ignore_errors=True)
+    paths = {"paths.train": str(work_dir / "train.spacy"), "paths.dev": str(work_dir / "dev.spacy")}
     started = time.perf_counter()
-    spacy_train.train(config, run_dir, use_gpu=-1, overrides={
-        "paths.train": str(work_dir / "train.spacy"), "paths.dev": str(work_dir / "dev.spacy"),
-        **overrides})
+    trained = stage1 or _spacy_train(config, work_dir / "run", {**paths, **overrides})
+    stage2 = config.with_name(f"{config.stem}-stage2.cfg")
+    if stage2.is_file():  # continue from stage 1 with a lower learning rate
+        trained = _spacy_train(stage2, work_dir / "run2", {**paths, **overrides, "paths.source": str(trained)})
     train_seconds = time.perf_counter() - started
-    return package(lang, run_dir / "model-best", output, corpus, stats, train_seconds, config, data_dir, command)
+    return package(lang, trained, output, corpus, stats, train_seconds, config, data_dir, command)
+
+
+def _spacy_train(config: Path, run_dir: Path, overrides: dict[str, object]) -> Path:
+    import spacy.cli.train as spacy_train
+
+    shutil.rmtree(run_dir, ignore_errors=True)
+    spacy_train.train(config, run_dir, use_gpu=-1, overrides=overrides)
+    return run_dir / "model-best"
 
 
 def package(lang: str, trained: Path, output: Path, corpus: Corpus, stats: dict[str, AlignStats],
@@ -122,7 +133,12 @@ def package(lang: str, trained: Path, output: Path, corpus: Corpus, stats: dict[
                      "description": corpus.description, "license": "see MODEL_CARD.md"})
     if output.exists():
         shutil.rmtree(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output)
+    # the string store holds every navec word and training token (15 MB for ru); inference needs none
+    # of them (hash embeddings and vector keys are hashes), only the labels
+    labels = sorted(nlp.get_pipe("ner").labels)
+    (output / "vocab" / "strings.json").write_text(json.dumps(labels, ensure_ascii=False), encoding="utf-8")
     figures = write_card(lang, output, corpus, stats, train_seconds, config, command)
     if lang == "ru":
         from newsmon.nlp.ner.evaluate import compare_ru
