@@ -93,6 +93,27 @@ def _context_unit(doc: Doc, level: str) -> dict[str, Any] | None:
     return best.as_dict()
 
 
+_UNIT_WORDS = {"района", "области", "округа", "города", "поселка", "посёлка", "села", "аула", "сельского",
+               "городского", "поселкового"}
+
+
+def _skip_unknown_units(doc: Doc, j: int, end: int) -> int:
+    """Past «Шемонаихинского района ВКО»-like genitive units that no territory span covers."""
+    while j < end:
+        k = j
+        while k < end and k - j < 3 and doc[k].is_title and doc[k].lower_ not in _UNIT_WORDS:
+            k += 1
+        if k == j or k >= end or doc[k].lower_ not in _UNIT_WORDS:
+            # an abbreviation such as ВКО closes a chain
+            if j < end and doc[j].is_upper and 2 <= len(doc[j]) <= 4:
+                return j + 1
+            return j
+        j = k + 1
+        while j < end and doc[j].lower_ in ("округа", "области", "района"):
+            j += 1
+    return j
+
+
 def _listed_units(doc: Doc, sent: Span, level: str | None, n: int) -> list[dict[str, Any]] | None:
     """«в Мангистауской и Туркестанской областях … акимов регионов A и B»: the n units of `level` listed
     last before the sentence, in order, when exactly n are listed together."""
@@ -203,6 +224,7 @@ class AkimFinder:
             territory, explicit = (ref.as_dict() if ref is not None else None), ref is not None
         while j in starts:  # the rest of the genitive chain
             j = starts[j].end
+        j = _skip_unknown_units(doc, j, sent.end)  # units the gazetteer does not know: no territory
         j = self._skip(doc, j, sent.end)
         if j < sent.end and doc[j].lower_ in _APPOINTED:  # «…акима города Алматы назначен Бейбут Шаханов»
             j, case = self._skip(doc, j + 1, sent.end), "nomn"
@@ -251,7 +273,10 @@ class AkimFinder:
             start = i - 1
             if level == "rural_district" and i - 2 >= sent.start and doc[i - 2].lower_.startswith("ауылдық"):
                 start = i - 2
-            territory = _context_unit(doc, level)
+            if start > sent.start and doc[start - 1].is_title and not doc[start - 1].is_sent_start:
+                start -= 1  # «Шемонаиха ауданының әкімі»: a named unit the gazetteer does not know
+            else:
+                territory = _context_unit(doc, level)
         j = i + 1
         deputy = False
         if j < sent.end and _DEPUTY_KK.match(doc[j].text):

@@ -23,6 +23,7 @@ _NOT_NAMES = {
     "ранее", "по", "в", "на", "при", "это", "как", "сегодня", "вчера", "кроме", "однако", "глава", "заместитель",
     "әкім", "әкімі", "облыс", "облысы", "аудан", "ауданы", "қала", "қаласы", "ауылдық", "округі", "бүгін",
     "сондай-ақ", "мемлекет", "басшысы", "ведомство", "управления", "департамент", "комиссия", "его", "ее", "её",
+    "акимом", "акиму", "акиме", "акимы", "замакима", "заместителя", "заместителем", "әкімінің", "врио", "и.о.",
 }
 
 
@@ -96,8 +97,14 @@ def natasha_persons(sent: Span) -> list[Person]:
         span.normalize(vocab)
         char_start, char_end = offsets[span.start], offsets[span.stop - 1] + 1
         cspan = doc.char_span(char_start, char_end, alignment_mode="expand")
-        if cspan is not None:
-            found.append(Person(cspan.start, cspan.end, cspan.text))
+        if cspan is None:
+            continue
+        start, end = cspan.start, cspan.end
+        # slovnet sometimes takes the title in: «Аким Ерлан Петров»
+        while start < end and doc[start].lower_ in _NOT_NAMES:
+            start += 1
+        if start < end:
+            found.append(Person(start, end, doc[start:end].text))
     return found
 
 
