@@ -170,7 +170,7 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
         batch.append((i, src, url, url, title, title.lower(), text, when.strftime("%Y-%m-%d %H:%M:%S.%f"), fetched,
                       lang, f"{i:064x}"))
         tn = time.perf_counter()
-        search_rows.append((i, lang, normalize_text(title, lang), normalize_text(text, lang)))
+        search_rows.append((i, src, batch[-1][7], lang, normalize_text(title, lang), normalize_text(text, lang)))
         t_norm += time.perf_counter() - tn
         art_meta.append((day, src, lang))
         if len(batch) >= 5000:
@@ -242,7 +242,8 @@ def _pick(cum: list[float], rng: random.Random) -> int:
 def _flush_articles(con: sqlite3.Connection, batch: list[tuple[Any, ...]], search_rows: list[tuple[Any, ...]]) -> None:
     con.executemany("INSERT INTO article (id, source_id, url, url_norm, title, title_key, text, published, fetched, "
                     "lang, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)", batch)
-    con.executemany("INSERT INTO article_search (article_id, lang, title, body) VALUES (?,?,?,?)", search_rows)
+    con.executemany("INSERT INTO article_search (article_id, source_id, published, lang, title, body) "
+                    "VALUES (?,?,?,?,?,?)", search_rows)
     batch.clear()
     search_rows.clear()
 

@@ -27,6 +27,7 @@ KK_LETTERS = frozenset("әғқңөұүһі")
 LEMMA_CACHE = 200_000  # distinct word forms remembered per process
 SNIPPET_WORDS = 30
 MAX_QUERY_TERMS = 32
+RANK_WINDOW = 2000  # when more articles match, the newest this many are ranked (bm25 / ts_rank_cd)
 
 
 # ---------------------------------------------------------------- normalization
@@ -151,14 +152,15 @@ def index_articles(session: Session, ids: Sequence[int]) -> int:
     done = 0
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         rows = session.execute(
-            sa.text("SELECT id, lang, title, text FROM article WHERE id IN :ids").bindparams(
+            sa.text("SELECT id, source_id, published, lang, title, text FROM article WHERE id IN :ids").bindparams(
                 sa.bindparam("ids", expanding=True)
             ),
             {"ids": chunk},
         ).all()
         values = [
-            {"id": aid, "lang": lang, "title": normalize_text(title, lang), "body": normalize_text(text, lang)}
-            for aid, lang, title, text in rows
+            {"id": aid, "source_id": source_id, "published": published, "lang": lang,
+             "title": normalize_text(title, lang), "body": normalize_text(text, lang)}
+            for aid, source_id, published, lang, title, text in rows
         ]
         if not values:
             continue
@@ -169,7 +171,8 @@ def index_articles(session: Session, ids: Sequence[int]) -> int:
             {"ids": [v["id"] for v in values]},
         )
         session.execute(
-            sa.text("INSERT INTO article_search (article_id, lang, title, body) VALUES (:id, :lang, :title, :body)"),
+            sa.text("INSERT INTO article_search (article_id, source_id, published, lang, title, body) "
+                    "VALUES (:id, :source_id, :published, :lang, :title, :body)"),
             values,
         )
         done += len(values)
@@ -398,34 +401,29 @@ def search(
     try:
         ensure_indexed(session)
         dialect = _dialect(session)
-        params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
+        params: dict[str, Any] = {"limit": query.limit, "offset": query.offset, "window": RANK_WINDOW}
         where: list[str] = []
         if dialect == "postgresql":
             params["q"] = _tsquery(parsed)
-            base = (
-                "SELECT a.id, ts_rank_cd(s.tsv, tq) AS score FROM article_search s "
-                "JOIN article a ON a.id = s.article_id, to_tsquery('simple', :q) tq WHERE s.tsv @@ tq"
-            )
-            order = "score DESC, a.published DESC, a.id DESC"
+            source = "FROM article_search s, to_tsquery('simple', :q) tq WHERE s.tsv @@ tq"
+            score, rowid = "ts_rank_cd(s.tsv, tq)", "s.article_id"
         else:
             params["q"] = _fts5(parsed)
-            base = (
-                "SELECT a.id, -bm25(article_fts, 3.0, 1.0) AS score FROM article_fts "
-                "JOIN article a ON a.id = article_fts.rowid WHERE article_fts MATCH :q"
-            )
-            order = "score DESC, a.published DESC, a.id DESC"
+            source = ("FROM article_fts JOIN article_search s ON s.article_id = article_fts.rowid "
+                      "WHERE article_fts MATCH :q")
+            score, rowid = "-bm25(article_fts, 3.0, 1.0)", "article_fts.rowid"
         if query.source:
             params["source_id"] = q.resolve_source(session, query.source)
-            where.append("a.source_id = :source_id")
+            where.append("s.source_id = :source_id")
         if query.lang:
             params["lang"] = query.lang
-            where.append("a.lang = :lang")
+            where.append("s.lang = :lang")
         if query.since:
             params["since"] = q.bind_time(session, q.day_start(query.since))
-            where.append("a.published >= :since")
+            where.append("s.published >= :since")
         if query.until:
             params["until"] = q.bind_time(session, q.day_start(query.until + timedelta(days=1)))
-            where.append("a.published < :until")
+            where.append("s.published < :until")
         if query.territory:
             ranges = q.kato_ranges(q.resolve_territory(session, query.territory))
             conds = []
@@ -434,8 +432,12 @@ def search(
                 conds.append(
                     f"(f.territory_kato BETWEEN :lo{i} AND :hi{i} OR (f.territory_kato IS NULL AND f.territory_name = :tn{i}))"
                 )
-            where.append(f"EXISTS (SELECT 1 FROM fact f WHERE f.article_id = a.id AND ({' OR '.join(conds)}))")
-        sql = base + "".join(f" AND {w}" for w in where) + f" ORDER BY {order} LIMIT :limit OFFSET :offset"
+            where.append(f"EXISTS (SELECT 1 FROM fact f WHERE f.article_id = s.article_id AND ({' OR '.join(conds)}))")
+        filters = "".join(f" AND {w}" for w in where)
+        # ranking is the costly part: past RANK_WINDOW matches, only the newest RANK_WINDOW are ranked
+        newest = f"SELECT {rowid} {source}{filters} ORDER BY {rowid} DESC LIMIT 1 OFFSET :window"
+        sql = (f"SELECT s.article_id, {score} AS score {source}{filters} AND {rowid} > coalesce(({newest}), 0) "
+               f"ORDER BY score DESC, s.published DESC, s.article_id DESC LIMIT :limit OFFSET :offset")
         try:
             ranked = session.execute(sa.text(sql), params).all()
         except sa.exc.DatabaseError as exc:  # the rebuilt query is well-formed; report anything else plainly

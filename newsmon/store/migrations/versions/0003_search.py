@@ -4,7 +4,8 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-26 08:30:00
 
-article_search holds each article's title and text as normalized words (newsmon/search.py fills it).
+article_search holds each article's title and text as normalized words (newsmon/search.py fills it),
+with copies of the article's source, time and language for filters.
 SQLite: an external-content FTS5 table over it, kept in step by triggers. PostgreSQL: a generated
 tsvector column (title weighted A, text B) with a GIN index.
 """
@@ -17,8 +18,9 @@ branch_labels = None
 depends_on = None
 
 SQLITE = [
-    "CREATE TABLE article_search (article_id INTEGER PRIMARY KEY, lang VARCHAR(8), title TEXT NOT NULL, "
-    "body TEXT NOT NULL)",
+    # the article's filter columns come first, before the long texts, so filters never read past them
+    "CREATE TABLE article_search (article_id INTEGER PRIMARY KEY, source_id INTEGER, published DATETIME, "
+    "lang VARCHAR(8), title TEXT NOT NULL, body TEXT NOT NULL)",
     "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='article_search', "
     "content_rowid='article_id', tokenize='unicode61 remove_diacritics 0')",
     "CREATE TRIGGER article_search_ai AFTER INSERT ON article_search BEGIN "
@@ -31,7 +33,7 @@ SQLITE = [
 ]
 POSTGRES = [
     "CREATE TABLE article_search (article_id INTEGER PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE, "
-    "lang VARCHAR(8), title TEXT NOT NULL, body TEXT NOT NULL, "
+    "source_id INTEGER, published TIMESTAMP WITH TIME ZONE, lang VARCHAR(8), title TEXT NOT NULL, body TEXT NOT NULL, "
     "tsv tsvector GENERATED ALWAYS AS (setweight(to_tsvector('simple', title), 'A') || "
     "setweight(to_tsvector('simple', body), 'B')) STORED)",
     "CREATE INDEX ix_article_search_tsv ON article_search USING gin (tsv)",
@@ -47,6 +49,8 @@ FACT_INDEXES = [
     ("ix_fact_person_published", ["person", "published"]),
     # «articles with a fact in this unit» (search --territory, programme mentions in a unit)
     ("ix_fact_article_territory", ["article_id", "territory_kato", "territory_name"]),
+    # amounts (or any kind) in a unit by currency and value
+    ("ix_fact_kind_territory_value", ["kind", "territory_kato", "unit", "value", "published"]),
     # facts by kind and day within a unit
     ("ix_fact_territory_kind_published", ["territory_kato", "kind", "published"]),
 ]
