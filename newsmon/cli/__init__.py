@@ -37,7 +37,7 @@ app.add_typer(train_app, name="train")
 app.add_typer(gazetteer_app, name="gazetteer")
 
 # each module adds its commands to `app` or to a group above
-from newsmon.cli import digest, extract, gazetteer, ingest, ner, query  # noqa: E402,F401
+from newsmon.cli import digest, extract, gazetteer, ingest, ner, query, web  # noqa: E402,F401
 
 
 def main() -> None:
