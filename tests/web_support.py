@@ -1,0 +1,80 @@
+"""Shared by the web tests: one database per module (SQLite, and PostgreSQL when a server answers) holding
+the demo sample with its hand-written facts plus fixtures/web/hostile.jsonl (HTML in titles and texts)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from conftest import PG_URL, pg_available
+from digest_support import DEMO_WATCHLIST, add_fact, load_sample
+from newsmon.ingest.importer import import_jsonl
+from newsmon.store.db import dispose_engines, open_session
+from newsmon.store.models import Article
+
+HOSTILE = Path(__file__).resolve().parent / "fixtures" / "web" / "hostile.jsonl"
+KATON = {"name": "Катон-Карагайский район", "level": "district", "kato": "635200000",
+         "path": ["Восточно-Казахстанская область", "Катон-Карагайский район"]}
+# (url suffix, kind, text as it stands in the article, keys)
+HOSTILE_FACTS: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("script-v-zagolovke", "territory", "Катон-Карагайского района", {"territory": KATON}),
+    ("script-v-zagolovke", "akim", "Аким Катон-Карагайского района Данияр Тлеубаев",
+     {"person": "Данияр Тлеубаев", "role": "аким", "territory": KATON}),
+    ("script-v-zagolovke", "amount", "120 млн тенге",
+     {"value": 120e6, "unit": "KZT", "program": "Ауыл аманаты", "territory": KATON}),
+    ("script-v-zagolovke", "program", "«Ауыл аманаты»", {"program": "Ауыл аманаты"}),
+    ("takyryptagy-skript", "akim", "Катонқарағай ауданының әкімі Данияр Тілеубаев",
+     {"person": "Данияр Тілеубаев", "role": "аким", "territory": KATON}),
+    ("takyryptagy-skript", "amount", "120 млн теңге", {"value": 120e6, "unit": "KZT", "territory": KATON}),
+]
+WATCHLIST = DEMO_WATCHLIST
+DAY = "2024-11-20"
+
+
+def fill(url: str) -> None:
+    """The demo sample and the hostile articles, with their facts, in `url`."""
+    load_sample(url)
+    report = import_jsonl(HOSTILE, database_url=url)
+    assert report.ok, report.skipped
+    with open_session(url) as session:
+        arts = session.exec(select(Article)).all()
+        for suffix, kind, text, keys in HOSTILE_FACTS:
+            add_fact(session, next(a for a in arts if a.url.endswith(suffix)), kind, text, keys)
+        session.commit()
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def web_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A filled database for the whole module, once per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
+        fill(url)
+        yield url
+        dispose_engines()
+        return
+    if not pg_available():
+        pytest.skip(f"no PostgreSQL server answers at {PG_URL}")
+    schema = "w_" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+        fill(url)
+        yield url
+    finally:
+        dispose_engines()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def article_id(url: str, suffix: str) -> int:
+    with open_session(url) as session:
+        return next(a.id for a in session.exec(select(Article)).all() if a.url.endswith(suffix))  # type: ignore[misc]
