@@ -1,0 +1,173 @@
+"""End to end in headless Chromium (Debian's, driven by Playwright): search, open an article, filter facts,
+download the CSV, switch the interface to Kazakh; no page breaks its Content-Security-Policy. Screenshots
+of every page are kept under artifacts/web/ (skipped only where chromium or playwright is absent)."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsmon.web.i18n import LABELS
+from web_support import DAY, WATCHLIST, fill
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed (.ci/run installs Debian's chromium)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A uvicorn server on a free loopback port over a filled SQLite database, in a thread."""
+    import uvicorn
+
+    from newsmon.web import create_app
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('webui') / 'web.db'}"
+    fill(url)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(url, watchlist=WATCHLIST), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(base_url: str) -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object, tmp_path: Path) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
+    pg = context.new_page()
+    pg.csp_errors = []  # type: ignore[attr-defined]
+    pg.on("console", lambda m: "Content Security Policy" in m.text and pg.csp_errors.append(m.text))  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+
+
+def shot(pg: object, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    assert path.stat().st_size > 10_000
+    return path
+
+
+@pytest.mark.parametrize("ui, query", [("ru", "аким Шемонаиха"), ("kk", "әкім")])
+def test_search_then_open_an_article(page: object, base_url: str, ui: str, query: str) -> None:
+    pg = page
+    pg.goto(f"{base_url}/search?ui={ui}")  # type: ignore[attr-defined]
+    pg.fill("#q", query)  # type: ignore[attr-defined]
+    pg.click("#search-form button[type=submit]")  # type: ignore[attr-defined]
+    pg.wait_for_selector("li.hit")  # type: ignore[attr-defined]
+    hits = pg.locator("li.hit")  # type: ignore[attr-defined]
+    assert hits.count() >= 2
+    assert pg.locator("li.hit mark").count() >= 2  # type: ignore[attr-defined]
+    assert pg.locator("nav a.active").inner_text() == LABELS[ui]["nav_search"]  # type: ignore[attr-defined]
+    shot(pg, f"search-{ui}")
+    title = hits.first.locator("a.hit-title").inner_text()
+    hits.first.locator("a.hit-title").click()
+    pg.wait_for_selector("#entities")  # type: ignore[attr-defined]
+    assert title in pg.locator("#entities").inner_text()  # type: ignore[attr-defined]
+    marks = pg.locator("#entities mark.entity")  # type: ignore[attr-defined]
+    assert marks.count() >= 1
+    assert pg.locator("table.facts tr.fact").count() >= marks.count() - 1  # type: ignore[attr-defined]
+    shot(pg, f"article-{ui}")
+    assert not pg.csp_errors  # type: ignore[attr-defined]
+
+
+def test_hostile_article_shows_tags_as_text(page: object, base_url: str) -> None:
+    pg = page
+    pg.goto(f"{base_url}/search?q=Катон&ui=ru")  # type: ignore[attr-defined]
+    pg.locator("a.hit-title").first.click()  # type: ignore[attr-defined]
+    pg.wait_for_selector("#entities")  # type: ignore[attr-defined]
+    text = pg.locator("#entities").inner_text()  # type: ignore[attr-defined]
+    assert "<script>" in text or "<b onmouseover" in text  # shown as text, not run
+    assert pg.locator("#entities script, #entities img, #entities b").count() == 0  # type: ignore[attr-defined]
+    assert pg.evaluate("() => typeof window.__xss") == "undefined"  # type: ignore[attr-defined]
+    shot(pg, "article-hostile-ru")
+
+
+def test_filter_facts_and_download_csv(page: object, base_url: str, tmp_path: Path) -> None:
+    pg = page
+    pg.goto(f"{base_url}/facts?ui=ru")  # type: ignore[attr-defined]
+    everything = pg.locator("table.facts tr.fact").count()  # type: ignore[attr-defined]
+    pg.select_option("#kind", "amount")  # type: ignore[attr-defined]
+    pg.fill("input[name=territory]", "ВКО")  # type: ignore[attr-defined]
+    pg.select_option("select[name=sort]", "-value")  # type: ignore[attr-defined]
+    pg.click("#apply")  # type: ignore[attr-defined]
+    pg.wait_for_url("**/facts?**kind=amount**")  # type: ignore[attr-defined]
+    rows = pg.locator("table.facts tr.fact")  # type: ignore[attr-defined]
+    n = rows.count()
+    assert 0 < n < everything
+    assert {rows.nth(i).get_attribute("data-kind") for i in range(n)} == {"amount"}
+    shot(pg, "facts-ru")
+    with pg.expect_download() as info:  # type: ignore[attr-defined]
+        pg.click("#csv")  # type: ignore[attr-defined]
+    saved = tmp_path / "facts.csv"
+    info.value.save_as(saved)
+    table = list(csv.DictReader(saved.open(encoding="utf-8")))
+    assert len(table) == n and {r["kind"] for r in table} == {"amount"}
+    assert all(r["territory_name"] for r in table)
+    # the interface in Kazakh keeps the filters
+    pg.click("#ui-kk")  # type: ignore[attr-defined]
+    pg.wait_for_url("**ui=kk**")  # type: ignore[attr-defined]
+    assert pg.locator("nav a.active").inner_text() == LABELS["kk"]["nav_facts"]  # type: ignore[attr-defined]
+    assert pg.locator("table.facts tr.fact").count() == n  # type: ignore[attr-defined]
+    assert LABELS["kk"]["csv"] in pg.locator("#csv").inner_text()  # type: ignore[attr-defined]
+    shot(pg, "facts-kk")
+    assert not pg.csp_errors  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("ui", ["ru", "kk"])
+@pytest.mark.parametrize("name, path, selector, text", [
+    ("akims", "/akims?territory=ВКО", "table.akims tr.akim", "Асет Жумабаев"),
+    ("programs", "/programs", "section.program", "Ауыл аманаты"),
+    ("program", "/programs?program=Ауыл+аманаты", "table.units tr", "Павлодарская область"),
+    ("digest", f"/digest?date={DAY}", "iframe.digest", None),
+    ("coverage", f"/coverage?since=2024-11-18&until={DAY}", "img.chart", "Асет Жумабаев"),
+])
+def test_pages_render_with_data(page: object, base_url: str, ui: str, name: str, path: str, selector: str,
+                                text: str | None) -> None:
+    pg = page
+    pg.goto(f"{base_url}{path}{'&' if '?' in path else '?'}ui={ui}")  # type: ignore[attr-defined]
+    pg.wait_for_selector(selector)  # type: ignore[attr-defined]
+    assert pg.locator(selector).count() >= 1  # type: ignore[attr-defined]
+    if text:
+        assert text in pg.locator("main").inner_text()  # type: ignore[attr-defined]
+    if name == "coverage":
+        assert pg.evaluate("() => document.querySelector('img.chart').naturalWidth") > 500  # type: ignore[attr-defined]
+    if name == "digest":
+        frame = pg.frame_locator("iframe.digest")  # type: ignore[attr-defined]
+        frame.locator("body").wait_for()
+        assert "Шемонаих" in frame.locator("body").inner_text()
+    assert LABELS[ui]["nav_" + ("programs" if name == "program" else name)] in pg.locator("header").inner_text()  # type: ignore[attr-defined]
+    shot(pg, f"{name}-{ui}")
+    assert not pg.csp_errors  # type: ignore[attr-defined]
