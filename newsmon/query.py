@@ -475,8 +475,19 @@ def fact_to_dict(fact: Fact, article: Article, source: Source) -> dict[str, Any]
     return out
 
 
-def fact_conditions(session: Session, flt: FactFilter) -> list[Any]:
-    """SQL conditions on `fact` for `flt` (names resolved against the database)."""
+def _territory_alternatives(units: Sequence[Unit]) -> list[Any]:
+    """The unit condition as disjoint alternatives (each can use a covering index alone)."""
+    alts = [Fact.territory_kato.between(lo, hi) for lo, hi, _ in kato_ranges(units) if lo is not None]  # type: ignore[union-attr]
+    alts.append(sa.and_(Fact.territory_kato.is_(None), Fact.territory_name.in_([u.name for u in units])))  # type: ignore[union-attr]
+    return alts
+
+
+def fact_conditions(session: Session, flt: FactFilter, alternatives: list[Any] | None = None) -> list[Any]:
+    """SQL conditions on `fact` for `flt` (names resolved against the database).
+
+    With `alternatives` (a list to fill), the territory condition is not ANDed in but its disjoint
+    alternatives are appended there: the caller runs one query per alternative (UNION ALL).
+    """
     cond: list[Any] = []
     if flt.kind:
         cond.append(Fact.kind == flt.kind)
@@ -491,7 +502,10 @@ def fact_conditions(session: Session, flt: FactFilter) -> list[Any]:
         cond.append(Fact.program.in_(names))  # type: ignore[union-attr]
     if flt.territory:
         units = resolve_territory(session, flt.territory)
-        cond.append(_territory_clause(units, Fact.territory_kato, Fact.territory_name))
+        if alternatives is None:
+            cond.append(_territory_clause(units, Fact.territory_kato, Fact.territory_name))
+        else:
+            alternatives += _territory_alternatives(units)
     if flt.unit:
         cond.append(Fact.unit == normalize_unit(flt.unit))
     if flt.min_value is not None:
@@ -529,14 +543,19 @@ def iter_facts(flt: FactFilter, *, database_url: str | None = None, session: Ses
     own = session is None
     session = session or open_session(database_url)
     try:
-        conds = fact_conditions(session, flt)
         if flt.limit is not None:
-            # a page: pick its fact ids on the fact indexes first, then join only those rows
-            ids = select(Fact.id).where(*conds).order_by(Fact.published, Fact.id)  # type: ignore[arg-type]
-            page = session.execute(ids.offset(flt.offset).limit(flt.limit)).scalars().all()
+            # a page: pick its fact ids on the fact indexes first (one covering-index pass per
+            # alternative of the unit condition), then join only those rows
+            alts: list[Any] = []
+            conds = fact_conditions(session, flt, alts)
+            parts = [select(_F.c.id, _F.c.published).where(*conds, alt) for alt in alts] or \
+                [select(_F.c.id, _F.c.published).where(*conds)]
+            both = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+            ids = select(both.c.id).order_by(both.c.published, both.c.id).offset(flt.offset).limit(flt.limit)
+            page = session.execute(ids).scalars().all()
             query = _rows_query([_F.c.id.in_(page)])
         else:
-            query = _rows_query(conds).offset(flt.offset)
+            query = _rows_query(fact_conditions(session, flt)).offset(flt.offset)
         result = session.execute(query.execution_options(yield_per=1000))
         for row in result:
             yield _row_to_dict(row)

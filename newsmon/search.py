@@ -401,7 +401,7 @@ def search(
     try:
         ensure_indexed(session)
         dialect = _dialect(session)
-        params: dict[str, Any] = {"limit": query.limit, "offset": query.offset, "window": RANK_WINDOW}
+        params: dict[str, Any] = {"window": RANK_WINDOW}
         where: list[str] = []
         if dialect == "postgresql":
             params["q"] = _tsquery(parsed)
@@ -434,19 +434,29 @@ def search(
                 )
             where.append(f"EXISTS (SELECT 1 FROM fact f WHERE f.article_id = s.article_id AND ({' OR '.join(conds)}))")
         filters = "".join(f" AND {w}" for w in where)
-        # ranking is the costly part: past RANK_WINDOW matches, only the newest RANK_WINDOW are ranked
-        newest = f"SELECT {rowid} {source}{filters} ORDER BY {rowid} DESC LIMIT 1 OFFSET :window"
-        sql = (f"SELECT s.article_id, {score} AS score {source}{filters} AND {rowid} > coalesce(({newest}), 0) "
-               f"ORDER BY score DESC, s.published DESC, s.article_id DESC LIMIT :limit OFFSET :offset")
+        # ranking is the costly part: of many matches only the newest RANK_WINDOW are ranked, in one
+        # pass newest first (the score is computed only for rows that pass the filters)
+        sql = (f"SELECT {rowid}, {score} AS score, s.published {source}{filters} "
+               f"ORDER BY {rowid} DESC LIMIT :window")
         try:
-            ranked = session.execute(sa.text(sql), params).all()
+            rows = session.execute(sa.text(sql), params).all()
         except sa.exc.DatabaseError as exc:  # the rebuilt query is well-formed; report anything else plainly
             session.rollback()
             raise InputError(f"the search query could not be run: {getattr(exc, 'orig', exc)}".splitlines()[0]) from exc
+        rows.sort(key=lambda r: (-round(float(r[1]), 9), _neg_time(r[2]), -r[0]))
+        ranked = [(r[0], r[1]) for r in rows[query.offset : query.offset + query.limit]]
         return _hits(session, ranked, parsed)
     finally:
         if own:
             session.close()
+
+
+def _neg_time(value: Any) -> float:
+    """A sort key putting later times first (strings on SQLite, datetimes on PostgreSQL)."""
+    from newsmon.query import _as_utc
+
+    when = _as_utc(value)
+    return -when.timestamp() if when else 0.0
 
 
 def _hits(session: Session, ranked: Sequence[Any], parsed: ParsedQuery) -> list[SearchHit]:
