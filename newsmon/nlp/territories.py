@@ -1020,10 +1020,10 @@ class TerritoryRecognizer:
 
     @property
     def finder(self) -> TerritoryFinder:
-        """Built on first use: the gazetteer (database or core) loads once per process."""
-        if self._finder is None:
-            self._finder = TerritoryFinder(get_gazetteer(self.database_url, use_database=self.use_database),
-                                           self.lang)
+        """Built on first use and again when the gazetteer changes (another database, a new import)."""
+        gazetteer = get_gazetteer(self.database_url, use_database=self.use_database)
+        if self._finder is None or self._finder.gaz is not gazetteer:
+            self._finder = TerritoryFinder(gazetteer, self.lang)
             _morph()  # pymorphy3's dictionaries load once, here rather than inside the first article
         return self._finder
 
