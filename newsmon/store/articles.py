@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -103,6 +104,35 @@ def _insert(session: Session, table: type) -> sqlite.Insert | postgresql.Insert:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+def _among(session: Session, column: Any, values: Iterable[str | None]) -> Any:
+    """`column IN values`; on PostgreSQL `column = ANY(array)`, one parameter however many values
+    (an IN list of hundreds of placeholders costs psycopg more to prepare than the query takes)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.Text)))
+    return column.in_(values)
+
+
+_UNNEST_TYPES = {"source_id": "integer", "published": "timestamptz", "fetched": "timestamptz"}
+
+
+def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """Insert article rows, skipping conflicts; (url_norm, id) of the rows that went in."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        stmt = _insert(session, Article).on_conflict_do_nothing().returning(Article.url_norm, Article.id)
+        return [(norm, id_) for norm, id_ in conn.execute(stmt, rows)]
+    # PostgreSQL: one array per column through unnest, a short statement whatever the batch size
+    # (a multi-row VALUES list of thousands of placeholders is slow for psycopg to prepare)
+    columns = list(rows[0])
+    arrays = ", ".join(f"CAST(:{c} AS {_UNNEST_TYPES.get(c, 'text')}[])" for c in columns)
+    stmt = sa.text(
+        f"INSERT INTO article ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+        "ON CONFLICT DO NOTHING RETURNING url_norm, id"
+    )
+    params = {c: [row[c] for row in rows] for c in columns}
+    return [(norm, id_) for norm, id_ in conn.execute(stmt, params)]
+
+
 def store_articles(
     session: Session,
     source: Source,
@@ -133,25 +163,27 @@ def store_articles(
         return result
 
     norms = {p[2] for p in prepared}
-    seen_norms = set(session.exec(select(Article.url_norm).where(Article.url_norm.in_(norms))).all())  # type: ignore[attr-defined]
+    seen_norms = set(
+        session.exec(select(Article.url_norm).where(_among(session, Article.url_norm, norms))).all()
+    )
     guids = {p[0].guid for p in prepared if p[0].guid}
     seen_guids: set[str | None] = set()
     if guids:
         seen_guids = set(
             session.exec(
-                select(Article.guid).where(Article.source_id == source.id, Article.guid.in_(guids))  # type: ignore[union-attr]
+                select(Article.guid).where(Article.source_id == source.id, _among(session, Article.guid, guids))
             ).all()
         )
     tkeys = {p[4] for p in prepared}
     seen_titles: dict[str, list[tuple[datetime, str]]] = {}
     for key, published, fetched, old_text in session.exec(
         select(Article.title_key, Article.published, Article.fetched, Article.text).where(
-            Article.source_id == source.id, Article.title_key.in_(tkeys)  # type: ignore[attr-defined]
+            Article.source_id == source.id, _among(session, Article.title_key, tkeys)
         )
     ).all():
         seen_titles.setdefault(key, []).append((published or fetched, old_text))  # type: ignore[arg-type]
 
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for item, url, norm, title, tkey, text in prepared:
         when = item.published or now
         if (
@@ -186,10 +218,9 @@ def store_articles(
         # one multi-row INSERT for the batch (an ORM insert per article cost more than parsing the
         # feed, bench/ingest.py); RETURNING names the rows that went in, so a row another process
         # stored between our check and our insert is told apart and counted as a duplicate
-        stmt = _insert(session, Article).on_conflict_do_nothing().returning(Article.url_norm, Article.id)
-        inserted = {norm: id_ for norm, id_ in session.connection().execute(stmt, rows)}
+        inserted = dict(_insert_rows(session, rows))
         for row in rows:
-            new_id = inserted.get(row["url_norm"])  # type: ignore[call-overload]
+            new_id = inserted.get(row["url_norm"])
             if new_id is None:
                 result.duplicates += 1
             else:
