@@ -675,6 +675,13 @@ def _person_words(person: str) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"[^\W\d_]+", _fold(person)) if len(w) > 1)
 
 
+def _when_key(value: Any) -> str:
+    """Raw stored times as comparable UTC strings (SQLite gives UTC text, PostgreSQL aware datetimes)."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return str(value or "")
+
+
 def _akim_entries(groups: Sequence[Any], evidence: dict[int, dict[str, Any]]) -> list[AkimEntry]:
     by_unit: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for g in groups:
@@ -690,37 +697,37 @@ def _akim_entries(groups: Sequence[Any], evidence: dict[int, dict[str, Any]]) ->
                 merged.append({"words": words, "role": g[4], "rows": [g]})
             else:
                 target["rows"].append(g)
-        unit_entries = []
+        unit_entries: list[tuple[Any, Any, AkimEntry]] = []  # (first, last) raw UTC values compare correctly
         for m in merged:
             rs = m["rows"]
-            first = _as_utc(min((r[5] for r in rs if r[5] is not None), default=None))
-            last = _as_utc(max((r[6] for r in rs if r[6] is not None), default=None))
+            first = min((r[5] for r in rs if r[5] is not None), default=None)
+            last = max((r[6] for r in rs if r[6] is not None), default=None)
             latest = max(rs, key=lambda r: r[9])
             ev = dict(evidence.get(int(latest[9][_STAMP_WIDTH:]), {}))
             path = ev.pop("path", [])
             top = max(rs, key=lambda r: (r[8], len(r[3])))
             unit = ({"name": rs[0][1], "level": rs[0][2], "kato": rs[0][0], "path": path}
                     if rs[0][1] is not None else None)
-            unit_entries.append(AkimEntry(
-                territory=unit, person=top[3], role=m["role"] or "аким", first_seen=iso_time(first),
-                last_seen=iso_time(last), articles=sum(r[7] for r in rs), facts=sum(r[8] for r in rs), evidence=ev,
-                names=sorted({r[3] for r in rs}),
-            ))
-        unit_entries.sort(key=lambda e: (e.first_seen or "", e.last_seen or ""))
-        if unit_entries[0].territory is None:  # people whose unit is unknown follow no one
-            for e in unit_entries:
+            unit_entries.append((first, last, AkimEntry(
+                territory=unit, person=top[3], role=m["role"] or "аким", first_seen=iso_time(_as_utc(first)),
+                last_seen=iso_time(_as_utc(last)), articles=sum(r[7] for r in rs), facts=sum(r[8] for r in rs),
+                evidence=ev, names=sorted({r[3] for r in rs}),
+            )))
+        unit_entries.sort(key=lambda t: (_when_key(t[0]), _when_key(t[1])))
+        if unit_entries[0][2].territory is None:  # people whose unit is unknown follow no one
+            for *_, e in unit_entries:
                 e.current = None
-            entries += unit_entries
+            entries += [e for *_, e in unit_entries]
             continue
-        heads = [e for e in unit_entries if e.role in AKIM_ROLES]
-        for i, cur in enumerate(heads):
+        heads = [t for t in unit_entries if t[2].role in AKIM_ROLES]
+        for i, (first, _last, cur) in enumerate(heads):
             # an appointment: someone else was seen as head before, and no longer once this person appears
-            before = [p for p in heads[:i] if (p.last_seen or "") < (cur.first_seen or "")]
-            cur.previous = max(before, key=lambda p: p.last_seen or "").person if before else None
-        latest_head = max(heads, key=lambda e: (e.last_seen or "", e.first_seen or ""), default=None)
-        for e in heads:
-            e.current = e is latest_head
-        entries += unit_entries
+            before = [t for t in heads[:i] if _when_key(t[1]) < _when_key(first)]
+            cur.previous = max(before, key=lambda t: _when_key(t[1]))[2].person if before else None
+        latest_head = max(heads, key=lambda t: (_when_key(t[1]), _when_key(t[0])), default=None)
+        for t in heads:
+            t[2].current = t is latest_head
+        entries += [e for *_, e in unit_entries]
     entries.sort(key=lambda e: ((e.territory or {}).get("kato") or "~", (e.territory or {}).get("name") or "",
                                 e.first_seen or ""))
     return entries

@@ -50,7 +50,7 @@ FACT_INDEXES = [
     # «articles with a fact in this unit» (search --territory, programme mentions in a unit)
     ("ix_fact_article_territory", ["article_id", "territory_kato", "territory_name"]),
     # amounts (or any kind) in a unit by currency and value
-    ("ix_fact_kind_territory_value", ["kind", "territory_kato", "unit", "value", "published"]),
+    ("ix_fact_kind_territory_value", ["kind", "territory_kato", "territory_name", "unit", "value", "published"]),
     # facts by kind and day within a unit
     ("ix_fact_territory_kind_published", ["territory_kato", "kind", "published"]),
 ]
