@@ -81,9 +81,9 @@ def main() -> None:
                                  ("postgresql, 2 workers", pg, 2)):
                 env = {**os.environ, "NEWSMON_DATABASE_URL": url, "NEWSMON_EXTRACT_BATCH_SIZE": "16"}
                 if not results.get(url):
+                    startup[url] = _workers(env, 1)  # start-up on an empty queue, to subtract
                     _run(env, "import", "--quiet", str(data))
                     results[url] = True
-                    startup[url] = _workers(env, 1)  # start-up on an empty queue, to subtract
                 _reset(url)
                 results[name] = _workers(env, n) - startup[url]
         finally:
