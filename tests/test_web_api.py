@@ -11,12 +11,12 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
+from web_support import DAY, WATCHLIST, article_id, web_db  # noqa: F401 - web_db is a fixture
 
 from newsmon.query import FactFilter, akims_directory, iter_facts, program_summaries
 from newsmon.search import SearchQuery, search
 from newsmon.web import create_app
 from newsmon.web.i18n import LABELS
-from web_support import DAY, WATCHLIST, article_id, web_db  # noqa: F401 - web_db is a fixture
 
 COMMON_KEYS = {"id", "kind", "article", "text", "sentence", "start", "end", "confidence", "extractor"}
 KIND_KEYS = {"akim": {"person", "role", "territory"}, "amount": {"value", "unit", "raw", "program", "territory"},

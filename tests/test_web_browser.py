@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from web_support import DAY, WATCHLIST, fill
 
 from newsmon.web.i18n import LABELS
-from web_support import DAY, WATCHLIST, fill
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

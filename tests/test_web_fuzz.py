@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (pip install '.[test]')")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from schemathesis.generation import GenerationMode  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from schemathesis.generation import GenerationMode
+from web_support import WATCHLIST, fill
 
-from newsmon.web import create_app  # noqa: E402
-from web_support import WATCHLIST, fill  # noqa: E402
+from newsmon.web import create_app
 
 EXAMPLES = 12  # per endpoint and mode: 10 endpoints × 2 modes
 PATHS = ["/api/v1/facts", "/api/v1/facts.csv", "/api/v1/facts/{fact_id}", "/api/v1/search", "/api/v1/akims",

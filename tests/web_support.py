@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import select
-
 from conftest import PG_URL, pg_available
 from digest_support import DEMO_WATCHLIST, add_fact, load_sample
+from sqlmodel import select
+
 from newsmon.ingest.importer import import_jsonl
 from newsmon.store.db import dispose_engines, open_session
 from newsmon.store.models import Article

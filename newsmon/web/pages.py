@@ -4,8 +4,8 @@ coverage. Interface language: `?ui=ru|kk` (remembered in a cookie); form fields 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 import tempfile
+from collections import defaultdict
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
