@@ -216,3 +216,22 @@ def test_schedule_stopped_during_a_fetch_finishes_it(feeds: FeedServer, local_en
     # the fetch that was running when the signal came was completed and recorded, not dropped halfway
     assert _query(db, "SELECT count(*) FROM article") == [(2,)]
     assert sorted(r[0] for r in _query(db, "SELECT status FROM fetch_log")) == ["ok", "ok"]
+
+
+def test_run_command_writes_the_digest_and_exits_1_when_a_feed_fails(sqlite_url: str, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from newsmon.cli import app
+    from newsmon.settings import get_settings
+
+    monkeypatch.setenv("NEWSMON_ALLOW_PRIVATE_NETWORKS", "1")
+    monkeypatch.setenv("NEWSMON_CONNECT_TIMEOUT", "2")
+    get_settings.cache_clear()
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - name: closed-port\n    url: http://127.0.0.1:9/rss\n    lang: ru\n",
+                     encoding="utf-8")
+    res = CliRunner().invoke(app, ["run", "--feeds", str(feeds), "--out-dir", str(tmp_path / "d")])
+    assert res.exit_code == 1, res.output
+    assert "Traceback" not in res.output
+    assert list((tmp_path / "d").glob("digest-*.ru.html"))

@@ -96,7 +96,7 @@ def run_cmd(
     watchlist: Path = typer.Option(None, "--watchlist", help="Watchlist file (default ./watchlist.yaml if any)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
-    """Fetch, extract and write today's digest, once.
+    """Fetch, extract and write today's digest, once; exit status 1 when a feed failed.
 
     Example: newsmon run --lang ru,kk --format html --out-dir digests
     """
@@ -108,6 +108,8 @@ def run_cmd(
                       fetch=not no_fetch, say=(lambda _m: None) if as_json else _say)
     if as_json:
         print_json(report.as_dict())
+    if report.fetch is not None and report.fetch.feeds_failed:
+        raise typer.Exit(1)  # the digest is written all the same
 
 
 @app.command()
