@@ -1,5 +1,5 @@
-"""Ingestion speed: parse, de-duplicate and store feed entries, as a ratio to feedparser.parse alone on
-the same bytes in the same run (goal: the whole path at >= 0.5x feedparser's throughput).
+"""Ingestion speed: parse, de-duplicate and store feed entries, as a ratio to feedparser.parse
+alone on the same bytes in the same run (goal: the whole path at >= 0.5x feedparser's throughput).
 
 usage: python bench/ingest.py [--entries N] [--per-feed N] [--repeat N] [--database URL] [--json]
 
@@ -7,8 +7,8 @@ Generates RSS files (Russian and Kazakh entries, two of three Russian) in a temp
 times, best of --repeat:
   feedparser    feedparser.parse on each file's bytes, nothing else (the reference)
   whole path    newsmon.ingest.parse.parse_feed + store_articles, one transaction per feed, into a
-                fresh database (SQLite in the temporary folder; with --database postgresql://…, a new
-                schema on that server, dropped afterwards)
+                fresh database (SQLite in the temporary folder; with --database postgresql://…,
+                a new schema on that server, dropped afterwards)
   again         the same feeds stored a second time: every entry found as a duplicate
 Throughputs are the best round; the ratio is the median of the rounds' ratios (each round times
 feedparser right before the whole path, so a busy machine slows both alike). The CPU-time ratio
@@ -60,7 +60,7 @@ def make_feed(feed: int, per_feed: int, rng: random.Random) -> bytes:
         day, minute = 1 + i % 28, i % 60
         out.append(
             f"<item><title>{title}</title><link>https://bench{feed}.kz/news/{i}?utm_source=rss</link>"
-            f"<guid isPermaLink=\"false\">bench-{feed}-{i}</guid>"
+            f'<guid isPermaLink="false">bench-{feed}-{i}</guid>'
             f"<pubDate>Mon, {day:02d} Apr 2024 10:{minute:02d}:00 +0500</pubDate>"
             f"<description>&lt;p&gt;{text}&lt;/p&gt;</description></item>"
         )
@@ -69,11 +69,15 @@ def make_feed(feed: int, per_feed: int, rng: random.Random) -> bytes:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--entries", type=int, default=20_000)
     ap.add_argument("--per-feed", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--database", help="a PostgreSQL server URL (default: SQLite files in a temp folder)")
+    ap.add_argument(
+        "--database", help="a PostgreSQL server URL (default: SQLite files in a temp folder)"
+    )
     ap.add_argument("--json", action="store_true", help="print the results as one JSON object")
     args = ap.parse_args()
 
@@ -91,19 +95,23 @@ def main() -> None:
     import feedparser
 
     from newsmon.ingest.parse import parse_feed
-    from newsmon.settings import get_settings
     from newsmon.store import db
     from newsmon.store.articles import get_or_create_source, store_articles
 
     def reference() -> int:
-        return sum(len(feedparser.parse(io.BytesIO(body), response_headers=headers).entries) for _, body in bodies)
+        return sum(
+            len(feedparser.parse(io.BytesIO(body), response_headers=headers).entries)
+            for _, body in bodies
+        )
 
     def whole_path(url: str) -> tuple[int, int]:
         new = dup = 0
         with db.open_session(url) as session:
             for name, body in bodies:
                 parsed = parse_feed(body, headers, f"https://{name}.kz/rss")
-                source = get_or_create_source(session, name, url=f"https://{name}.kz/rss", lang="ru")
+                source = get_or_create_source(
+                    session, name, url=f"https://{name}.kz/rss", lang="ru"
+                )
                 session.flush()
                 result = store_articles(session, source, parsed.items, lang_hint="ru")
                 session.commit()
@@ -124,7 +132,7 @@ def main() -> None:
     schemas: list[str] = []
 
     def fresh_database(r: int) -> str:
-        """An empty database for round r: a SQLite file, or a new schema on the PostgreSQL server."""
+        """An empty database for round r: a SQLite file, or a new schema on a PostgreSQL server."""
         if not args.database:
             return f"sqlite:///{tmp}/bench-{r}.db"
         base = db.normalize_url(args.database)
@@ -168,7 +176,7 @@ def main() -> None:
     # CPU time of this process: steady on a busy machine, but blind to the database server's work
     ratios_cpu = [ref / path for ref, path in cpu_rounds]
     ref, whole, again = (min(x[i] for x in rounds) for i in range(3))
-    result = {
+    result: dict[str, Any] = {
         "entries": entries,
         "feeds": len(bodies),
         "database": (args.database or "sqlite").split(":", 1)[0].split("+")[0],
@@ -187,14 +195,22 @@ def main() -> None:
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{entries} entries in {len(bodies)} feeds, database {result['database']}, {len(rounds)} rounds "
-              f"(load average {result['load_average']} on {result['cpus']} CPUs)")
-        print(f"  feedparser.parse alone   {result['feedparser_entries_per_s']:>8} entries/s   (reference)")
-        print(f"  parse + dedup + store    {result['whole_path_entries_per_s']:>8} entries/s   ratio {result['ratio']} "
-              f"(rounds: {result['ratio_range'][0]}..{result['ratio_range'][1]})")
-        print(f"  the same by CPU time of this process: ratio {result['ratio_cpu']}")
-        print(f"  same entries again       {result['all_duplicates_entries_per_s']:>8} entries/s   ratio "
-              f"{result['ratio_all_duplicates']}")
+        res = result
+        low, high = res["ratio_range"]
+        print(
+            f"{entries} entries in {len(bodies)} feeds, database {res['database']}, "
+            f"{len(rounds)} rounds (load average {res['load_average']} on {res['cpus']} CPUs)"
+        )
+        print(f"  feedparser.parse alone   {res['feedparser_entries_per_s']:>8} entries/s   reference")
+        print(
+            f"  parse + dedup + store    {res['whole_path_entries_per_s']:>8} entries/s   "
+            f"ratio {res['ratio']} (rounds: {low}..{high})"
+        )
+        print(f"  the same by CPU time of this process: ratio {res['ratio_cpu']}")
+        print(
+            f"  same entries again       {res['all_duplicates_entries_per_s']:>8} entries/s   "
+            f"ratio {res['ratio_all_duplicates']}"
+        )
         print(f"  goal: ratio >= 0.5 -> {'met' if result['ratio'] >= 0.5 else 'MISSED'}")
 
 

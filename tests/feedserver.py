@@ -8,7 +8,7 @@ recorded (path and headers) for assertions.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -25,7 +25,12 @@ def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-def send(h: BaseHTTPRequestHandler, status: int = 200, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+def send(
+    h: BaseHTTPRequestHandler,
+    status: int = 200,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> None:
     """A complete response with Content-Length."""
     h.send_response(status)
     for key, value in (headers or {}).items():
@@ -36,7 +41,9 @@ def send(h: BaseHTTPRequestHandler, status: int = 200, body: bytes = b"", header
         h.wfile.write(body)
 
 
-def static(body: bytes, status: int = 200, content_type: str | None = RSS, **headers: str) -> Handler:
+def static(
+    body: bytes, status: int = 200, content_type: str | None = RSS, **headers: str
+) -> Handler:
     """A route that always answers the same (header names from keyword arguments, '_' for '-')."""
     hdrs = {k.replace("_", "-"): v for k, v in headers.items()}
     if content_type:
@@ -99,12 +106,6 @@ class FeedServer:
         self.httpd.server_close()
 
 
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as srv:
-        yield srv
-
-
 NET_ENV = {
     "NEWSMON_ALLOW_PRIVATE_NETWORKS": "1",
     "NEWSMON_PER_HOST_DELAY": "0",
@@ -114,9 +115,9 @@ NET_ENV = {
 }
 
 
-@pytest.fixture
-def local_net(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings for the loopback server: private addresses allowed, no politeness delay, short timeouts."""
+def use_local_net(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings for the loopback server: private addresses allowed, no politeness delay, short
+    timeouts."""
     for key, value in NET_ENV.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()

@@ -29,7 +29,9 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_minimal_schema_and_extra_keys(tmp_path: Path) -> None:
-    path = _write(tmp_path, """
+    path = _write(
+        tmp_path,
+        """
 feeds:
   - name: tengrinews-ru
     url: https://tengrinews.kz/news.rss
@@ -41,13 +43,23 @@ feeds:
     region: Астана
     tags: [national, official]
     poll_minutes: 60
-""")
+""",
+    )
     feeds = load_feeds(path)
     ru, kk = feeds.feeds
     assert (ru.name, ru.url, ru.lang, ru.fulltext, ru.poll_minutes) == (
-        "tengrinews-ru", "https://tengrinews.kz/news.rss", "ru", True, DEFAULT_POLL_MINUTES
+        "tengrinews-ru",
+        "https://tengrinews.kz/news.rss",
+        "ru",
+        True,
+        DEFAULT_POLL_MINUTES,
     )
-    assert (kk.fulltext, kk.region, kk.tags, kk.poll_minutes) == (False, "Астана", ("national", "official"), 60)
+    assert (kk.fulltext, kk.region, kk.tags, kk.poll_minutes) == (
+        False,
+        "Астана",
+        ("national", "official"),
+        60,
+    )
     assert feeds.get("egemen-kk") is kk and feeds.get("nope") is None
 
 
@@ -57,14 +69,35 @@ GOOD = "    url: https://tengrinews.kz/news.rss\n    lang: ru\n    fulltext: fal
 @pytest.mark.parametrize(
     ("entry", "expected"),
     [
-        ("  - name: bad-lang\n    url: https://egemen.kz/rss\n    lang: kz\n", ["entry 2 ('bad-lang')", "field 'lang'", "'ru', 'kk' or 'en'"]),
+        (
+            "  - name: bad-lang\n    url: https://egemen.kz/rss\n    lang: kz\n",
+            ["entry 2 ('bad-lang')", "field 'lang'", "'ru', 'kk' or 'en'"],
+        ),
         ("  - name: no-url\n    lang: ru\n", ["entry 2 ('no-url')", "field 'url'", "required"]),
-        ("  - name: ftp-url\n    url: ftp://egemen.kz/rss\n    lang: kk\n", ["entry 2 ('ftp-url')", "field 'url'", "http"]),
-        ("  - name: bad-bool\n    url: https://egemen.kz/rss\n    lang: kk\n    fulltext: maybe\n", ["entry 2 ('bad-bool')", "field 'fulltext'", "boolean"]),
-        ("  - name: typo\n    url: https://egemen.kz/rss\n    lang: kk\n    fulltxt: true\n", ["entry 2 ('typo')", "field 'fulltxt'", "unknown key"]),
-        ("  - url: https://egemen.kz/rss\n    lang: kk\n", ["entry 2:", "field 'name'", "required"]),
-        ("  - name: slow\n    url: https://egemen.kz/rss\n    lang: kk\n    poll_minutes: -5\n", ["entry 2 ('slow')", "field 'poll_minutes'"]),
-        ("  - name: tengrinews-ru\n    url: https://egemen.kz/rss\n    lang: kk\n", ["entry 2 ('tengrinews-ru')", "field 'name'", "duplicate of entry 1"]),
+        (
+            "  - name: ftp-url\n    url: ftp://egemen.kz/rss\n    lang: kk\n",
+            ["entry 2 ('ftp-url')", "field 'url'", "http"],
+        ),
+        (
+            "  - name: bad-bool\n    url: https://egemen.kz/rss\n    lang: kk\n    fulltext: maybe\n",
+            ["entry 2 ('bad-bool')", "field 'fulltext'", "boolean"],
+        ),
+        (
+            "  - name: typo\n    url: https://egemen.kz/rss\n    lang: kk\n    fulltxt: true\n",
+            ["entry 2 ('typo')", "field 'fulltxt'", "unknown key"],
+        ),
+        (
+            "  - url: https://egemen.kz/rss\n    lang: kk\n",
+            ["entry 2:", "field 'name'", "required"],
+        ),
+        (
+            "  - name: slow\n    url: https://egemen.kz/rss\n    lang: kk\n    poll_minutes: -5\n",
+            ["entry 2 ('slow')", "field 'poll_minutes'"],
+        ),
+        (
+            "  - name: tengrinews-ru\n    url: https://egemen.kz/rss\n    lang: kk\n",
+            ["entry 2 ('tengrinews-ru')", "field 'name'", "duplicate of entry 1"],
+        ),
         ("  - just a string\n", ["entry 2", "expected a mapping"]),
     ],
 )
@@ -76,21 +109,28 @@ def test_bad_entry_names_entry_and_field(tmp_path: Path, entry: str, expected: l
     assert message.startswith(str(path))
     for part in expected:
         assert part in message
-    assert "entry 1" not in message.replace("duplicate of entry 1", "")  # the good entry is not blamed
+    assert "entry 1" not in message.replace(
+        "duplicate of entry 1", ""
+    )  # the good entry is not blamed
 
 
 def test_every_problem_is_reported(tmp_path: Path) -> None:
-    path = _write(tmp_path, """feeds:
+    path = _write(
+        tmp_path,
+        """feeds:
   - name: a
     url: https://a.kz/rss
     lang: xx
   - name: b
     url: nope
     lang: ru
-""")
+""",
+    )
     with pytest.raises(FeedsFileError) as err:
         load_feeds(path)
-    assert "entry 1 ('a'): field 'lang'" in str(err.value) and "entry 2 ('b'): field 'url'" in str(err.value)
+    assert "entry 1 ('a'): field 'lang'" in str(err.value) and "entry 2 ('b'): field 'url'" in str(
+        err.value
+    )
 
 
 @pytest.mark.parametrize(

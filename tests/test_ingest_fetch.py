@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import yaml
+from feedserver import FeedServer, fixture_bytes, send, set_env, static, use_local_net
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from feedserver import FeedServer, fixture_bytes, local_net, send, server, set_env, static  # noqa: F401
 from newsmon.cli import app
 from newsmon.errors import NotFoundError
 from newsmon.ingest.feeds import load_feeds
@@ -32,9 +32,19 @@ from newsmon.store.db import normalize_url as db_url_normalize
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, FeedState, FetchLog, Source
 
-pytestmark = pytest.mark.usefixtures("local_net")
 runner = CliRunner()
 HTML = "text/html; charset=utf-8"
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def _local_net(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_local_net(monkeypatch)
 
 
 def feeds_file(tmp_path: Path, *entries: dict[str, Any]) -> Path:
@@ -68,7 +78,9 @@ def state(name: str) -> FeedState:
 def statuses(name: str) -> list[str]:
     with open_session() as session:
         source = session.exec(select(Source).where(Source.name == name)).one()
-        logs = session.exec(select(FetchLog).where(FetchLog.source_id == source.id).order_by(FetchLog.id)).all()
+        logs = session.exec(
+            select(FetchLog).where(FetchLog.source_id == source.id).order_by(FetchLog.id)
+        ).all()
         return [log.status for log in logs]
 
 
@@ -83,7 +95,13 @@ GOOD = [
 def test_good_feeds_are_stored_once(db_url: str, server: FeedServer, tmp_path: Path) -> None:
     entries = []
     for name, fixture, lang, _ in GOOD:
-        entries.append({"name": name, "url": server.route(f"/{fixture}", static(fixture_bytes(fixture))), "lang": lang})
+        entries.append(
+            {
+                "name": name,
+                "url": server.route(f"/{fixture}", static(fixture_bytes(fixture))),
+                "lang": lang,
+            }
+        )
     path = feeds_file(tmp_path, *entries)
 
     first = run(path)
@@ -99,7 +117,7 @@ def test_good_feeds_are_stored_once(db_url: str, server: FeedServer, tmp_path: P
     again = run(path, force=True)
     assert again.new == 0 and {r.status for r in again.rows} == {"unchanged"}
     # the same items in a different body: parsed, every one a duplicate
-    for name, fixture, _, _ in GOOD:
+    for _, fixture, _, _ in GOOD:
         server.route(f"/{fixture}", static(fixture_bytes(fixture) + b"\n<!-- regenerated -->\n"))
     third = run(path, force=True)
     assert (third.new, third.duplicates, third.feeds_ok) == (0, 10, 4)
@@ -117,11 +135,18 @@ def test_conditional_get_304(db_url: str, server: FeedServer, tmp_path: Path) ->
         else:
             send(h, 200, body, {"ETag": '"kk-1"', "Last-Modified": "Mon, 15 Apr 2024 09:00:00 GMT"})
 
-    path = feeds_file(tmp_path, {"name": "kk", "url": server.route("/kk.rss", etagged), "lang": "kk"})
+    path = feeds_file(
+        tmp_path, {"name": "kk", "url": server.route("/kk.rss", etagged), "lang": "kk"}
+    )
     assert run(path).new == 3
-    assert (state("kk").etag, state("kk").last_modified) == ('"kk-1"', "Mon, 15 Apr 2024 09:00:00 GMT")
+    assert (state("kk").etag, state("kk").last_modified) == (
+        '"kk-1"',
+        "Mon, 15 Apr 2024 09:00:00 GMT",
+    )
     second = run(path, force=True)
-    assert second.rows[0].status == "not_modified" and second.rows[0].http_status == 304 and second.ok
+    assert (
+        second.rows[0].status == "not_modified" and second.rows[0].http_status == 304 and second.ok
+    )
     assert server.headers_of("/kk.rss")[1]["if-none-match"] == '"kk-1"'
     assert state("kk").etag == '"kk-1"' and state("kk").last_success is not None
     assert statuses("kk") == ["ok", "not_modified"]
@@ -139,13 +164,38 @@ def _stall(server: FeedServer) -> Callable[[BaseHTTPRequestHandler], None]:
 
 BAD = [
     # (name, route factory, error pattern, http status)
-    ("not-found", lambda s: static(b"nope", status=404, content_type="text/plain"), "HTTP 404", 404),
-    ("server-error", lambda s: static(b"oops", status=500, content_type="text/plain"), "HTTP 500", 500),
+    (
+        "not-found",
+        lambda s: static(b"nope", status=404, content_type="text/plain"),
+        "HTTP 404",
+        404,
+    ),
+    (
+        "server-error",
+        lambda s: static(b"oops", status=500, content_type="text/plain"),
+        "HTTP 500",
+        500,
+    ),
     ("malformed", lambda s: static(fixture_bytes("malformed.xml")), "malformed XML", 200),
-    ("html-page", lambda s: static(fixture_bytes("page.html"), content_type=HTML), "HTML page, not a feed", 200),
-    ("not-a-feed", lambda s: static(fixture_bytes("not-a-feed.xml")), "not an RSS or Atom feed", 200),
+    (
+        "html-page",
+        lambda s: static(fixture_bytes("page.html"), content_type=HTML),
+        "HTML page, not a feed",
+        200,
+    ),
+    (
+        "not-a-feed",
+        lambda s: static(fixture_bytes("not-a-feed.xml")),
+        "not an RSS or Atom feed",
+        200,
+    ),
     ("stalls", _stall, "timed out", None),
-    ("loops", lambda s: static(b"", status=302, content_type=None, Location="/bad/loops"), "redirect loop", None),
+    (
+        "loops",
+        lambda s: static(b"", status=302, content_type=None, Location="/bad/loops"),
+        "redirect loop",
+        None,
+    ),
     ("too-big", lambda s: static(b"<rss>" + b" " * 300_000 + b"</rss>"), "max_body_bytes", None),
 ]
 
@@ -153,9 +203,16 @@ BAD = [
 def test_bad_feeds_are_recorded_and_never_stop_the_others(
     db_url: str, server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    set_env(monkeypatch, read_timeout=0.5, total_timeout=1, max_body_bytes=200_000, backoff_base=300)
-    entries = [{"name": name, "url": server.route(f"/bad/{name}", make(server))} for name, make, _, _ in BAD]
-    entries.insert(3, {"name": "good", "url": server.route("/good.rss", static(fixture_bytes("rss-ru.rss")))})
+    set_env(
+        monkeypatch, read_timeout=0.5, total_timeout=1, max_body_bytes=200_000, backoff_base=300
+    )
+    entries = [
+        {"name": name, "url": server.route(f"/bad/{name}", make(server))}
+        for name, make, _, _ in BAD
+    ]
+    entries.insert(
+        3, {"name": "good", "url": server.route("/good.rss", static(fixture_bytes("rss-ru.rss")))}
+    )
     path = feeds_file(tmp_path, *entries)
     t0 = datetime.now(timezone.utc)
     report = run(path)
@@ -167,7 +224,9 @@ def test_bad_feeds_are_recorded_and_never_stop_the_others(
         assert row.status == "error" and pattern in (row.error or ""), (name, row.error)
         assert row.http_status == http_status
         st = state(name)
-        assert st.consecutive_failures == 1 and st.last_error == row.error and st.last_success is None
+        assert (
+            st.consecutive_failures == 1 and st.last_error == row.error and st.last_success is None
+        )
         assert st.next_attempt is not None
         assert abs((st.next_attempt - t0).total_seconds() - 300) < 60  # backoff_base
         assert statuses(name) == ["error"]
@@ -197,7 +256,9 @@ def test_429_retry_after_sets_next_attempt(
         headers["Retry_After"] = when.strftime("%a, %d %b %Y %H:%M:%S GMT")
     elif retry_after is not None:
         headers["Retry_After"] = retry_after
-    url = server.route("/busy", static(b"slow down", status=429, content_type="text/plain", **headers))
+    url = server.route(
+        "/busy", static(b"slow down", status=429, content_type="text/plain", **headers)
+    )
     path = feeds_file(tmp_path, {"name": "busy", "url": url})
     t0 = datetime.now(timezone.utc)
     report = run(path)
@@ -210,14 +271,18 @@ def test_backoff_grows_and_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (s.backoff_base, s.backoff_max) == (300, 24 * 3600)
     delays = [retry_delay(n) for n in range(1, 12)]
     assert delays[:5] == [300, 600, 1200, 2400, 4800]
-    assert all(b >= a for a, b in zip(delays, delays[1:]))
+    assert all(b >= a for a, b in zip(delays, delays[1:], strict=False))
     assert delays[-1] == 24 * 3600 and retry_delay(10_000) == 24 * 3600
     assert retry_delay(1, retry_after=10 * 24 * 3600) == 24 * 3600
 
 
-def test_backoff_in_feed_state(sqlite_url: str, server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backoff_in_feed_state(
+    sqlite_url: str, server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     set_env(monkeypatch, backoff_base=60, backoff_max=200)
-    path = feeds_file(tmp_path, {"name": "down", "url": server.route("/down", static(b"", status=503))})
+    path = feeds_file(
+        tmp_path, {"name": "down", "url": server.route("/down", static(b"", status=503))}
+    )
     gaps = []
     for _ in range(4):
         run(path, only="down")  # --feed forces a feed that is not due
@@ -232,7 +297,11 @@ def test_backoff_in_feed_state(sqlite_url: str, server: FeedServer, tmp_path: Pa
 
 def test_feeds_not_due_are_left_alone(sqlite_url: str, server: FeedServer, tmp_path: Path) -> None:
     url = server.route("/ru.rss", static(fixture_bytes("rss-ru.rss")))
-    path = feeds_file(tmp_path, {"name": "ru", "url": url, "poll_minutes": 15}, {"name": "every", "url": url, "poll_minutes": 0})
+    path = feeds_file(
+        tmp_path,
+        {"name": "ru", "url": url, "poll_minutes": 15},
+        {"name": "every", "url": url, "poll_minutes": 0},
+    )
     run(path)
     report = run(path)
     rows = {r.name: r for r in report.rows}
@@ -243,8 +312,13 @@ def test_feeds_not_due_are_left_alone(sqlite_url: str, server: FeedServer, tmp_p
         run(path, only="ruu")
 
 
-@pytest.mark.parametrize(("fixture", "lang", "phrase"), [("cp1251-ru.rss", "ru", "Новости Жезказгана"), ("kz1048-kk.rss", "kk", "Ұлытау облысында")])
-def test_one_byte_charsets_end_to_end(db_url: str, server: FeedServer, tmp_path: Path, fixture: str, lang: str, phrase: str) -> None:
+@pytest.mark.parametrize(
+    ("fixture", "lang", "phrase"),
+    [("cp1251-ru.rss", "ru", "Новости Жезказгана"), ("kz1048-kk.rss", "kk", "Ұлытау облысында")],
+)
+def test_one_byte_charsets_end_to_end(
+    db_url: str, server: FeedServer, tmp_path: Path, fixture: str, lang: str, phrase: str
+) -> None:
     url = server.route("/feed", static(fixture_bytes(fixture), content_type="application/rss+xml"))
     path = feeds_file(tmp_path, {"name": "old-cms", "url": url, "lang": lang})
     report = run(path)
@@ -254,13 +328,21 @@ def test_one_byte_charsets_end_to_end(db_url: str, server: FeedServer, tmp_path:
     assert not any("Íîâîñòè" in a.title or "Ð" in a.text for a in stored)
 
 
-def test_missing_fields_nul_bytes_and_empty_feed(db_url: str, server: FeedServer, tmp_path: Path) -> None:
+def test_missing_fields_nul_bytes_and_empty_feed(
+    db_url: str, server: FeedServer, tmp_path: Path
+) -> None:
     path = feeds_file(
         tmp_path,
-        {"name": "missing", "url": server.route("/missing.rss", static(fixture_bytes("missing-fields.rss")))},
+        {
+            "name": "missing",
+            "url": server.route("/missing.rss", static(fixture_bytes("missing-fields.rss"))),
+        },
         {"name": "nul", "url": server.route("/nul.rss", static(fixture_bytes("nul-bytes.rss")))},
         {"name": "empty", "url": server.route("/empty.rss", static(fixture_bytes("empty.rss")))},
-        {"name": "partial", "url": server.route("/partial.rss", static(fixture_bytes("partial.rss")))},
+        {
+            "name": "partial",
+            "url": server.route("/partial.rss", static(fixture_bytes("partial.rss"))),
+        },
     )
     report = run(path)
     rows = {r.name: r for r in report.rows}
@@ -273,7 +355,9 @@ def test_missing_fields_nul_bytes_and_empty_feed(db_url: str, server: FeedServer
     assert all("\x00" not in a.text + a.title and "\x01" not in a.text for a in nul)
     assert nul[0].title == "Тараз: в городе открыли сквер"
     assert (rows["empty"].status, rows["empty"].entries, rows["empty"].new) == ("ok", 0, 0)
-    assert rows["partial"].new == 2 and "malformed feed, kept 2 entries" in rows["partial"].warnings[0]
+    assert (
+        rows["partial"].new == 2 and "malformed feed, kept 2 entries" in rows["partial"].warnings[0]
+    )
 
 
 ARTICLE_PAGE = """<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>{title}</title></head>
@@ -297,11 +381,13 @@ def test_fulltext_pages_and_fallback(db_url: str, server: FeedServer, tmp_path: 
 <item><title>В Алматы открылась новая школа</title><link>{good}</link><description>Коротко: новая школа.</description></item>
 <item><title>Страница исчезла</title><link>{broken}</link><description>Только анонс этой новости.</description></item>
 </channel></rss>""".encode()
-    path = feeds_file(tmp_path, {"name": "full", "url": server.route("/full.rss", static(feed)), "fulltext": True})
+    path = feeds_file(
+        tmp_path, {"name": "full", "url": server.route("/full.rss", static(feed)), "fulltext": True}
+    )
     report = run(path)
     row = report.rows[0]
     assert (row.new, row.fulltext_pages, row.fulltext_failed) == (2, 2, 1) and report.ok
-    assert "pages kept the feed summary" in row.warnings[0]
+    assert "1 of 2 pages kept the summary (first: HTTP 404" in row.warnings[0]
     school, gone = articles("full")
     assert "90 учителей" in school.text and "в три смены" in school.text
     assert "Главная" not in school.text and "Все права защищены" not in school.text
@@ -313,7 +399,9 @@ def test_fulltext_pages_and_fallback(db_url: str, server: FeedServer, tmp_path: 
     assert server.hits("/news/school") == 1
 
 
-def test_concurrency_is_bounded(sqlite_url: str, server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_concurrency_is_bounded(
+    sqlite_url: str, server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     set_env(monkeypatch, fetch_concurrency=2)
     lock = threading.Lock()
     active, peak = [0], [0]
@@ -327,7 +415,9 @@ def test_concurrency_is_bounded(sqlite_url: str, server: FeedServer, tmp_path: P
             active[0] -= 1
         send(h, 200, fixture_bytes("empty.rss"))
 
-    path = feeds_file(tmp_path, *({"name": f"f{i}", "url": server.route(f"/f{i}", slow)} for i in range(6)))
+    path = feeds_file(
+        tmp_path, *({"name": f"f{i}", "url": server.route(f"/f{i}", slow)} for i in range(6))
+    )
     report = run(path)
     assert report.feeds_ok == 6 and peak[0] == 2
 
@@ -335,14 +425,22 @@ def test_concurrency_is_bounded(sqlite_url: str, server: FeedServer, tmp_path: P
 def test_health(sqlite_url: str, server: FeedServer, tmp_path: Path) -> None:
     path = feeds_file(
         tmp_path,
-        {"name": "ok", "url": server.route("/ok", static(fixture_bytes("rss-kk.rss"))), "lang": "kk"},
+        {
+            "name": "ok",
+            "url": server.route("/ok", static(fixture_bytes("rss-kk.rss"))),
+            "lang": "kk",
+        },
         {"name": "bad", "url": server.route("/bad", static(b"", status=500))},
         {"name": "new", "url": server.url("/never")},
     )
     run(path, only="ok")
     run(path, only="bad")
     health = {h.name: h for h in feed_health(load_feeds(path))}
-    assert (health["ok"].status, health["ok"].items_total, health["ok"].last_error) == ("ok", 3, None)
+    assert (health["ok"].status, health["ok"].items_total, health["ok"].last_error) == (
+        "ok",
+        3,
+        None,
+    )
     assert health["bad"].status == "failing" and "HTTP 500" in (health["bad"].last_error or "")
     assert health["new"].status == "never fetched" and health["new"].next_attempt is None
 
@@ -353,7 +451,11 @@ def test_health(sqlite_url: str, server: FeedServer, tmp_path: Path) -> None:
 def test_fetch_and_feeds_commands(sqlite_url: str, server: FeedServer, tmp_path: Path) -> None:
     path = feeds_file(
         tmp_path,
-        {"name": "kk", "url": server.route("/kk.rss", static(fixture_bytes("rss-kk.rss"))), "lang": "kk"},
+        {
+            "name": "kk",
+            "url": server.route("/kk.rss", static(fixture_bytes("rss-kk.rss"))),
+            "lang": "kk",
+        },
         {"name": "gone", "url": server.route("/gone", static(b"", status=404))},
     )
     result = runner.invoke(app, ["fetch", "--feeds", str(path)])
@@ -367,7 +469,10 @@ def test_fetch_and_feeds_commands(sqlite_url: str, server: FeedServer, tmp_path:
     assert report["feeds"][0]["status"] == "unchanged"
     result = runner.invoke(app, ["feeds", "--feeds", str(path), "--json"])
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(x["name"], x["status"], x["items_total"]) for x in lines] == [("kk", "ok", 3), ("gone", "failing", 0)]
+    assert [(x["name"], x["status"], x["items_total"]) for x in lines] == [
+        ("kk", "ok", 3),
+        ("gone", "failing", 0),
+    ]
     result = runner.invoke(app, ["feeds", "--feeds", str(path)])
     assert result.exit_code == 0 and "kk" in result.stdout and "failing" in result.stdout
     bad = tmp_path / "bad.yaml"
@@ -382,7 +487,9 @@ def test_help_shows_an_example(command: str) -> None:
     assert result.exit_code == 0 and f"Example: newsmon {command}" in result.stdout
 
 
-def test_no_network_finishes_without_a_traceback(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_network_finishes_without_a_traceback(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     set_env(monkeypatch, allow_private_networks=0, connect_timeout=1)
     path = feeds_file(
         tmp_path,
@@ -398,7 +505,7 @@ def test_no_network_finishes_without_a_traceback(sqlite_url: str, tmp_path: Path
     assert "fetch: 0 feeds ok, 3 failed" in result.stderr
 
 
-# --- SIGKILL at any moment, then rerun: every article exactly once ---------------------------------
+# --- SIGKILL at any moment, then rerun: every article exactly once --------------------------------
 
 CLI = [sys.executable, "-c", "from newsmon.cli import main; main()"]
 
@@ -418,8 +525,10 @@ class _Counter:
 
 
 def _kill_when(cmd: list[str], ready: Callable[[], bool], timeout: float = 60) -> bool:
-    """Start `cmd`, SIGKILL it as soon as `ready()` holds; True when it was killed before finishing."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+    """Start `cmd`, SIGKILL it as soon as `ready()` holds; True if it was killed before finishing."""
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy()
+    )
     end = time.monotonic() + timeout
     while proc.poll() is None and not ready() and time.monotonic() < end:
         time.sleep(0.01)
@@ -431,14 +540,25 @@ def _kill_when(cmd: list[str], ready: Callable[[], bool], timeout: float = 60) -
 
 
 def _crash_feed(n: int, items: int) -> bytes:
-    parts = [f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Лента {n}</title>']
+    parts = [
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Лента {n}</title>'
+    ]
     for i in range(items):
         kk = i % 3 == 0
-        title = f"Жаңалық {n}-{i}: әкім тұрғындармен кездесті" if kk else f"Новость {n}-{i}: аким встретился с жителями"
-        text = ("Облыс әкімі ауыл тұрғындарымен кездесіп, жол жөндеу жұмыстары туралы айтты. " if kk else
-                "Аким области встретился с жителями села и рассказал о ремонте дорог. ") * 3
-        parts.append(f"<item><title>{title}</title><link>https://crash.kz/{n}/{i}</link>"
-                     f"<guid>crash-{n}-{i}</guid><description>{text} №{i}</description></item>")
+        title = (
+            f"Жаңалық {n}-{i}: әкім тұрғындармен кездесті"
+            if kk
+            else f"Новость {n}-{i}: аким встретился с жителями"
+        )
+        text = (
+            "Облыс әкімі ауыл тұрғындарымен кездесіп, жол жөндеу жұмыстары туралы айтты. "
+            if kk
+            else "Аким области встретился с жителями села и рассказал о ремонте дорог. "
+        ) * 3
+        parts.append(
+            f"<item><title>{title}</title><link>https://crash.kz/{n}/{i}</link>"
+            f"<guid>crash-{n}-{i}</guid><description>{text} №{i}</description></item>"
+        )
     parts.append("</channel></rss>")
     return "".join(parts).encode()
 
@@ -456,16 +576,29 @@ def test_fetch_killed_at_any_moment_stores_each_article_once(
 
         return handler
 
-    path = feeds_file(tmp_path, *({"name": f"crash-{n}", "url": server.route(f"/crash/{n}", slow_feed(n)), "poll_minutes": 0}
-                                  for n in range(feeds)))
+    path = feeds_file(
+        tmp_path,
+        *(
+            {
+                "name": f"crash-{n}",
+                "url": server.route(f"/crash/{n}", slow_feed(n)),
+                "poll_minutes": 0,
+            }
+            for n in range(feeds)
+        ),
+    )
     cmd = [*CLI, "fetch", "--feeds", str(path), "--quiet"]
     count = _Counter(db_url)
     killed = []
     base = len(server.requests)
-    killed.append(_kill_when(cmd, lambda: len(server.requests) > base))  # a feed on the wire, nothing stored
+    killed.append(
+        _kill_when(cmd, lambda: len(server.requests) > base)
+    )  # a feed on the wire, nothing stored
     killed.append(_kill_when(cmd, lambda: count() > 0))  # inside or right after the first commit
     base = len(server.requests)
-    killed.append(_kill_when(cmd, lambda: len(server.requests) >= base + 4))  # in the middle of a later run
+    killed.append(
+        _kill_when(cmd, lambda: len(server.requests) >= base + 4)
+    )  # in the middle of a later run
     assert any(killed)
     partial = count()
     done = subprocess.run(cmd, capture_output=True, env=os.environ.copy(), timeout=120)
@@ -474,7 +607,9 @@ def test_fetch_killed_at_any_moment_stores_each_article_once(
     with open_session(db_url) as session:
         urls = session.exec(select(Article.url)).all()
         logs = session.exec(select(FetchLog.status)).all()
-    assert len(urls) == total and set(urls) == {f"https://crash.kz/{n}/{i}" for n in range(feeds) for i in range(items)}
+    assert len(urls) == total and set(urls) == {
+        f"https://crash.kz/{n}/{i}" for n in range(feeds) for i in range(items)
+    }
     assert partial <= total and "error" not in logs
     again = run(path)
     assert (again.new, again.feeds_failed) == (0, 0) and count() == total
@@ -485,13 +620,23 @@ def test_import_killed_at_any_moment_stores_each_article_once(db_url: str, tmp_p
     lines = []
     for i in range(total):
         kk = i % 4 == 0
-        lines.append(json.dumps({
-            "url": f"https://import.kz/{'kk' if kk else 'ru'}/{i}",
-            "title": (f"Әкім кездесуі №{i}" if kk else f"Встреча акима №{i}"),
-            "text": ("Облыс әкімі тұрғындармен кездесті. " if kk else "Аким встретился с жителями. ") * 4,
-            "published": "2024-04-16T10:00:00+05:00",
-            "source": "import.kz",
-        }, ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {
+                    "url": f"https://import.kz/{'kk' if kk else 'ru'}/{i}",
+                    "title": (f"Әкім кездесуі №{i}" if kk else f"Встреча акима №{i}"),
+                    "text": (
+                        "Облыс әкімі тұрғындармен кездесті. "
+                        if kk
+                        else "Аким встретился с жителями. "
+                    )
+                    * 4,
+                    "published": "2024-04-16T10:00:00+05:00",
+                    "source": "import.kz",
+                },
+                ensure_ascii=False,
+            )
+        )
     data = tmp_path / "big.jsonl"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     cmd = [*CLI, "import", str(data), "--quiet"]

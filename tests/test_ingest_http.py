@@ -1,4 +1,4 @@
-"""The safe fetcher against a local server: validators, limits, redirects, address checks, politeness."""
+"""The safe fetcher against a local server: validators, limits, redirects, addresses, politeness."""
 
 from __future__ import annotations
 
@@ -6,19 +6,36 @@ import gzip
 import socket
 import time
 import zlib
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
 
 import pytest
+from feedserver import FeedServer, fixture_bytes, send, set_env, static, use_local_net
 
-from feedserver import FeedServer, fixture_bytes, local_net, send, server, set_env, static  # noqa: F401
 from newsmon.errors import BlockedAddressError, FetchError
 from newsmon.ingest import http as nhttp
-from newsmon.ingest.http import BodyTooLargeError, Fetcher, HTTPStatusError, is_blocked_address, parse_retry_after
+from newsmon.ingest.http import (
+    BodyTooLargeError,
+    Fetcher,
+    HTTPStatusError,
+    is_blocked_address,
+    parse_retry_after,
+)
 from newsmon.settings import get_settings
 
-pytestmark = pytest.mark.usefixtures("local_net")
 RU = fixture_bytes("rss-ru.rss")
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def _local_net(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_local_net(monkeypatch)
 
 
 @pytest.mark.parametrize(
@@ -51,7 +68,9 @@ def test_blocked_addresses(address: str, blocked: bool) -> None:
 
 
 def test_get_sends_user_agent_and_returns_body(server: FeedServer) -> None:
-    url = server.route("/ru.rss", static(RU, ETag='"v1"', Last_Modified="Mon, 15 Apr 2024 07:00:00 GMT"))
+    url = server.route(
+        "/ru.rss", static(RU, ETag='"v1"', Last_Modified="Mon, 15 Apr 2024 07:00:00 GMT")
+    )
     with Fetcher() as fetcher:
         resp = fetcher.get(url)
     assert resp.status == 200 and resp.content == RU
@@ -75,7 +94,10 @@ def test_conditional_get_round_trip(server: FeedServer) -> None:
     assert first.status == 200 and not first.not_modified
     assert second.not_modified and second.content == b""
     sent = server.headers_of("/etag.rss")[1]
-    assert sent["if-none-match"] == '"v1"' and sent["if-modified-since"] == "Mon, 15 Apr 2024 07:00:00 GMT"
+    assert (
+        sent["if-none-match"] == '"v1"'
+        and sent["if-modified-since"] == "Mon, 15 Apr 2024 07:00:00 GMT"
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,7 +109,9 @@ def test_conditional_get_round_trip(server: FeedServer) -> None:
         (429, {"Retry-After": "3600"}, 3600.0),
     ],
 )
-def test_error_statuses(server: FeedServer, status: int, headers: dict[str, str], retry_after: float | None) -> None:
+def test_error_statuses(
+    server: FeedServer, status: int, headers: dict[str, str], retry_after: float | None
+) -> None:
     url = server.route("/err", static(b"no", status=status, content_type="text/plain", **headers))
     with Fetcher() as fetcher, pytest.raises(HTTPStatusError) as err:
         fetcher.get(url)
@@ -118,7 +142,7 @@ def _stall_after_headers(server: FeedServer) -> None:
 
 
 def _trickle(server: FeedServer) -> None:
-    """One byte every 0.1 s, forever: no read timeout ever fires, only the total deadline can stop it."""
+    """One byte every 0.1 s, forever: no read timeout fires, only the total deadline can stop it."""
 
     def handler(h: BaseHTTPRequestHandler) -> None:
         h.send_response(200)
@@ -169,11 +193,15 @@ def test_redirects_are_followed_and_recorded(server: FeedServer) -> None:
     assert resp.redirects == [server.url("/mid"), server.url("/ru.rss")]
 
 
-def test_redirect_loop_and_too_many_redirects(server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_redirect_loop_and_too_many_redirects(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server.route("/loop/a", static(b"", status=302, content_type=None, Location="/loop/b"))
     server.route("/loop/b", static(b"", status=302, content_type=None, Location="/loop/a"))
     for i in range(10):
-        server.route(f"/hop/{i}", static(b"", status=307, content_type=None, Location=f"/hop/{i + 1}"))
+        server.route(
+            f"/hop/{i}", static(b"", status=307, content_type=None, Location=f"/hop/{i + 1}")
+        )
     set_env(monkeypatch, max_redirects=3)
     with Fetcher() as fetcher:
         with pytest.raises(FetchError, match="redirect loop"):
@@ -239,7 +267,9 @@ def test_compressed_bodies_are_decoded(server: FeedServer, encoding: str, compre
     assert "gzip" in server.headers_of("/z")[0]["accept-encoding"]
 
 
-def test_private_address_refused_when_setting_is_off(server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_private_address_refused_when_setting_is_off(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     set_env(monkeypatch, allow_private_networks=0)
     server.route("/ru.rss", static(RU))
     with Fetcher() as fetcher:
@@ -275,7 +305,9 @@ def test_private_address_refused_on_a_redirect_hop(
     assert server.hits("/go") == 1 and server.hits("/go2") == 1
 
 
-def test_connects_to_the_address_it_checked(server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_connects_to_the_address_it_checked(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The name is resolved once and the socket goes to that very address (no second lookup that a
     rebinding DNS server could answer differently); Host still names the site."""
     real = socket.getaddrinfo
@@ -320,7 +352,7 @@ def test_per_host_delay(server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> 
     with Fetcher() as fetcher:
         for _ in range(3):
             fetcher.get(server.url("/p"))
-    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     assert len(gaps) == 2 and min(gaps) >= 0.25
 
 

@@ -1,4 +1,4 @@
-"""Feed bytes to articles: RSS and Atom in Russian and Kazakh, charsets, broken and hostile input."""
+"""Feed bytes to articles: RSS and Atom in Russian and Kazakh, charsets, broken, hostile input."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from feedserver import fixture_bytes
+
 from newsmon.ingest.parse import (
     FeedParseError,
     guess_encoding,
@@ -26,10 +26,40 @@ BASE = "https://feeds.example.kz/rss/feed.xml"
 @pytest.mark.parametrize(
     ("fixture", "version", "titles"),
     [
-        ("rss-ru.rss", "rss20", ["В Алматы открылась новая школа на 1200 мест", "Аким Шемонаихинского района встретился с жителями", "Паводки в Казахстане: что известно к этому часу"]),
-        ("rss-kk.rss", "rss20", ["Астанада жаңа мектеп ашылды", "Шымкент қаласының әкімі тұрғындармен кездесті", "Өскеменде жол жөндеу жұмыстары басталды"]),
-        ("atom-ru.atom", "atom10", ["Нацбанк сохранил базовую ставку на уровне 14,75%", "Курс тенге укрепился к доллару на открытии торгов"]),
-        ("atom-kk.atom", "atom10", ["Ақмола облысында егін жинау науқаны басталды", "Үкімет отырысында су тасқынына дайындық қаралды"]),
+        (
+            "rss-ru.rss",
+            "rss20",
+            [
+                "В Алматы открылась новая школа на 1200 мест",
+                "Аким Шемонаихинского района встретился с жителями",
+                "Паводки в Казахстане: что известно к этому часу",
+            ],
+        ),
+        (
+            "rss-kk.rss",
+            "rss20",
+            [
+                "Астанада жаңа мектеп ашылды",
+                "Шымкент қаласының әкімі тұрғындармен кездесті",
+                "Өскеменде жол жөндеу жұмыстары басталды",
+            ],
+        ),
+        (
+            "atom-ru.atom",
+            "atom10",
+            [
+                "Нацбанк сохранил базовую ставку на уровне 14,75%",
+                "Курс тенге укрепился к доллару на открытии торгов",
+            ],
+        ),
+        (
+            "atom-kk.atom",
+            "atom10",
+            [
+                "Ақмола облысында егін жинау науқаны басталды",
+                "Үкімет отырысында су тасқынына дайындық қаралды",
+            ],
+        ),
     ],
 )
 def test_good_feeds(fixture: str, version: str, titles: list[str]) -> None:
@@ -56,24 +86,41 @@ def test_entry_details() -> None:
     assert school.summary == "В Бостандыкском районе Алматы открылась новая школа."
     # a relative link is resolved against the URL the feed came from
     kk = parse_feed(fixture_bytes("rss-kk.rss"), RSS, BASE).items
-    assert kk[0].url == "https://feeds.example.kz/kazakhstan_news/astanada-jana-mektep-ashyildyi-401101/"
+    assert (
+        kk[0].url
+        == "https://feeds.example.kz/kazakhstan_news/astanada-jana-mektep-ashyildyi-401101/"
+    )
     atom = parse_feed(fixture_bytes("atom-ru.atom"), RSS, BASE).items
-    assert atom[1].published.isoformat() == "2024-04-16T04:30:00+00:00"  # <updated> when no <published>
+    assert (
+        atom[1].published.isoformat() == "2024-04-16T04:30:00+00:00"
+    )  # <updated> when no <published>
 
 
 @pytest.mark.parametrize(
     ("fixture", "encoding", "must_contain"),
     [
-        ("cp1251-ru.rss", "cp1251", ["Новости Жезказгана", "многопрофильную больницу", "Бюро национальной статистики"]),
-        ("kz1048-kk.rss", "kz1048", ["Ұлытау облысында", "Жезқазған қаласында", "Шаһар маңындағы", "Әкімдік"]),
+        (
+            "cp1251-ru.rss",
+            "cp1251",
+            ["Новости Жезказгана", "многопрофильную больницу", "Бюро национальной статистики"],
+        ),
+        (
+            "kz1048-kk.rss",
+            "kz1048",
+            ["Ұлытау облысында", "Жезқазған қаласында", "Шаһар маңындағы", "Әкімдік"],
+        ),
     ],
 )
-@pytest.mark.parametrize("content_type", ["application/rss+xml", "text/xml", None, "application/rss+xml; charset=utf-8"])
+@pytest.mark.parametrize(
+    "content_type", ["application/rss+xml", "text/xml", None, "application/rss+xml; charset=utf-8"]
+)
 def test_one_byte_cyrillic_without_charset_is_readable(
     fixture: str, encoding: str, must_contain: list[str], content_type: str | None
 ) -> None:
     headers = {"content-type": content_type} if content_type else {}
-    parsed = parse_feed(fixture_bytes(fixture), headers, BASE)  # the last: a server that lies (says utf-8)
+    parsed = parse_feed(
+        fixture_bytes(fixture), headers, BASE
+    )  # the last: a server that lies (says utf-8)
     text = "\n".join(f"{i.title}\n{i.text}" for i in parsed.items)
     assert parsed.encoding == encoding and len(parsed.items) == 2
     for phrase in must_contain:
@@ -134,7 +181,10 @@ def test_empty_body_and_empty_feed() -> None:
 
 def test_partly_broken_feed_keeps_its_entries_with_a_warning() -> None:
     parsed = parse_feed(fixture_bytes("partial.rss"), RSS, BASE)
-    assert [i.title for i in parsed.items] == ["В Караганде отремонтируют 50 дворов", "В Костанае запустили новые автобусы"]
+    assert [i.title for i in parsed.items] == [
+        "В Караганде отремонтируют 50 дворов",
+        "В Костанае запустили новые автобусы",
+    ]
     assert len(parsed.warnings) == 1 and "malformed feed, kept 2 entries" in parsed.warnings[0]
 
 
@@ -153,7 +203,10 @@ def test_entries_without_date_link_or_title() -> None:
 
 def test_nul_bytes_survive_parsing_for_the_store_to_clean() -> None:
     parsed = parse_feed(fixture_bytes("nul-bytes.rss"), RSS, BASE)
-    assert [i.url for i in parsed.items] == ["https://taraz.kz/news/skver-2024", "https://turkistan.kz/news/sayabaq-2024"]
+    assert [i.url for i in parsed.items] == [
+        "https://taraz.kz/news/skver-2024",
+        "https://turkistan.kz/news/sayabaq-2024",
+    ]
     assert parsed.warnings  # raw NUL is not XML: parsed leniently, and said so
 
 
@@ -165,7 +218,7 @@ def test_entity_expansion_and_external_entities_are_harmless() -> None:
 
 
 def test_entity_expansion_under_a_memory_limit() -> None:
-    """The same document parsed in a child process capped at 512 MB: an expansion would die there."""
+    """The same document parsed in a child process capped at 512 MB: an expansion dies there."""
     code = (
         "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (512 << 20, 512 << 20));"
         "from newsmon.ingest.parse import parse_feed;"
@@ -174,7 +227,10 @@ def test_entity_expansion_under_a_memory_limit() -> None:
     )
     assert resource.RLIMIT_AS  # Linux
     out = subprocess.run(
-        [sys.executable, "-c", code], input=fixture_bytes("billion-laughs.rss"), capture_output=True, timeout=60
+        [sys.executable, "-c", code],
+        input=fixture_bytes("billion-laughs.rss"),
+        capture_output=True,
+        timeout=60,
     )
     assert out.returncode == 0, out.stderr.decode()[-500:]
     assert int(out.stdout) < 100
@@ -196,7 +252,10 @@ def test_a_body_naming_a_local_file_is_not_opened(tmp_path: Path) -> None:
         ("Строка<br/>следующая", "Строка\nследующая"),
         ("<div><b>Әкім</b> &laquo;Ауыл аманаты&raquo;</div>", "Әкім «Ауыл аманаты»"),
         ("без разметки   и   пробелы", "без разметки и пробелы"),
-        ("<p>Текст</p><script>alert('x')</script><style>p {color: red}</style><!-- <p>скрыто</p> -->", "Текст"),
+        (
+            "<p>Текст</p><script>alert('x')</script><style>p {color: red}</style><!-- <p>скрыто</p> -->",
+            "Текст",
+        ),
         ("<SCRIPT type='text/javascript'>var a = '<p>';</SCRIPT>Жаңалық", "Жаңалық"),
         ("", ""),
     ],
@@ -209,8 +268,10 @@ def test_html_to_text(html: str, text: str) -> None:
     ("text", "title"),
     [
         ("Короткий текст.", "Короткий текст."),
-        ("Өскемен қаласында биыл қырық бес көшеге орташа жөндеу жүргізіледі, жұмыстарға жергілікті бюджеттен қаржы бөлінді.",
-         "Өскемен қаласында биыл қырық бес көшеге орташа жөндеу жүргізіледі, жұмыстарға…"),
+        (
+            "Өскемен қаласында биыл қырық бес көшеге орташа жөндеу жүргізіледі, жұмыстарға жергілікті бюджеттен қаржы бөлінді.",
+            "Өскемен қаласында биыл қырық бес көшеге орташа жөндеу жүргізіледі, жұмыстарға…",
+        ),
     ],
 )
 def test_title_from_text(text: str, title: str) -> None:

@@ -7,17 +7,26 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from newsmon.cli import app
 from newsmon.cli.common import console, handle_errors, print_json
 from newsmon.ingest.feeds import load_feeds
-from newsmon.ingest.fetch import FeedHealth, FeedRow, feed_health, fetch_feeds
+from newsmon.ingest.fetch import FeedHealth, FetchReport, feed_health, fetch_feeds
 from newsmon.ingest.importer import ImportReport, import_jsonl
 from newsmon.settings import get_settings
 
-FEEDS_OPTION = typer.Option(None, "--feeds", help="The feeds file (default: NEWSMON_FEEDS, else feeds.yaml).")
+FEEDS_OPTION = typer.Option(
+    None, "--feeds", help="The feeds file (default: NEWSMON_FEEDS, else feeds.yaml)."
+)
 
 
 @app.command("import")
@@ -55,12 +64,25 @@ def import_(
         raise typer.Exit(1)
 
 
+def _print_fetch_report(report: FetchReport, quiet: bool, as_json: bool) -> None:
+    for row in report.rows:
+        if row.error:
+            console.print(f"{row.name}: error: {row.error}", markup=False, soft_wrap=True)
+        elif row.warnings and not quiet:
+            warnings = "; ".join(row.warnings)
+            console.print(f"{row.name}: warning: {warnings}", markup=False, soft_wrap=True)
+    if as_json:
+        print_json(report.as_dict())
+    elif not quiet:
+        console.print(report.summary(), markup=False)
+
+
 @app.command("fetch")
 @handle_errors
 def fetch(
     feeds: Path | None = FEEDS_OPTION,
-    feed: str | None = typer.Option(None, "--feed", help="Fetch only this feed (by name), due or not."),
-    force: bool = typer.Option(False, "--force", help="Fetch every feed now, even those not due yet."),
+    feed: str | None = typer.Option(None, "--feed", help="Fetch only this feed, due or not."),
+    force: bool = typer.Option(False, "--force", help="Fetch every feed now, due or not."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
@@ -69,26 +91,17 @@ def fetch(
     Example: newsmon fetch --feeds feeds.yaml --feed tengrinews-ru
     """
     spec = load_feeds(feeds or get_settings().feeds)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, disable=quiet or as_json, transient=True,
+        *columns, TimeElapsedColumn(), console=console, disable=quiet or as_json, transient=True
     ) as progress:
         task = progress.add_task("fetching", total=None)
-
-        def done(row: FeedRow) -> None:
-            progress.update(task, advance=1, description=f"fetching: {row.name} {row.status}")
-
-        report = fetch_feeds(spec, only=feed, force=force, on_start=lambda n: progress.update(task, total=n),
-                             on_feed=done)
-    for row in report.rows:
-        if row.error:
-            console.print(f"{row.name}: error: {row.error}", markup=False, soft_wrap=True)
-        elif row.warnings and not quiet:
-            console.print(f"{row.name}: warning: {'; '.join(row.warnings)}", markup=False, soft_wrap=True)
-    if as_json:
-        print_json(report.as_dict())
-    elif not quiet:
-        console.print(report.summary(), markup=False)
+        report = fetch_feeds(
+            spec, only=feed, force=force,
+            on_start=lambda n: progress.update(task, total=n),
+            on_feed=lambda r: progress.update(task, advance=1, description=f"{r.name}: {r.status}"),
+        )
+    _print_fetch_report(report, quiet, as_json)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -107,8 +120,10 @@ def _health_table(rows: list[FeedHealth]) -> Table:
     table.add_column("items", justify="right", no_wrap=True)
     for h in rows:
         error = f"{_when(h.last_error_at)} {h.last_error}" if h.last_error else "-"
-        table.add_row(h.name, h.lang, h.status, _when(h.last_success), error, _when(h.next_attempt),
-                      str(h.items_total))
+        table.add_row(
+            h.name, h.lang, h.status, _when(h.last_success), error, _when(h.next_attempt),
+            str(h.items_total),
+        )
     return table
 
 
@@ -116,7 +131,7 @@ def _health_table(rows: list[FeedHealth]) -> Table:
 @handle_errors
 def feeds_(
     feeds: Path | None = FEEDS_OPTION,
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per feed, one per line."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per feed and line."),
 ) -> None:
     """Show each feed's health: last success, last error, next attempt, articles stored.
 

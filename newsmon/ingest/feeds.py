@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from newsmon.errors import FeedsFileError
 
@@ -16,7 +17,7 @@ DEFAULT_POLL_MINUTES = 15
 
 
 class FeedSpec(BaseModel):
-    """One entry of feeds.yaml. `name`, `url`, `lang` and `fulltext` are the schema scripts rely on."""
+    """One entry of feeds.yaml; `name`, `url`, `lang` and `fulltext` are what scripts rely on."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -58,7 +59,7 @@ class FeedsFile(BaseModel):
         return next((f for f in self.feeds if f.name == name), None)
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     field = ".".join(str(p) for p in error["loc"]) or "(entry)"
     msg = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
@@ -67,7 +68,7 @@ def _describe(error: dict[str, Any]) -> str:
 
 
 def parse_feeds(data: Any, path: Path | str = "feeds.yaml") -> FeedsFile:
-    """Validate loaded YAML (`{"feeds": [...]}`); every problem is named by entry number, name and field."""
+    """Validate loaded YAML (`{"feeds": [...]}`); each problem named by entry, name and field."""
     path = Path(path)
     if not isinstance(data, dict) or "feeds" not in data:
         raise FeedsFileError(f"{path}: expected a mapping with a 'feeds' list at the top")
@@ -90,13 +91,16 @@ def parse_feeds(data: Any, path: Path | str = "feeds.yaml") -> FeedsFile:
             continue
         if spec.name in first_index:
             problems.append(
-                f"{label}: field 'name': duplicate of entry {first_index[spec.name]}; names must be unique"
+                f"{label}: field 'name': duplicate of entry {first_index[spec.name]}; "
+                "names must be unique"
             )
             continue
         first_index[spec.name] = index
         feeds.append(spec)
     if problems:
-        raise FeedsFileError(f"{path}: " + ("\n  ".join([""] + problems) if len(problems) > 1 else problems[0]))
+        raise FeedsFileError(
+            f"{path}: " + ("\n  ".join([""] + problems) if len(problems) > 1 else problems[0])
+        )
     return FeedsFile(path=path, feeds=feeds)
 
 

@@ -36,7 +36,9 @@ OK_STATUSES = ("ok", "not_modified", "unchanged")
 MAX_BACKOFF_EXPONENT = 40  # 2**40 * any sane base is far past backoff_max; keeps the float finite
 
 
-def retry_delay(failures: int, retry_after: float | None = None, settings: Settings | None = None) -> float:
+def retry_delay(
+    failures: int, retry_after: float | None = None, settings: Settings | None = None
+) -> float:
     """Seconds until the next attempt after `failures` failures in a row: backoff_base * 2^(n-1),
     at least the server's Retry-After, never more than backoff_max."""
     s = settings or get_settings()
@@ -116,7 +118,10 @@ class FetchReport:
             "new": self.new,
             "duplicates": self.duplicates,
             "feeds": [
-                {**asdict(r), "next_attempt": r.next_attempt.isoformat() if r.next_attempt else None}
+                {
+                    **asdict(r),
+                    "next_attempt": r.next_attempt.isoformat() if r.next_attempt else None,
+                }
                 for r in self.rows
             ],
         }
@@ -139,7 +144,9 @@ class _Outcome:
     seconds: float = 0.0
 
 
-def _unknown_items(database_url: str | None, source_id: int, items: list[ArticleIn]) -> list[ArticleIn]:
+def _unknown_items(
+    database_url: str | None, source_id: int, items: list[ArticleIn]
+) -> list[ArticleIn]:
     """The items not stored yet (by normalized URL or guid): only their pages are worth fetching."""
     norms = {normalize_url(i.url) for i in items}
     guids = {i.guid for i in items if i.guid}
@@ -154,7 +161,9 @@ def _unknown_items(database_url: str | None, source_id: int, items: list[Article
         ).all()
     known_norms = {r[0] for r in rows}
     known_guids = {r[1] for r in rows if r[1]}
-    return [i for i in items if normalize_url(i.url) not in known_norms and i.guid not in known_guids]
+    return [
+        i for i in items if normalize_url(i.url) not in known_norms and i.guid not in known_guids
+    ]
 
 
 def _work(
@@ -164,7 +173,7 @@ def _work(
     validators: tuple[str | None, str | None, str | None],
     database_url: str | None,
 ) -> _Outcome:
-    """Fetch, parse and (for fulltext feeds) complete one feed; every failure becomes an error outcome."""
+    """Fetch, parse and (fulltext feeds) complete one feed; any failure becomes an error outcome."""
     etag, last_modified, old_hash = validators
     t0 = time.monotonic()
     out = _Outcome(spec=spec, started=utcnow(), status="error")
@@ -174,7 +183,8 @@ def _work(
         if response.not_modified:
             out.status = "not_modified"
         elif old_hash is not None and response.content_hash == old_hash:
-            out.status = "unchanged"  # a 200 with the body we already stored: the server ignored our validators
+            # a 200 with the body we already stored: the server ignored our validators
+            out.status = "unchanged"
         else:
             out.parsed = parse_feed(response.content, response.headers, response.url)
             out.items = out.parsed.items
@@ -195,19 +205,29 @@ def _work(
     return out
 
 
-def _store(session: Session, source: Source, state: FeedState, out: _Outcome, s: Settings) -> FeedRow:
+def _store(
+    session: Session, source: Source, state: FeedState, out: _Outcome, s: Settings
+) -> FeedRow:
     """Articles, feed state and the log row of one outcome, in one transaction."""
     now = utcnow()
     spec = out.spec
+    assert source.id is not None
     row = FeedRow(
-        name=spec.name, url=spec.url, lang=spec.lang, status=out.status, http_status=out.http_status,
-        error=out.error, seconds=round(out.seconds, 3),
+        name=spec.name,
+        url=spec.url,
+        lang=spec.lang,
+        status=out.status,
+        http_status=out.http_status,
+        error=out.error,
+        seconds=round(out.seconds, 3),
     )
     state.last_attempt = now
     if out.status == "error":
         state.consecutive_failures += 1
         state.last_error, state.last_error_at = out.error, now
-        state.next_attempt = now + timedelta(seconds=retry_delay(state.consecutive_failures, out.retry_after, s))
+        state.next_attempt = now + timedelta(
+            seconds=retry_delay(state.consecutive_failures, out.retry_after, s)
+        )
     else:
         result = StoreResult()
         if out.items:
@@ -220,12 +240,15 @@ def _store(session: Session, source: Source, state: FeedState, out: _Outcome, s:
             row.fulltext_pages, row.fulltext_failed = out.fulltext.pages, len(out.fulltext.failed)
             if out.fulltext.failed:
                 row.warnings.append(
-                    f"{len(out.fulltext.failed)} of {out.fulltext.pages} pages kept the feed summary "
+                    f"{len(out.fulltext.failed)} of {out.fulltext.pages} pages kept the summary "
                     f"(first: {out.fulltext.failed[0][1]})"
                 )
         resp = out.response
         if resp is not None and out.status == "not_modified":
-            state.etag, state.last_modified = resp.etag or state.etag, resp.last_modified or state.last_modified
+            state.etag, state.last_modified = (
+                resp.etag or state.etag,
+                resp.last_modified or state.last_modified,
+            )
         elif resp is not None:
             state.etag, state.last_modified = resp.etag, resp.last_modified
             if out.status == "ok":
@@ -238,8 +261,14 @@ def _store(session: Session, source: Source, state: FeedState, out: _Outcome, s:
     session.add(state)
     session.add(
         FetchLog(
-            source_id=source.id, started=out.started, finished=now, status=row.status,
-            http_status=row.http_status, error=row.error, entries=row.entries, new=row.new,
+            source_id=source.id,
+            started=out.started,
+            finished=now,
+            status=row.status,
+            http_status=row.http_status,
+            error=row.error,
+            entries=row.entries,
+            new=row.new,
             duplicates=row.duplicates,
         )
     )
@@ -251,6 +280,7 @@ def _store(session: Session, source: Source, state: FeedState, out: _Outcome, s:
 
 def _record(session: Session, sources: dict[str, Source], out: _Outcome, s: Settings) -> FeedRow:
     source = sources[out.spec.name]
+    assert source.id is not None
     state = session.get(FeedState, source.id) or FeedState(source_id=source.id)
     try:
         return _store(session, source, state, out, s)
@@ -258,8 +288,12 @@ def _record(session: Session, sources: dict[str, Source], out: _Outcome, s: Sett
         session.rollback()
         log.exception("storing feed %s failed", out.spec.name)
         failed = _Outcome(
-            spec=out.spec, started=out.started, status="error", http_status=out.http_status,
-            error=f"storing failed: {type(exc).__name__}: {exc}", seconds=out.seconds,
+            spec=out.spec,
+            started=out.started,
+            status="error",
+            http_status=out.http_status,
+            error=f"storing failed: {type(exc).__name__}: {exc}",
+            seconds=out.seconds,
         )
         state = session.get(FeedState, source.id) or FeedState(source_id=source.id)
         return _store(session, source, state, failed, s)
@@ -295,7 +329,9 @@ def fetch_feeds(
         sources: dict[str, Source] = {}
         states: dict[str, FeedState] = {}
         for spec in specs:
-            source = get_or_create_source(session, spec.name, url=spec.url, lang=spec.lang, region=spec.region)
+            source = get_or_create_source(
+                session, spec.name, url=spec.url, lang=spec.lang, region=spec.region
+            )
             session.flush()
             assert source.id is not None
             state = session.get(FeedState, source.id)
@@ -313,15 +349,24 @@ def fetch_feeds(
                 due.append(spec)
             else:
                 report.rows.append(
-                    FeedRow(name=spec.name, url=spec.url, lang=spec.lang, status="not_due", next_attempt=nxt)
+                    FeedRow(
+                        name=spec.name,
+                        url=spec.url,
+                        lang=spec.lang,
+                        status="not_due",
+                        next_attempt=nxt,
+                    )
                 )
         if on_start:
             on_start(len(due))
         if not due:
             return report
-        with Fetcher(s) as fetcher, ThreadPoolExecutor(
-            max_workers=max(1, min(s.fetch_concurrency, len(due))), thread_name_prefix="fetch"
-        ) as pool:
+        with (
+            Fetcher(s) as fetcher,
+            ThreadPoolExecutor(
+                max_workers=max(1, min(s.fetch_concurrency, len(due))), thread_name_prefix="fetch"
+            ) as pool,
+        ):
             futures: list[Future[_Outcome]] = []
             for spec in due:
                 st = states[spec.name]
@@ -368,7 +413,9 @@ class FeedHealth:
         return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in d.items()}
 
 
-def feed_health(feeds: FeedsFile | Sequence[FeedSpec], database_url: str | None = None) -> list[FeedHealth]:
+def feed_health(
+    feeds: FeedsFile | Sequence[FeedSpec], database_url: str | None = None
+) -> list[FeedHealth]:
     """Each feed of the file with what the store knows about it (read only)."""
     specs = list(feeds)
     with open_session(database_url) as session:
@@ -384,8 +431,14 @@ def feed_health(feeds: FeedsFile | Sequence[FeedSpec], database_url: str | None 
         st = known.get(spec.name)
         if st is not None:
             for key in (
-                "last_attempt", "last_success", "last_error", "last_error_at", "consecutive_failures",
-                "next_attempt", "items_total", "last_items",
+                "last_attempt",
+                "last_success",
+                "last_error",
+                "last_error_at",
+                "consecutive_failures",
+                "next_attempt",
+                "items_total",
+                "last_items",
             ):
                 setattr(health, key, getattr(st, key))
         out.append(health)

@@ -21,11 +21,13 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", r
 class FulltextReport:
     pages: int = 0
     extracted: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (url, why): these keep the feed summary
+    failed: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (url, why): these keep the feed summary
 
 
 def decode_html(body: bytes, headers: Mapping[str, str]) -> str:
-    """The page as text: the header charset, else a <meta charset>, else UTF-8 / cp1251 / kz1048 by guess."""
+    """The page as text: header charset, else <meta charset>, else UTF-8/cp1251/kz1048 by guess."""
     candidates: list[str] = []
     ctype = headers.get("content-type", "")
     if "charset=" in ctype.lower():
@@ -61,7 +63,9 @@ def extract_text(html: str, url: str | None = None) -> str | None:
     return text.strip() if text else None
 
 
-def fetch_fulltext(fetcher: Fetcher, items: Sequence[ArticleIn]) -> tuple[list[ArticleIn], FulltextReport]:
+def fetch_fulltext(
+    fetcher: Fetcher, items: Sequence[ArticleIn]
+) -> tuple[list[ArticleIn], FulltextReport]:
     """Items with the page's main text as `text` (the feed's text stays as `summary`). A page that
     fails to load or to yield text leaves its item as the feed gave it, and is counted."""
     report = FulltextReport()

@@ -30,17 +30,21 @@ import httpx
 from newsmon.errors import BlockedAddressError, FetchError
 from newsmon.settings import Settings, get_settings
 
-FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 RETRY_AFTER_CODES = {429, 503}
 
-# the end of the current request's total time budget (time.monotonic()), read by every socket operation
-_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("newsmon_deadline", default=None)
+# end of the current request's total time budget (time.monotonic()), read by every socket operation
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "newsmon_deadline", default=None
+)
 
 
 class HTTPStatusError(FetchError):
-    """The server answered with an error status (4xx, 5xx); `retry_after` in seconds when it said so."""
+    """The server answered with an error status (4xx, 5xx); `retry_after`: seconds, if it said."""
 
     def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -84,8 +88,8 @@ class Response:
 
 
 def is_blocked_address(address: str) -> bool:
-    """True for addresses a fetch must not reach: private, loopback, link-local, multicast, reserved,
-    unspecified, shared (CGNAT) and other non-global ranges, also when wrapped in IPv6."""
+    """True for addresses a fetch must not reach: private, loopback, link-local, multicast,
+    reserved, unspecified, shared (CGNAT) and other non-global ranges, also when wrapped in IPv6."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
         inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
@@ -118,7 +122,7 @@ def _getaddrinfo(host: str, port: int, timeout: float | None) -> list[str]:
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread, re-raised there
             answer.put(exc)
 
-    # a daemon thread: the system resolver cannot be interrupted, and a hung lookup must not hold exit
+    # a daemon thread: the system resolver cannot be interrupted; a hung lookup must not hold exit
     threading.Thread(target=lookup, name=f"resolve {host}", daemon=True).start()
     try:
         result = answer.get(timeout=timeout)
@@ -136,7 +140,9 @@ def _clip(timeout: float | None, what: str = "read") -> float | None:
         return timeout
     left = deadline - time.monotonic()
     if left <= 0:
-        raise (httpcore.ConnectTimeout if what == "connect" else httpcore.ReadTimeout)("total timeout reached")
+        raise (httpcore.ConnectTimeout if what == "connect" else httpcore.ReadTimeout)(
+            "total timeout reached"
+        )
     return left if timeout is None else min(timeout, left)
 
 
@@ -158,7 +164,9 @@ class _DeadlineStream(httpcore.NetworkStream):
     def start_tls(
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _clip(timeout, "connect")))
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, _clip(timeout, "connect"))
+        )
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
@@ -244,7 +252,7 @@ class HostThrottle:
         return max(0.0, start - now)
 
 
-# --- bodies ----------------------------------------------------------------------------------------
+# --- bodies ---------------------------------------------------------------------------------------
 
 
 class _Decoder:
@@ -259,7 +267,9 @@ class _Decoder:
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
-        self._z: Any = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip") else None
+        self._z: Any = (
+            zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip") else None
+        )
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         if self.encoding == "identity":
@@ -285,7 +295,9 @@ class _Decoder:
 
 
 def _content_encoding(headers: httpx.Headers) -> str:
-    codings = [c.strip().lower() for c in headers.get("content-encoding", "").split(",") if c.strip()]
+    codings = [
+        c.strip().lower() for c in headers.get("content-encoding", "").split(",") if c.strip()
+    ]
     codings = [c for c in codings if c != "identity"]
     if not codings:
         return "identity"
@@ -297,7 +309,7 @@ def _content_encoding(headers: httpx.Headers) -> str:
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header: delay-seconds or an HTTP date; None when absent or unreadable."""
+    """Seconds from Retry-After (delay-seconds or an HTTP date); None when absent or unreadable."""
     if not value:
         return None
     value = value.strip()
@@ -312,7 +324,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
-# --- the fetcher -------------------------------------------------------------------------------------
+# --- the fetcher ----------------------------------------------------------------------------------
 
 
 class Fetcher:
@@ -326,11 +338,16 @@ class Fetcher:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = s = settings or get_settings()
         self.throttle = HostThrottle(s.per_host_delay)
-        limits = httpx.Limits(max_connections=max(4, 2 * s.fetch_concurrency), max_keepalive_connections=8)
+        limits = httpx.Limits(
+            max_connections=max(4, 2 * s.fetch_concurrency), max_keepalive_connections=8
+        )
         self.client = httpx.Client(
             transport=GuardedTransport(allow_private=s.allow_private_networks, limits=limits),
             timeout=httpx.Timeout(
-                connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=s.total_timeout
+                connect=s.connect_timeout,
+                read=s.read_timeout,
+                write=s.read_timeout,
+                pool=s.total_timeout,
             ),
             headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=False,
@@ -391,7 +408,9 @@ class Fetcher:
             if target in seen:
                 raise FetchError(f"redirect loop: {' -> '.join([url, *redirects, target])}")
             if len(redirects) >= s.max_redirects:
-                raise FetchError(f"more than {s.max_redirects} redirects (max_redirects), last to {target}")
+                raise FetchError(
+                    f"more than {s.max_redirects} redirects (max_redirects), last to {target}"
+                )
             redirects.append(target)
             seen.add(target)
             request = nxt
@@ -407,13 +426,21 @@ class Fetcher:
     def _timeout_error(self, exc: Exception, deadline: float) -> FetchError:
         s = self.settings
         if time.monotonic() >= deadline - 0.01:
-            return FetchError(f"timed out: no complete response within {s.total_timeout:g} s (total_timeout)")
+            return FetchError(
+                f"timed out: no complete response within {s.total_timeout:g} s (total_timeout)"
+            )
         if isinstance(exc, httpx.ConnectTimeout):
-            return FetchError(f"timed out connecting ({s.connect_timeout:g} s, connect_timeout): {exc}")
+            return FetchError(
+                f"timed out connecting ({s.connect_timeout:g} s, connect_timeout): {exc}"
+            )
         return FetchError(f"timed out waiting for data ({s.read_timeout:g} s, read_timeout)")
 
     def _finish(
-        self, request: httpx.Request, response: httpx.Response, redirects: list[str], deadline: float
+        self,
+        request: httpx.Request,
+        response: httpx.Response,
+        redirects: list[str],
+        deadline: float,
     ) -> Response:
         status = response.status_code
         stream = response.extensions.get("network_stream")
@@ -428,7 +455,11 @@ class Fetcher:
         if status == 304:
             return result
         if status >= 300:
-            retry = parse_retry_after(response.headers.get("retry-after")) if status in RETRY_AFTER_CODES else None
+            retry = (
+                parse_retry_after(response.headers.get("retry-after"))
+                if status in RETRY_AFTER_CODES
+                else None
+            )
             reason = response.reason_phrase or ""
             raise HTTPStatusError(f"HTTP {status} {reason}".rstrip(), status, retry)
         result.content = self._read_body(response, deadline)
@@ -438,7 +469,9 @@ class Fetcher:
         cap = self.settings.max_body_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
-            raise BodyTooLargeError(f"body over {cap} bytes (max_body_bytes): Content-Length {declared}")
+            raise BodyTooLargeError(
+                f"body over {cap} bytes (max_body_bytes): Content-Length {declared}"
+            )
         decoder = _Decoder(_content_encoding(response.headers))
         parts: list[bytes] = []
         size = 0
@@ -449,7 +482,9 @@ class Fetcher:
                 for piece in decoder.feed(raw):
                     size += len(piece)
                     if size > cap:
-                        raise BodyTooLargeError(f"body over {cap} bytes (max_body_bytes) after decompression")
+                        raise BodyTooLargeError(
+                            f"body over {cap} bytes (max_body_bytes) after decompression"
+                        )
                     parts.append(piece)
             tail = decoder.flush()
         except httpx.TimeoutException as exc:

@@ -1,4 +1,4 @@
-"""Feed bytes to articles: feedparser on the bytes and the response headers, charset repair, entry mapping.
+"""Feed bytes to articles: feedparser on the bytes and response headers, charset repair, entries.
 
 feedparser is never given a string: it treats strings as URLs or file paths and opens them. The body
 goes in as a BytesIO, since even bare `bytes` that happen to name a file would be opened as one.
@@ -32,7 +32,9 @@ _FOREIGN_CYRILLIC = set("ЂђЃѓЉљЊњЌќЋћЏџЎўЈјҐґЄєЇїЅѕ")
 # what wrong decodings look like: cp1251 read as Latin-1 («Íîâîñòè»), UTF-8 read as cp1251
 # («РќРѕРІ»), UTF-8 read as Latin-1 («Ð½Ð¾»), undecodable bytes (U+FFFD)
 _CP1251_HIGH = bytes(range(0x80, 0xC0)).decode("cp1251", errors="ignore")
-_LATIN_HIGH = "".join(chr(c) for c in range(0x80, 0xC0)) + bytes(range(0x80, 0xA0)).decode("cp1252", "ignore")
+_LATIN_HIGH = "".join(chr(c) for c in range(0x80, 0xC0)) + bytes(range(0x80, 0xA0)).decode(
+    "cp1252", "ignore"
+)
 _MOJIBAKE = re.compile(
     "[\u00c0-\u00ff]{4,}"
     f"|(?:[РС][{re.escape(_CP1251_HIGH)}]){{2,}}"
@@ -40,9 +42,13 @@ _MOJIBAKE = re.compile(
     "|\ufffd"
     f"|[{''.join(sorted(_FOREIGN_CYRILLIC))}]"
 )
-_XML_DECL_ENCODING = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2", re.IGNORECASE)
+_XML_DECL_ENCODING = re.compile(
+    rb"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2", re.IGNORECASE
+)
 _INVISIBLE = re.compile(r"<!--.*?-->|<(script|style|noscript|template)\b.*?</\1\s*>", re.I | re.S)
-_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/pre|p|div|li|h[1-6])\b[^>]*>", re.I)
+_BLOCK_TAG = re.compile(
+    r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/pre|p|div|li|h[1-6])\b[^>]*>", re.I
+)
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -56,7 +62,7 @@ _NOT_STRUCTURAL = (
 
 
 class FeedParseError(FetchError):
-    """The body is not a usable feed (an HTML page, malformed XML with no entries, not RSS or Atom)."""
+    """The body is not a usable feed (an HTML page, malformed XML with no entries, not RSS/Atom)."""
 
 
 @dataclass
@@ -73,7 +79,7 @@ class ParsedFeed:
     repaired_encoding: bool = False
 
 
-# --- charsets ---------------------------------------------------------------------------------------
+# --- charsets -------------------------------------------------------------------------------------
 
 
 def mojibake_score(text: str) -> int:
@@ -89,8 +95,8 @@ def plausibility(text: str) -> int:
 
 
 def guess_encoding(body: bytes) -> str:
-    """UTF-8 when the bytes are valid UTF-8; otherwise the one-byte Cyrillic table (cp1251 or kz1048)
-    whose reading looks most like Russian or Kazakh."""
+    """UTF-8 when the bytes are valid UTF-8; otherwise the one-byte Cyrillic table (cp1251 or
+    kz1048) whose reading looks most like Russian or Kazakh."""
     try:
         body.decode("utf-8")
         return "utf-8"
@@ -108,7 +114,7 @@ def guess_encoding(body: bytes) -> str:
 
 
 def codec_name(name: str | None) -> str:
-    """Python's canonical codec name ("windows-1251" -> "cp1251"), or the name itself when unknown."""
+    """Python's canonical codec name ("windows-1251" -> "cp1251"), or the name itself if unknown."""
     try:
         return codecs.lookup(name or "").name
     except LookupError:
@@ -121,12 +127,12 @@ def to_utf8(body: bytes, encoding: str) -> bytes:
     return _XML_DECL_ENCODING.sub(rb"\1\2utf-8\2", text, count=1)
 
 
-# --- text ----------------------------------------------------------------------------------------------
+# --- text -----------------------------------------------------------------------------------------
 
 
 def html_to_text(value: str | None) -> str:
-    """Plain text from an HTML fragment: scripts, styles and comments dropped with their content, other
-    tags dropped, paragraphs on their own lines."""
+    """Plain text from an HTML fragment: scripts, styles and comments dropped with their content,
+    other tags dropped, paragraphs on their own lines."""
     if not value:
         return ""
     if "<" in value:
@@ -177,7 +183,7 @@ def _text_of(entry: Mapping[str, Any], key: str) -> str:
 
 
 def entry_to_article(entry: Mapping[str, Any], base: str = "") -> ArticleIn | str:
-    """An ArticleIn, or the reason the entry cannot be one; a relative link is resolved against `base`."""
+    """An ArticleIn, or why the entry cannot be one; a relative link is resolved against `base`."""
     link = entry.get("link")
     guid = entry.get("id") or None
     if link and base and not _is_http_url(link):
@@ -190,7 +196,9 @@ def entry_to_article(entry: Mapping[str, Any], base: str = "") -> ArticleIn | st
     for content in entry.get("content") or ():
         value = content.get("value") or ""
         if value.strip():
-            body = html_to_text(value) if "html" in str(content.get("type", "html")) else value.strip()
+            body = (
+                html_to_text(value) if "html" in str(content.get("type", "html")) else value.strip()
+            )
             break
     summary = _text_of(entry, "summary")
     text = body or summary
@@ -209,15 +217,18 @@ def entry_to_article(entry: Mapping[str, Any], base: str = "") -> ArticleIn | st
     )
 
 
-# --- the feed ------------------------------------------------------------------------------------------
+# --- the feed -------------------------------------------------------------------------------------
 
 
 def _feedparser(body: bytes, headers: Mapping[str, str]) -> Any:
-    # entries become plain text (html_to_text), so feedparser's HTML sanitizer and its rewriting of
-    # relative URIs inside content are skipped, and no base URI is given (feedparser would join every
-    # link and id with it): together a third of the parse. entry_to_article resolves relative links.
+    # entries become plain text (html_to_text), so feedparser's HTML sanitizer and its rewriting
+    # of relative URIs inside content are skipped, and no base URI is given (feedparser would join
+    # every link and id with it): together a third of the parse. entry_to_article resolves links.
     return feedparser.parse(
-        io.BytesIO(body), response_headers=dict(headers), sanitize_html=False, resolve_relative_uris=False
+        io.BytesIO(body),
+        response_headers=dict(headers),
+        sanitize_html=False,
+        resolve_relative_uris=False,
     )
 
 
@@ -231,7 +242,9 @@ def _sample(result: Any) -> str:
 
 def _encoding_trouble(result: Any) -> bool:
     exc = result.get("bozo_exception")
-    return isinstance(exc, (feedparser.CharacterEncodingOverride, feedparser.CharacterEncodingUnknown))
+    return isinstance(
+        exc, (feedparser.CharacterEncodingOverride, feedparser.CharacterEncodingUnknown)
+    )
 
 
 def _looks_html(body: bytes, content_type: str) -> bool:
@@ -259,8 +272,13 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
         # no charset, or a wrong one: decide from the bytes and parse again as UTF-8
         guessed = guess_encoding(body)
         if codec_name(guessed) != codec_name(result.get("encoding")):
-            again = _feedparser(to_utf8(body, guessed), {**hdrs, "content-type": "application/xml; charset=utf-8"})
-            if len(again.entries) >= len(result.entries) and mojibake_score(_sample(again)) <= before:
+            again = _feedparser(
+                to_utf8(body, guessed), {**hdrs, "content-type": "application/xml; charset=utf-8"}
+            )
+            if (
+                len(again.entries) >= len(result.entries)
+                and mojibake_score(_sample(again)) <= before
+            ):
                 result, repaired = again, True
                 result["encoding"] = guessed
     entries = list(result.entries)

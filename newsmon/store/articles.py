@@ -119,7 +119,8 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str
     """Insert article rows, skipping conflicts; (url_norm, id) of the rows that went in."""
     conn = session.connection()
     if conn.dialect.name != "postgresql":
-        stmt = _insert(session, Article).on_conflict_do_nothing().returning(Article.url_norm, Article.id)
+        insert = _insert(session, Article).on_conflict_do_nothing()
+        stmt = insert.returning(Article.url_norm, Article.id)  # type: ignore[call-overload]
         return [(norm, id_) for norm, id_ in conn.execute(stmt, rows)]
     # PostgreSQL: one array per column through unnest, a short statement whatever the batch size
     # (a multi-row VALUES list of thousands of placeholders is slow for psycopg to prepare)
