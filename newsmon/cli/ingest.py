@@ -74,7 +74,7 @@ def _print_fetch_report(report: FetchReport, quiet: bool, as_json: bool) -> None
     if as_json:
         print_json(report.as_dict())
     elif not quiet:
-        console.print(report.summary(), markup=False)
+        console.print(report.summary(), markup=False, soft_wrap=True)
 
 
 @app.command("fetch")
@@ -93,7 +93,8 @@ def fetch(
     spec = load_feeds(feeds or get_settings().feeds)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(
-        *columns, TimeElapsedColumn(), console=console, disable=quiet or as_json, transient=True
+        *columns, TimeElapsedColumn(), console=console, transient=True,
+        disable=quiet or as_json or not console.is_terminal,
     ) as progress:
         task = progress.add_task("fetching", total=None)
         report = fetch_feeds(

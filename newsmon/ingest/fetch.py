@@ -107,7 +107,7 @@ class FetchReport:
     def summary(self) -> str:
         line = f"fetch: {self.feeds_ok} feeds ok, {self.feeds_failed} failed"
         if self.feeds_not_due:
-            line += f", {self.feeds_not_due} not due"
+            line += f", {self.feeds_not_due} not due yet (--force fetches them now)"
         return line + f"; articles: {self.new} new, {self.duplicates} duplicate"
 
     def as_dict(self) -> dict[str, Any]:
@@ -273,8 +273,8 @@ def _store(
         )
     )
     session.commit()
-    for warning in row.warnings:
-        log.warning("feed %s: %s", spec.name, warning)
+    for warning in row.warnings:  # reported in the row; logged for long-running callers
+        log.info("feed %s: %s", spec.name, warning)
     return row
 
 
