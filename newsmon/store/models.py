@@ -92,6 +92,8 @@ class Article(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("source_id", "guid", name="uq_article_source_guid"),
         sa.Index("ix_article_source_title", "source_id", "title_key"),
+        sa.Index("ix_article_lang_extracted", "lang", "extracted_version"),  # migration 0002
+        sa.Index("ix_article_extracted_at", "extracted_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="source.id", index=True)
@@ -122,6 +124,17 @@ class Fact(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_fact_kind_published", "kind", "published"),
         sa.Index("ix_fact_territory", "territory_kato", "kind"),
+        # migration 0003: each serves one query of newsmon/query.py (see there)
+        sa.Index("ix_fact_akims", "kind", "territory_kato", "territory_name", "person", "role", "territory_level",
+                 "published"),
+        sa.Index("ix_fact_program_published", "program", "published", "kind", "article_id"),
+        sa.Index("ix_fact_amounts", "kind", "program", "territory_kato", "territory_name", "unit", "value",
+                 "published"),
+        sa.Index("ix_fact_person_published", "person", "published"),
+        sa.Index("ix_fact_article_territory", "article_id", "territory_kato", "territory_name"),
+        sa.Index("ix_fact_kind_territory_value", "kind", "territory_kato", "territory_name", "unit", "value",
+                 "published"),
+        sa.Index("ix_fact_territory_kind_published", "territory_kato", "kind", "published"),
     )
     id: int | None = Field(default=None, primary_key=True)
     article_id: int = Field(foreign_key="article.id", index=True)

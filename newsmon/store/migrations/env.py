@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import newsmon.store.models  # noqa: F401  (registers the tables)
+from newsmon.store.migrations.env_filters import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -25,6 +26,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=include_name,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
