@@ -181,13 +181,18 @@ def write_card(lang: str, output: Path, corpus: Corpus, stats: dict[str, AlignSt
     (output / "dev_scores.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
     evaluate_cmd = ("newsmon evaluate ner ../shared/data/ner/kaznerd-valid.jsonl --lang kk --split dev"
                     if lang == "kk" else "newsmon evaluate ner ../shared/data/ner/nerel-dev.jsonl --lang ru --source model")
+    stage2 = config.with_name(f"{config.stem}-stage2.cfg")
+    configs = " then ".join(f"`{c.relative_to(PROJECT_DIR) if c.is_relative_to(PROJECT_DIR) else c}`"
+                            for c in (config, stage2) if c.is_file())
+    configs = ("configs " if stage2.is_file() else "config ") + configs
     align = "; ".join(f"{k}: {v.entities} entities, {v.exact} on token boundaries, {v.expanded} expanded "
                       f"to the tokens they touch, {v.dropped} dropped (overlap after expansion)"
                       for k, v in stats.items())
     card = f"""# newsmon NER model: {lang}
 
 spaCy {spacy.__version__} pipeline `tok2vec` + `ner` trained by `{command or f'newsmon train ner --lang {lang}'}`
-(config `{config.relative_to(PROJECT_DIR) if config.is_relative_to(PROJECT_DIR) else config}`, seed 0, CPU).
+({configs}; seed 0, CPU, fixed step counts). The tok2vec embeds NORM/PREFIX/SUFFIX/SHAPE hashes and the
+first and last UTF-8 bytes of each word (`newsmon.HashCharEmbed.v1`){" plus pruned navec vectors (`newsmon.nlp.ner.vectors`)" if lang == "ru" else ""}.
 
 ## Data
 {corpus.description}.
