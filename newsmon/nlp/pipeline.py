@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
-
 from spacy.language import Language
 
 from newsmon import __version__
 from newsmon.nlp.lang import blank
-from newsmon.settings import get_settings
 
 # bump when a rule component changes what it extracts: `newsmon extract` then re-extracts every article
 RULES_VERSION = "1"
@@ -22,27 +19,13 @@ def doc_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if text else title
 
 
-def model_dir(lang: str) -> Path:
-    return get_settings().models_dir / lang
-
-
-def _model_version(lang: str) -> str | None:
-    meta = model_dir(lang) / "meta.json"
-    if not meta.is_file():
-        return None
-    import json
-
-    data = json.loads(meta.read_text(encoding="utf-8"))
-    return f"{data.get('name', 'ner')}/{data.get('version', '0')}"
-
-
 def extractor_version(lang: str) -> str:
-    """What produced a fact: package, rules and model versions (stored with each fact and article)."""
-    parts = [f"newsmon/{__version__}", f"{lang}-rules/{RULES_VERSION}"]
-    model = _model_version(lang) if lang in LANGS else None
-    if model:
-        parts.append(f"{lang}-{model}")
-    return " ".join(parts)
+    """What produced a fact: package and rules versions (stored with each fact and article).
+
+    Persons come from natasha/slovnet (ru) on the sentences with a position word and from name patterns
+    (kk); the project's NER models in models/ serve `newsmon entities` and are not part of extraction yet,
+    so their versions are not part of this string."""
+    return f"newsmon/{__version__} {lang}-rules/{RULES_VERSION}"
 
 
 @lru_cache(maxsize=4)
