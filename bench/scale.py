@@ -81,7 +81,11 @@ def main() -> None:
                                  ("postgresql, 2 workers", pg, 2)):
                 env = {**os.environ, "NEWSMON_DATABASE_URL": url, "NEWSMON_EXTRACT_BATCH_SIZE": "16"}
                 if not results.get(url):
-                    startup[url] = _workers(env, 1)  # start-up on an empty queue, to subtract
+                    # start-up (imports, pipeline and dictionaries) measured on a one-article queue
+                    one = Path(tmp) / "one.jsonl"
+                    one.write_text(data.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+                    _run(env, "import", "--quiet", str(one))
+                    startup[url] = _workers(env, 1)
                     _run(env, "import", "--quiet", str(data))
                     results[url] = True
                 _reset(url)
@@ -89,7 +93,7 @@ def main() -> None:
         finally:
             with admin.begin() as conn:
                 conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    print("times exclude a worker's start-up (models, dictionaries), measured on an empty queue")
+    print("times exclude a worker's start-up (imports, pipeline, dictionaries), measured on a one-article queue")
     print(f"{args.articles} articles, {words} words, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}")
     for name in ("sqlite, 1 process", "postgresql, 1 worker", "postgresql, 2 workers"):

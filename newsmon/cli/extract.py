@@ -56,13 +56,20 @@ def worker(
     poll: float = typer.Option(None, "--poll", help="Seconds between looks for new articles when idle."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="One JSON line per committed batch, for scripts."),
+    blas_threads: int = typer.Option(1, "--blas-threads", help="Math-library threads (NER); 1 lets workers "
+                                     "share the cores instead of fighting over them."),
 ) -> None:
     """Run an extraction worker; start as many as you like against one PostgreSQL database.
 
     Example: NEWSMON_DATABASE_URL=postgresql://newsmon@db/newsmon newsmon worker --exit-when-idle
     """
+    import os
     import signal
     import threading
+
+    # read by OpenBLAS/OpenMP when numpy loads, which happens only below (with the NER models)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, str(blas_threads))
 
     from newsmon.nlp.extract import ExtractReport, run_worker
 
