@@ -146,7 +146,8 @@ def store_articles(
 
     An item is a duplicate when an article with the same normalized URL exists, or one from the same
     source with the same guid, or one from the same source with the same title within
-    `title_dedup_days` of it.
+    `title_dedup_days` of it whose text is the same story (`same_story`: a recurring headline with new
+    text is a new article).
     """
     assert source.id is not None
     now = now or utcnow()
