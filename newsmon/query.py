@@ -677,8 +677,8 @@ def _person_words(person: str) -> frozenset[str]:
 
 def _when_key(value: Any) -> str:
     """Raw stored times as comparable UTC strings (SQLite gives UTC text, PostgreSQL aware datetimes)."""
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, datetime):  # isoformat: strftime's "%Y-%m-%d %H:%M:%S.%f", several times faster
+        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
     return str(value or "")
 
 
@@ -697,23 +697,27 @@ def _akim_entries(groups: Sequence[Any], evidence: dict[int, dict[str, Any]]) ->
                 merged.append({"words": words, "role": g[4], "rows": [g]})
             else:
                 target["rows"].append(g)
-        unit_entries: list[tuple[Any, Any, AkimEntry]] = []  # (first, last) raw UTC values compare correctly
+        unit_entries: list[tuple[str, str, AkimEntry]] = []  # (first, last) as _when_key, computed once
         for m in merged:
             rs = m["rows"]
-            first = min((r[5] for r in rs if r[5] is not None), default=None)
-            last = max((r[6] for r in rs if r[6] is not None), default=None)
-            latest = max(rs, key=lambda r: r[9])
+            if len(rs) == 1:  # the usual case: one spelling, nothing to combine
+                top = latest = rs[0]
+                first, last, n_articles, n_facts, names = top[5], top[6], top[7], top[8], [top[3]]
+            else:
+                first = min((r[5] for r in rs if r[5] is not None), default=None)
+                last = max((r[6] for r in rs if r[6] is not None), default=None)
+                latest = max(rs, key=lambda r: r[9])
+                top = max(rs, key=lambda r: (r[8], len(r[3])))
+                n_articles, n_facts, names = sum(r[7] for r in rs), sum(r[8] for r in rs), sorted({r[3] for r in rs})
             ev = dict(evidence.get(int(latest[9][_STAMP_WIDTH:]), {}))
             path = ev.pop("path", [])
-            top = max(rs, key=lambda r: (r[8], len(r[3])))
             unit = ({"name": rs[0][1], "level": rs[0][2], "kato": rs[0][0], "path": path}
                     if rs[0][1] is not None else None)
-            unit_entries.append((first, last, AkimEntry(
+            unit_entries.append((_when_key(first), _when_key(last), AkimEntry(
                 territory=unit, person=top[3], role=m["role"] or "аким", first_seen=iso_time(_as_utc(first)),
-                last_seen=iso_time(_as_utc(last)), articles=sum(r[7] for r in rs), facts=sum(r[8] for r in rs),
-                evidence=ev, names=sorted({r[3] for r in rs}),
+                last_seen=iso_time(_as_utc(last)), articles=n_articles, facts=n_facts, evidence=ev, names=names,
             )))
-        unit_entries.sort(key=lambda t: (_when_key(t[0]), _when_key(t[1])))
+        unit_entries.sort(key=lambda t: (t[0], t[1]))
         if unit_entries[0][2].territory is None:  # people whose unit is unknown follow no one
             for *_, e in unit_entries:
                 e.current = None
@@ -722,9 +726,9 @@ def _akim_entries(groups: Sequence[Any], evidence: dict[int, dict[str, Any]]) ->
         heads = [t for t in unit_entries if t[2].role in AKIM_ROLES]
         for i, (first, _last, cur) in enumerate(heads):
             # an appointment: someone else was seen as head before, and no longer once this person appears
-            before = [t for t in heads[:i] if _when_key(t[1]) < _when_key(first)]
-            cur.previous = max(before, key=lambda t: _when_key(t[1]))[2].person if before else None
-        latest_head = max(heads, key=lambda t: (_when_key(t[1]), _when_key(t[0])), default=None)
+            before = [t for t in heads[:i] if t[1] < first]
+            cur.previous = max(before, key=lambda t: t[1])[2].person if before else None
+        latest_head = max(heads, key=lambda t: (t[1], t[0]), default=None)
         for t in heads:
             t[2].current = t is latest_head
         entries += [e for *_, e in unit_entries]
