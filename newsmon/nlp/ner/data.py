@@ -39,16 +39,21 @@ def read_jsonl(path: Path) -> Iterator[dict]:
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
     with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from exc
-            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                raise InputError(f"{path}:{number}: expected an object with a string 'text'")
-            yield obj
+        yield from read_lines(handle, str(path))
+
+
+def read_lines(lines: Iterable[str], name: str) -> Iterator[dict]:
+    """JSON objects with a string 'text' from `lines`; errors name `name` and the line number."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{name}:{number}: not JSON ({exc.msg})") from exc
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            raise InputError(f"{name}:{number}: expected an object with a string 'text'")
+        yield obj
 
 
 def read_examples(path: Path, invalid: list[Ent] | None = None) -> list[Example]:

@@ -107,20 +107,8 @@ def gold_entities(example: Example, lang: str, native: bool) -> list[Ent]:
 
 def read_input(file: str) -> Iterator[dict]:
     """Objects of a JSONL file (or stdin for '-'), lazily; a line without a string `text` raises InputError."""
-    from newsmon.nlp.ner.data import read_jsonl
-
-    if file != "-":
-        yield from read_jsonl(Path(file))
-        return
     import sys
 
-    for number, line in enumerate(sys.stdin, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"stdin:{number}: not JSON ({exc.msg})") from exc
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            raise InputError(f"stdin:{number}: expected an object with a string 'text'")
-        yield obj
+    from newsmon.nlp.ner.data import read_jsonl, read_lines
+
+    return read_lines(sys.stdin, "stdin") if file == "-" else read_jsonl(Path(file))
