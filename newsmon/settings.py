@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     ner_backend: str = Field("spacy", description="spacy | transformers")
     transformer_model_ru: Path | None = Field(None, description="local HF token-classification model (ru)")
     transformer_model_kk: Path | None = Field(None, description="local HF token-classification model (kk)")
+    transformer_runtime: str = Field(
+        "torch", description="torch | onnx (model.onnx from `newsmon ner export-onnx`, onnxruntime on CPU) | "
+        "auto (onnx when the model folder has model.onnx and onnxruntime is installed)")
 
     # queries
     announcement_window_days: int = Field(
