@@ -32,9 +32,11 @@ def _root(
 evaluate_app = typer.Typer(help="Score extraction against gold files.", no_args_is_help=True)
 train_app = typer.Typer(help="Train the project's models.", no_args_is_help=True)
 gazetteer_app = typer.Typer(help="The territory gazetteer (KATO).", no_args_is_help=True)
+ner_app = typer.Typer(help="Model files of the transformer NER backend.", no_args_is_help=True)
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(train_app, name="train")
 app.add_typer(gazetteer_app, name="gazetteer")
+app.add_typer(ner_app, name="ner")
 
 # each module adds its commands to `app` or to a group above
 from newsmon.cli import digest, extract, gazetteer, ingest, ner, query, web  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Commands of the NER models: train ner, entities, evaluate ner."""
+"""Commands of the NER models: train ner, entities, evaluate ner, ner export-onnx."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from newsmon.cli import app, evaluate_app, train_app
+from newsmon.cli import app, evaluate_app, ner_app, train_app
 from newsmon.cli.common import console, handle_errors, print_json
 from newsmon.settings import PROJECT_DIR
 
@@ -75,3 +75,24 @@ def evaluate_ner(
         print_json(scores.as_dict())
     else:
         typer.echo(format_table(scores))
+
+
+@ner_app.command("export-onnx")
+@handle_errors
+def export_onnx(
+    model_dir: Path = typer.Argument(..., help="A save_pretrained folder: token-classification model + fast tokenizer."),
+    output: Path = typer.Option(None, "--output", "-o", help="Folder for model.onnx (default: MODEL_DIR); "
+                                "it also gets the tokenizer and config, so it works without the torch weights."),
+    opset: int = typer.Option(17, "--opset", help="ONNX opset version."),
+) -> None:
+    """Export a transformer NER checkpoint to model.onnx, checked against torch, for the ONNX runtime.
+
+    Then run it with NEWSMON_TRANSFORMER_RUNTIME=onnx (or auto) and NEWSMON_TRANSFORMER_MODEL_<LANG>.
+
+    Example: newsmon ner export-onnx /models/xlmr-kaznerd
+    """
+    from newsmon.nlp.ner.transformer import export_onnx as run
+
+    report = run(model_dir, output, opset)
+    console.print(f"wrote {report.path} ({report.size_bytes / 1e6:.1f} MB); largest logit difference "
+                  f"to torch: {report.max_abs_diff:.1e}", markup=False)
