@@ -113,3 +113,21 @@ def test_bad_input_line_is_reported(tmp_path: Path, content: str, message: str) 
     src.write_text(content)
     result = CliRunner().invoke(app, ["entities", str(src), "--lang", "kk"])
     assert result.exit_code == 2 and message in result.output
+
+
+def test_split_dev_prints_only_the_held_out_kazakh_lines(tmp_path: Path) -> None:
+    from conftest import need_data
+    from newsmon.nlp.ner.data import read_examples, split_kk
+
+    need_model("kk")
+    src = tmp_path / "kaznerd.jsonl"
+    with need_data("ner", "kaznerd-valid.jsonl").open(encoding="utf-8") as f:
+        src.write_text("".join(line for _, line in zip(range(60), f)), encoding="utf-8")
+    _, dev = split_kk(read_examples(src))
+    result = CliRunner().invoke(app, ["entities", str(src), "--lang", "kk", "--split", "dev"])
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == [ex.id for ex in dev] and 0 < len(out) < 60
+    assert any(o["entities"] for o in out)
+    bad = CliRunner().invoke(app, ["entities", str(src), "--lang", "kk", "--split", "test"])
+    assert bad.exit_code != 0 and "unknown split" in bad.output

@@ -9,6 +9,7 @@ import typer
 
 from newsmon.cli import app, evaluate_app, ner_app, train_app
 from newsmon.cli.common import console, handle_errors, print_json
+from newsmon.errors import InputError
 from newsmon.settings import PROJECT_DIR
 
 LANG_OPTION = typer.Option(..., "--lang", "-l", help="ru or kk.")
@@ -40,15 +41,22 @@ def entities(
     file: str = typer.Argument(..., help="JSON Lines with id and text per line; '-' reads stdin."),
     lang: str = LANG_OPTION,
     native: bool = NATIVE_OPTION,
+    split: str = typer.Option("all", "--split", help="all, or only the lines of the seeded KazNERD train/dev "
+                              "part of the file (as `evaluate ner --split`)."),
 ) -> None:
     """Print the named entities of each input line as one JSON line, in input order (CONTRACT §3).
 
     Example: newsmon entities ../shared/data/ner/nerel-dev.jsonl --lang ru
+    Held-out Kazakh part: newsmon entities ../shared/data/ner/kaznerd-valid.jsonl --lang kk --split dev
     """
+    from newsmon.nlp.ner.evaluate import SPLITS, select_split_lines
     from newsmon.nlp.ner.runner import entities_lines, load_pipeline, read_input
 
+    if split not in SPLITS:
+        raise InputError(f"unknown split {split!r}: use all, train or dev")
+    lines = read_input(file) if split == "all" else select_split_lines(list(read_input(file)), split)
     nlp = load_pipeline(lang, native)
-    for obj in entities_lines(read_input(file), nlp, lang, native):
+    for obj in entities_lines(lines, nlp, lang, native):
         print_json(obj)
         sys.stdout.flush()
 

@@ -28,6 +28,14 @@ def select_split(examples: list[Example], split: str) -> list[Example]:
     return dev if split == "dev" else train
 
 
+def select_split_lines(objs: list[dict], split: str) -> list[dict]:
+    """The input objects whose text falls in `split` (as select_split), in input order."""
+    if split == "all":
+        return objs
+    keep = {ex.text for ex in select_split([Example(str(o.get("id")), o["text"], []) for o in objs], split)}
+    return [o for o in objs if o["text"] in keep]
+
+
 def predictions(examples: list[Example], lang: str, source: str, native: bool = False,
                 natasha_labels: list[str] | None = None, settings: Settings | None = None,
                 model_dir: Path | None = None) -> list[list[Ent]]:
