@@ -13,7 +13,7 @@ from newsmon.settings import PROJECT_DIR
 # (lang, file, split) -> micro F1 floor, canonical labels; models/<lang>/MODEL_CARD.md has the figures
 FLOORS = {
     ("kk", "kaznerd-valid.jsonl", "dev"): 0.88,  # card: 0.889 (4000 + 300 steps; 0.869 after 2100 + 300)
-    ("ru", "nerel-dev.jsonl", "all"): 0.81,  # card: 0.822 (model + natasha)
+    ("ru", "nerel-dev.jsonl", "all"): 0.81,  # card: 0.821 (model + natasha)
 }
 LABEL_FLOORS = {
     ("kk", "kaznerd-valid.jsonl", "dev"): {"PER": 0.90, "LOC": 0.87, "DATE": 0.93, "POSITION": 0.81, "MONEY": 0.93},
@@ -35,6 +35,8 @@ def test_ru_pipeline_at_least_natasha_on_factru() -> None:
     gold = need_data("ner", "factru-dev.jsonl")
     ours = evaluate_file(gold, "ru")
     natasha = evaluate_file(gold, "ru", source="natasha")
+    # factRuEval annotates names only: the DATE/POSITION spans the pipeline also finds are not charged
+    assert {k for k, v in ours.as_dict()["per_label"].items() if v["predicted"] or v["gold"]} == {"PER", "LOC", "ORG"}
     for label in ("PER", "LOC", "ORG"):
         assert ours.per_label[label].f >= natasha.per_label[label].f, (
             label, ours.per_label[label].as_dict(), natasha.per_label[label].as_dict())

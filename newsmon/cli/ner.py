@@ -73,6 +73,8 @@ def evaluate_ner(
 ) -> None:
     """Exact span+label P/R/F1 per label and micro (nested gold: flat-tagger recall).
 
+    Scored labels: the canonical ones the gold file annotates (factRuEval: PER, LOC, ORG).
+
     Example: newsmon evaluate ner ../shared/data/ner/kaznerd-valid.jsonl --lang kk --split dev
     """
     from newsmon.nlp.ner.evaluate import evaluate_file

@@ -30,7 +30,7 @@ def navec_path() -> Path:
     return path
 
 
-def build_navec_vectors(out_dir: Path, texts: Iterable[str], rows: int = 50_000, dims: int = 100) -> Path:
+def build_navec_vectors(out_dir: Path, texts: Iterable[str], rows: int = 40_000, dims: int = 100) -> Path:
     """Write a blank ru pipeline with pruned navec vectors (attr LOWER) to `out_dir`; return it."""
     from navec import Navec
 
