@@ -62,9 +62,9 @@ def predictions(examples: list[Example], lang: str, source: str, native: bool = 
 
 
 def annotated_labels(golds: list[list[Ent]]) -> set[str]:
-    """The canonical labels a gold file annotates (those with a gold span): factRuEval's names-only
-    PER/LOC/ORG are not charged with the DATE or POSITION spans a pipeline also finds."""
-    return {label for gold in golds for _, _, label in gold} & set(CANONICAL)
+    """The canonical labels a gold file annotates (those with a gold span; all of them when it has none):
+    factRuEval's names-only PER/LOC/ORG are not charged with the DATE or POSITION spans a pipeline finds."""
+    return ({label for gold in golds for _, _, label in gold} & set(CANONICAL)) or set(CANONICAL)
 
 
 def evaluate_file(path: Path, lang: str, native: bool = False, split: str = "all", source: str = "pipeline",
