@@ -22,12 +22,11 @@ from newsmon.nlp.ner.evaluate import annotated_labels, compare_ru
 from newsmon.nlp.ner.labels import MAPPINGS
 from newsmon.nlp.ner.runner import gold_entities, predict
 from newsmon.nlp.ner.scoring import Scores, format_table, score
-from newsmon.nlp.ner.vectors import build_navec_vectors
+from newsmon.nlp.ner.vectors import NAVEC_ROWS, build_navec_vectors
 from newsmon.settings import PROJECT_DIR
 
 DEFAULT_DATA = PROJECT_DIR.parent / "shared" / "data" / "ner"
 FLATTEN_RULE = "max"
-NAVEC_ROWS = 40_000  # 100-dim rows: 16 MB of the ru model, which must stay under 60 MB (10^6 bytes)
 
 
 @dataclass
@@ -106,7 +105,7 @@ def train_ner(lang: str, output: Path, config: Path, data_dir: Path = DEFAULT_DA
     if lang == "ru" and "paths.vectors" not in overrides:
         vectors = work_dir / f"navec-{NAVEC_ROWS}"
         if not (vectors / "vocab").is_dir():
-            build_navec_vectors(vectors, (ex.text for ex in corpus.train), rows=NAVEC_ROWS)
+            build_navec_vectors(vectors, (ex.text for ex in corpus.train))
         overrides["paths.vectors"] = str(vectors)
     paths = {"paths.train": str(work_dir / "train.spacy"), "paths.dev": str(work_dir / "dev.spacy")}
     started = time.perf_counter()
@@ -178,7 +177,8 @@ NOTES = {
           "with natasha, see the tables). Tried: navec vectors (PCA to 100 dims, 40K rows, all 250K words "
           "kept by nearest-row mapping), character-byte embeddings, nested gold flattened to the largest "
           "non-overlapping set (recall ceiling 1.0; keeping outermost spans caps recall at 0.94), 1500 + "
-          "1200 steps (this model; with 50K vector rows: 0.815 alone, 0.822 with natasha, but 60.6 MB). 2500 + 1200 steps gave no gain (0.809 alone, 0.823 with natasha). "
+          "1200 steps (this model; with 50K vector rows: 0.815 alone, 0.822 with natasha, but 60.6 MB). "
+          "2500 + 1200 steps gave no gain (0.809 alone, 0.823 with natasha). "
           "Filling natasha's gaps with the model's LOC spans lifts NEREL micro to 0.835 but drops "
           "factRuEval LOC from 0.913 to 0.852, below natasha: NEREL tags adjectives such as «российского» "
           "as COUNTRY and factRuEval does not, so it is not used. Not available offline: a pretrained "

@@ -33,9 +33,13 @@ RUNTIMES = ("torch", "onnx", "auto")
 ONNX_TOLERANCE = 1e-3
 
 
-def _require_torch() -> tuple[Any, Any, Any]:
+def _hub_offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _require_torch() -> tuple[Any, Any, Any]:
+    _hub_offline()
     try:
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -48,8 +52,7 @@ def _require_torch() -> tuple[Any, Any, Any]:
 
 def _require_transformers() -> tuple[Any, Any]:
     """The tokenizer and config classes alone (they do not need torch)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    _hub_offline()
     try:
         from transformers import AutoConfig, AutoTokenizer
     except ImportError as exc:

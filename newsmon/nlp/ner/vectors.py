@@ -30,7 +30,10 @@ def navec_path() -> Path:
     return path
 
 
-def build_navec_vectors(out_dir: Path, texts: Iterable[str], rows: int = 40_000, dims: int = 100) -> Path:
+NAVEC_ROWS = 40_000  # 100-dim rows: 16 MB of the ru model, which must stay under 60 MB (10^6 bytes)
+
+
+def build_navec_vectors(out_dir: Path, texts: Iterable[str], rows: int = NAVEC_ROWS, dims: int = 100) -> Path:
     """Write a blank ru pipeline with pruned navec vectors (attr LOWER) to `out_dir`; return it."""
     from navec import Navec
 
