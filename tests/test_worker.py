@@ -111,8 +111,11 @@ def test_two_workers_extract_each_article_exactly_once_even_when_one_is_killed(p
     with open_session() as s:
         all_ids = set(s.exec(select(Article.id)).all())
         pending = s.exec(select(sa.func.count()).select_from(Article).where(Article.extracted_version.is_(None))).one()  # type: ignore[union-attr]
-    assert pending == 0
-    assert set(ids_a) | set(ids_b) == all_ids  # nothing lost, even the killed worker's batch
+    assert pending == 0  # nothing lost, even the killed worker's batch
+    # the killed worker may have committed its last batch (20 articles) and died before printing its ids
+    unreported = all_ids - set(ids_a) - set(ids_b)
+    assert len(unreported) <= 20, sorted(unreported)[:40]
+    assert set(ids_a) | set(ids_b) <= all_ids
     # every article has the facts of its template, none doubled
     counts = _facts_per_article()
     assert len(counts) == 2000 and max(counts.values()) <= 4
