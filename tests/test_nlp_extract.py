@@ -23,8 +23,15 @@ from tests.conftest import need_data
 runner = CliRunner()
 KATO = ("kato-kz", "src", "main", "resources", "KATO_17.10.2022_ru.csv")
 
-# floors measured on ../shared/data/gold/dev.jsonl (BENCHMARKS.md has the figures); raise, never lower
-DEV_FLOORS = {"akim": 0.90, "amount": 0.95, "program": 0.95, "territory": 0.95}
+# F1 floors per gold file and split (newsmon.nlp.evaluate.gold_split), measured with KATO imported;
+# BENCHMARKS.md has the figures. Raise, never lower, except when the gold data itself changes (as when
+# the 25-article dev.jsonl grew to 75 articles and kk-dev.jsonl was added: floors re-pinned per split).
+DEV_FLOORS = {
+    ("dev.jsonl", "tune"): {"akim": 0.92, "amount": 0.99, "program": 0.77, "territory": 0.93},
+    ("dev.jsonl", "check"): {"akim": 0.99, "amount": 0.99, "program": 0.99, "territory": 0.96},
+    ("kk-dev.jsonl", "tune"): {"akim": 0.88, "amount": 0.89, "program": 0.28, "territory": 0.77},
+    ("kk-dev.jsonl", "check"): {"akim": 0.66, "amount": 0.74, "program": 0.18, "territory": 0.87},
+}
 
 ARTICLES = [
     {"url": "https://24.kz/ru/a1", "title": "Сельчане получили льготные кредиты",
@@ -147,12 +154,40 @@ def test_new_extractor_version_replaces_facts(kato: str, tmp_path: Path, monkeyp
 @pytest.mark.slow
 def test_dev_gold_quality_gate(sqlite_url: str) -> None:
     import_jsonl(need_data("tengrinews-ru-2024-04", "articles.dev.import.jsonl"))
+    import_jsonl(need_data("gold", "kk-dev.import.jsonl"))
     import_kato(need_data(*KATO))
     try:
         extract()
-        result = evaluate_facts(need_data("gold", "dev.jsonl"))
+        results = {(gold, split): evaluate_facts(need_data("gold", gold), split=split)
+                   for gold, split in DEV_FLOORS}
     finally:
         clear_cache()
-    assert not result.missing
-    for kind, floor in DEV_FLOORS.items():
-        assert result.scores[kind].f1 >= floor, (kind, result.scores[kind].as_dict())
+    for (gold, split), result in results.items():
+        assert not result.missing, (gold, split)
+        for kind, floor in DEV_FLOORS[(gold, split)].items():
+            assert result.scores[kind].f1 >= floor, (gold, split, kind, result.scores[kind].as_dict())
+
+
+def test_gold_split_is_fixed_and_about_one_third() -> None:
+    from newsmon.nlp.evaluate import gold_split, load_gold, select_gold_split
+
+    # the rule is on the URL alone, so a split never changes when the file is reordered or grows
+    assert gold_split("https://kaznerd.valid/v10999") == gold_split("https://kaznerd.valid/v10999")
+    for name in ("dev.jsonl", "kk-dev.jsonl"):
+        rows = load_gold(need_data("gold", name))
+        tune, check = select_gold_split(rows, "tune"), select_gold_split(rows, "check")
+        assert len(tune) + len(check) == len(rows) and not {r["url"] for r in tune} & {r["url"] for r in check}
+        assert 0.25 <= len(check) / len(rows) <= 0.42, (name, len(check), len(rows))
+        assert select_gold_split(rows, "all") == rows
+    with pytest.raises(Exception, match="unknown split"):
+        select_gold_split([], "test")
+
+
+def test_evaluate_facts_cli_takes_a_split(sqlite_url: str) -> None:
+    gold = need_data("gold", "kk-dev.jsonl")
+    result = runner.invoke(app, ["evaluate", "facts", "--gold", str(gold), "--split", "check", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output[result.output.index("{"):])
+    assert out["split"] == "check" and 0 < out["articles"] < 70
+    bad = runner.invoke(app, ["evaluate", "facts", "--gold", str(gold), "--split", "test"])
+    assert bad.exit_code != 0 and "unknown split" in bad.output

@@ -116,16 +116,18 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON ob
 @handle_errors
 def evaluate_facts_cmd(
     gold: str = typer.Option(..., "--gold", help="Gold JSONL (../shared/data/gold/GUIDELINE.md)."),
+    split: str = typer.Option("all", "--split", help="tune (rules are written on its errors), check (the "
+                              "figure that counts: articles no rule was written against) or all."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
     errors: bool = typer.Option(False, "--errors", help="Also list every miss and false alarm."),
 ) -> None:
     """Score the stored facts against a gold file, per kind (micro P/R/F1).
 
-    Example: newsmon evaluate facts --gold ../shared/data/gold/dev.jsonl
+    Example: newsmon evaluate facts --gold ../shared/data/gold/dev.jsonl --split check
     """
     from newsmon.nlp.evaluate import evaluate_facts
 
-    result = evaluate_facts(gold)
+    result = evaluate_facts(gold, split=split)
     if as_json:
         print_json(result.as_dict())
     else:
