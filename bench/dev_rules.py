@@ -29,7 +29,11 @@ def load(gold_path: Path, articles_path: Path) -> list[tuple[dict[str, Any], str
             continue
         a = json.loads(line)
         texts[a["url"]] = doc_text(a["title"], a["text"])
-    rows = [json.loads(line) for line in gold_path.read_text(encoding="utf-8").split("\n") if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in gold_path.read_text(encoding="utf-8").split("\n")
+        if line.strip()
+    ]
     return [(row, texts[row["url"]]) for row in rows if row["url"] in texts]
 
 
@@ -77,20 +81,38 @@ def score(rows: list[tuple[dict[str, Any], str]]) -> tuple[dict[str, Score], flo
         pred_amounts: dict[tuple[float, str], dict[str, Any]] = {}
         for span in doc.spans["amounts"]:
             a = span._.amount
-            if a["unit"] in MONEY_UNITS:  # one fact per value and unit, as the fact builder merges them
+            if (
+                a["unit"] in MONEY_UNITS
+            ):  # one fact per value and unit, as the fact builder merges them
                 pred_amounts.setdefault((round(a["value"], 2), a["unit"]), a)
         pred_programs = sorted({span._.program for span in doc.spans["programs"]})
         gold_amounts = [a for a in row.get("amounts", []) if a.get("unit") in MONEY_UNITS]
         implicit = {i for i, a in enumerate(gold_amounts) if a.get("implicit")}
-        _score_kind(scores["amount"], row["url"], gold_amounts, list(pred_amounts.values()), _same_amount, implicit)
-        explicit_first(scores["amount (explicit gold first)"], gold_amounts, list(pred_amounts.values()))
-        _score_kind(scores["program"], row["url"], row.get("programs", []), pred_programs,
-                    lambda g, p: program_key(g) == program_key(p or ""))
+        _score_kind(
+            scores["amount"],
+            row["url"],
+            gold_amounts,
+            list(pred_amounts.values()),
+            _same_amount,
+            implicit,
+        )
+        explicit_first(
+            scores["amount (explicit gold first)"], gold_amounts, list(pred_amounts.values())
+        )
+        _score_kind(
+            scores["program"],
+            row["url"],
+            row.get("programs", []),
+            pred_programs,
+            lambda g, p: program_key(g) == program_key(p or ""),
+        )
     return scores, t_tok, t_full
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--gold", type=Path, default=GOLD)
     ap.add_argument("--articles", type=Path, default=ARTICLES)
     ap.add_argument("--errors", action="store_true", help="list misses and false alarms")
@@ -104,8 +126,10 @@ def main() -> None:
         if args.errors:
             for e in s.errors:
                 print(f"   {e['type']:6s} {e['item']}  {e['url'][-60:]}")
-    print(f"speed: tokenizer {t_tok * 1000 / len(rows):.2f} ms/article, tokenizer+sentencizer+programs+amounts "
-          f"{t_full * 1000 / len(rows):.2f} ms/article, ratio {t_full / t_tok:.2f}")
+    print(
+        f"speed: tokenizer {t_tok * 1000 / len(rows):.2f} ms/article, tokenizer+sentencizer+programs+amounts "
+        f"{t_full * 1000 / len(rows):.2f} ms/article, ratio {t_full / t_tok:.2f}"
+    )
 
 
 if __name__ == "__main__":

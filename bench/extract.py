@@ -14,7 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared/data/tengrinews-ru-2024-04/articles.dev.import.jsonl"
+DEFAULT = (
+    Path(__file__).resolve().parents[2]
+    / "shared/data/tengrinews-ru-2024-04/articles.dev.import.jsonl"
+)
 
 
 def main() -> None:
@@ -72,8 +75,10 @@ def main() -> None:
     print(f"texts: {len(texts)} articles, {words} words")
     print(f"natasha segmenter+NER alone: {words / t_ref:,.0f} words/s (reference)")
     print(f"newsmon pipeline, no DB:     {words / t_pipe:,.0f} words/s  ratio {t_ref / t_pipe:.2f}")
-    print(f"newsmon extract with DB:     {words / t_db:,.0f} words/s  ratio {t_ref / t_db:.2f} "
-          f"({report.facts} facts)")
+    print(
+        f"newsmon extract with DB:     {words / t_db:,.0f} words/s  ratio {t_ref / t_db:.2f} "
+        f"({report.facts} facts)"
+    )
 
 
 if __name__ == "__main__":

@@ -201,7 +201,9 @@ def main() -> None:
             f"{entries} entries in {len(bodies)} feeds, database {res['database']}, "
             f"{len(rounds)} rounds (load average {res['load_average']} on {res['cpus']} CPUs)"
         )
-        print(f"  feedparser.parse alone   {res['feedparser_entries_per_s']:>8} entries/s   reference")
+        print(
+            f"  feedparser.parse alone   {res['feedparser_entries_per_s']:>8} entries/s   reference"
+        )
         print(
             f"  parse + dedup + store    {res['whole_path_entries_per_s']:>8} entries/s   "
             f"ratio {res['ratio']} (rounds: {low}..{high})"

@@ -26,27 +26,108 @@ from pathlib import Path
 from typing import Any
 
 REGIONS = [
-    ("100000000", "область Абай"), ("110000000", "Акмолинская область"), ("150000000", "Актюбинская область"),
-    ("190000000", "Алматинская область"), ("230000000", "Атырауская область"),
-    ("270000000", "Западно-Казахстанская область"), ("310000000", "Жамбылская область"),
-    ("330000000", "область Жетісу"), ("350000000", "Карагандинская область"), ("390000000", "Костанайская область"),
-    ("430000000", "Кызылординская область"), ("470000000", "Мангистауская область"),
-    ("550000000", "Павлодарская область"), ("590000000", "Северо-Казахстанская область"),
-    ("610000000", "Туркестанская область"), ("620000000", "область Ұлытау"),
-    ("630000000", "Восточно-Казахстанская область"), ("710000000", "Астана"), ("750000000", "Алматы"),
+    ("100000000", "область Абай"),
+    ("110000000", "Акмолинская область"),
+    ("150000000", "Актюбинская область"),
+    ("190000000", "Алматинская область"),
+    ("230000000", "Атырауская область"),
+    ("270000000", "Западно-Казахстанская область"),
+    ("310000000", "Жамбылская область"),
+    ("330000000", "область Жетісу"),
+    ("350000000", "Карагандинская область"),
+    ("390000000", "Костанайская область"),
+    ("430000000", "Кызылординская область"),
+    ("470000000", "Мангистауская область"),
+    ("550000000", "Павлодарская область"),
+    ("590000000", "Северо-Казахстанская область"),
+    ("610000000", "Туркестанская область"),
+    ("620000000", "область Ұлытау"),
+    ("630000000", "Восточно-Казахстанская область"),
+    ("710000000", "Астана"),
+    ("750000000", "Алматы"),
     ("790000000", "Шымкент"),
 ]
 KK_REGION = {"630000000": "Шығыс Қазақстан облысы", "230000000": "Атырау облысы"}
-SYL = ["ка", "ра", "бу", "лак", "жар", "тал", "ак", "кен", "сай", "бай", "тобе", "кол", "мир", "нов", "ер", "шу"]
-PROGRAMS = ["Ауыл аманаты", "Жер аманаты", "Дорожная карта занятости", "Нурлы жер", "Ауыл – Ел бесігі",
-            "Енбек", "Бизнес-Юл", "Экономика простых вещей", "Серпин", "Жасыл Ел", "Дипломмен ауылға",
-            "Кызмет", "Цифровой Казахстан", "Таза Казахстан", "Жайлы мектеп", "Комфортная школа",
-            "Модернизация ЖКХ", "Ак жол", "Нурлы кош", "Болашак"]
-FIRST = ["Ерлан", "Бакытжан", "Ботагоз", "Нурлан", "Айгуль", "Серик", "Асель", "Марат", "Даурен", "Гульнар",
-         "Канат", "Жанар", "Берик", "Алия", "Ержан", "Сауле"]
-LAST = ["Кайратов", "Байахметов", "Сикпаева", "Султангазиев", "Ногаев", "Сатыбалды", "Досаев", "Акимов",
-        "Жумабаев", "Омарова", "Тулегенов", "Касымова", "Абенов", "Искаков", "Мусина", "Бекова", "Ахметов",
-        "Нуржанов", "Садыкова", "Есимов"]
+SYL = [
+    "ка",
+    "ра",
+    "бу",
+    "лак",
+    "жар",
+    "тал",
+    "ак",
+    "кен",
+    "сай",
+    "бай",
+    "тобе",
+    "кол",
+    "мир",
+    "нов",
+    "ер",
+    "шу",
+]
+PROGRAMS = [
+    "Ауыл аманаты",
+    "Жер аманаты",
+    "Дорожная карта занятости",
+    "Нурлы жер",
+    "Ауыл – Ел бесігі",
+    "Енбек",
+    "Бизнес-Юл",
+    "Экономика простых вещей",
+    "Серпин",
+    "Жасыл Ел",
+    "Дипломмен ауылға",
+    "Кызмет",
+    "Цифровой Казахстан",
+    "Таза Казахстан",
+    "Жайлы мектеп",
+    "Комфортная школа",
+    "Модернизация ЖКХ",
+    "Ак жол",
+    "Нурлы кош",
+    "Болашак",
+]
+FIRST = [
+    "Ерлан",
+    "Бакытжан",
+    "Ботагоз",
+    "Нурлан",
+    "Айгуль",
+    "Серик",
+    "Асель",
+    "Марат",
+    "Даурен",
+    "Гульнар",
+    "Канат",
+    "Жанар",
+    "Берик",
+    "Алия",
+    "Ержан",
+    "Сауле",
+]
+LAST = [
+    "Кайратов",
+    "Байахметов",
+    "Сикпаева",
+    "Султангазиев",
+    "Ногаев",
+    "Сатыбалды",
+    "Досаев",
+    "Акимов",
+    "Жумабаев",
+    "Омарова",
+    "Тулегенов",
+    "Касымова",
+    "Абенов",
+    "Искаков",
+    "Мусина",
+    "Бекова",
+    "Ахметов",
+    "Нуржанов",
+    "Садыкова",
+    "Есимов",
+]
 RU_SENT = [
     "Аким {unit} {person} провел совещание по подготовке к паводкам.",
     "По программе «{program}» в {unit} выделят {amount} тенге на ремонт дорог и школ.",
@@ -64,33 +145,64 @@ KK_SENT = [
     "Ауылдағы мектептің құрылысы биыл аяқталады деп хабарлады әкімдік.",
     "Облыс әкімі жол жөндеу жұмыстарының барысымен танысты.",
 ]
-TEMPLATE_SHARE = 0.08  # sentences about akims, programmes and floods; the rest is ordinary vocabulary
+TEMPLATE_SHARE = (
+    0.08  # sentences about akims, programmes and floods; the rest is ordinary vocabulary
+)
 LEXICON = 30_000
 AMOUNTS = [5e6, 1e7, 2.5e7, 5e7, 1e8, 3e8, 5e8, 1e9, 1.5e9, 2e9, 5e9]
 START = datetime(2023, 1, 1, tzinfo=timezone.utc)
 DAYS = 730
 
 
-def territories(rng: random.Random) -> list[tuple[str, str | None, str, str, str | None, list[str]]]:
+def territories(
+    rng: random.Random,
+) -> list[tuple[str, str | None, str, str, str | None, list[str]]]:
     """(kato, parent, level, name, name_kk, aliases) in the KATO layout."""
     out = []
     for code, name in REGIONS:
         level = "city" if code in ("710000000", "750000000", "790000000") else "region"
-        out.append((code, None, level, name, KK_REGION.get(code), ["ВКО"] if code == "630000000" else []))
+        out.append(
+            (code, None, level, name, KK_REGION.get(code), ["ВКО"] if code == "630000000" else [])
+        )
         if level == "city":
             continue
         for d in range(12):
             dcode = code[:2] + f"{20 + d * 3:02d}" + "00000"
-            root = "Шемонаиха" if (code == "630000000" and d == 0) else "".join(rng.choice(SYL) for _ in range(3)).capitalize()
+            root = (
+                "Шемонаиха"
+                if (code == "630000000" and d == 0)
+                else "".join(rng.choice(SYL) for _ in range(3)).capitalize()
+            )
             dname = "Шемонаихинский район" if root == "Шемонаиха" else f"{root}ский район"
             out.append((dcode, code, "district", dname, f"{root} ауданы", []))
             for r in range(8):
                 rcode = dcode[:4] + f"{30 + r * 3:02d}" + "000"
-                rroot = "Волчан" if (root == "Шемонаиха" and r == 0) else "".join(rng.choice(SYL) for _ in range(2)).capitalize()
-                out.append((rcode, dcode, "rural_district", f"{rroot}ский сельский округ", f"{rroot} ауылдық округі", []))
+                rroot = (
+                    "Волчан"
+                    if (root == "Шемонаиха" and r == 0)
+                    else "".join(rng.choice(SYL) for _ in range(2)).capitalize()
+                )
+                out.append(
+                    (
+                        rcode,
+                        dcode,
+                        "rural_district",
+                        f"{rroot}ский сельский округ",
+                        f"{rroot} ауылдық округі",
+                        [],
+                    )
+                )
                 for v in range(4):
-                    out.append((rcode[:6] + f"{100 + v * 10}", rcode, "settlement", f"{rroot}{['ка', 'овка', 'ное', 'ский'][v]}",
-                                None, []))
+                    out.append(
+                        (
+                            rcode[:6] + f"{100 + v * 10}",
+                            rcode,
+                            "settlement",
+                            f"{rroot}{['ка', 'овка', 'ное', 'ский'][v]}",
+                            None,
+                            [],
+                        )
+                    )
     return out
 
 
@@ -120,11 +232,28 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
     con.execute("PRAGMA cache_size=-400000")
     import json
 
-    con.executemany("INSERT INTO territory (kato, parent, level, name, name_kk, raw, aliases) VALUES (?,?,?,?,?,?,?)",
-                    [(k, p, lvl, n, kk, None, json.dumps(al, ensure_ascii=False)) for k, p, lvl, n, kk, al in terr])
-    sources = ["tengrinews.kz", "24.kz", "kazinform.kz", "inform.kz", "zakon.kz", "kt.kz", "vkonline.kz",
-               "ulysmedia.kz", "egemen.kz", "baq.kz"]
-    con.executemany("INSERT INTO source (id, name, kind) VALUES (?, ?, 'import')", list(enumerate(sources, 1)))
+    con.executemany(
+        "INSERT INTO territory (kato, parent, level, name, name_kk, raw, aliases) VALUES (?,?,?,?,?,?,?)",
+        [
+            (k, p, lvl, n, kk, None, json.dumps(al, ensure_ascii=False))
+            for k, p, lvl, n, kk, al in terr
+        ],
+    )
+    sources = [
+        "tengrinews.kz",
+        "24.kz",
+        "kazinform.kz",
+        "inform.kz",
+        "zakon.kz",
+        "kt.kz",
+        "vkonline.kz",
+        "ulysmedia.kz",
+        "egemen.kz",
+        "baq.kz",
+    ]
+    con.executemany(
+        "INSERT INTO source (id, name, kind) VALUES (?, ?, 'import')", list(enumerate(sources, 1))
+    )
     # akims: each unit has 1–3 heads over the two years
     heads: dict[str, list[tuple[int, str]]] = {}
     for t in units:
@@ -134,17 +263,29 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
     def head(code: str, day: int) -> str:
         return [p for d, p in heads[code] if d <= day][-1]
 
-    lexicon = list(dict.fromkeys("".join(rng.choice(SYL) for _ in range(rng.randint(2, 4)))
-                                 + rng.choice(["", "а", "ов", "ами", "ого", "ый", "ение", "ать", "ы"])
-                                 for _ in range(LEXICON)))
+    lexicon = list(
+        dict.fromkeys(
+            "".join(rng.choice(SYL) for _ in range(rng.randint(2, 4)))
+            + rng.choice(["", "а", "ов", "ами", "ого", "ый", "ение", "ать", "ы"])
+            for _ in range(LEXICON)
+        )
+    )
     zipf = list(_accumulate([1 / (r + 10) for r in range(len(lexicon))]))
 
     def filler() -> str:
         n = rng.randint(8, 14)
         return " ".join(lexicon[_pick(zipf, rng)] for _ in range(n)).capitalize() + "."
 
-    weights = [1 if t[2] in ("region", "city") else 0.6 if t[2] == "district" else 0.15 if t[2] == "rural_district"
-               else 0.05 for t in units]
+    weights = [
+        1
+        if t[2] in ("region", "city")
+        else 0.6
+        if t[2] == "district"
+        else 0.15
+        if t[2] == "rural_district"
+        else 0.05
+        for t in units
+    ]
     cum = list(_accumulate(weights))
     timings["setup"] = time.perf_counter() - t0
 
@@ -161,16 +302,37 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
         src = rng.randrange(1, len(sources) + 1)
         unit = units[_pick(cum, rng)]
         sents = KK_SENT if lang == "kk" else RU_SENT
-        fill = {"unit": unit[3], "person": head(unit[0], day), "program": rng.choice(PROGRAMS),
-                "amount": f"{rng.choice([1.5, 2, 300, 120, 45])} {'млрд' if lang == 'ru' else 'млрд'}"}
-        text = " ".join(rng.choice(sents).format(**fill) if rng.random() < TEMPLATE_SHARE else filler()
-                        for _ in range(rng.randint(4, 8)))
+        fill = {
+            "unit": unit[3],
+            "person": head(unit[0], day),
+            "program": rng.choice(PROGRAMS),
+            "amount": f"{rng.choice([1.5, 2, 300, 120, 45])} {'млрд' if lang == 'ru' else 'млрд'}",
+        }
+        text = " ".join(
+            rng.choice(sents).format(**fill) if rng.random() < TEMPLATE_SHARE else filler()
+            for _ in range(rng.randint(4, 8))
+        )
         title = rng.choice(sents).format(**fill)[:120]
         url = f"https://{sources[src - 1]}/news/{i}/"
-        batch.append((i, src, url, url, title, title.lower(), text, when.strftime("%Y-%m-%d %H:%M:%S.%f"), fetched,
-                      lang, f"{i:064x}"))
+        batch.append(
+            (
+                i,
+                src,
+                url,
+                url,
+                title,
+                title.lower(),
+                text,
+                when.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                fetched,
+                lang,
+                f"{i:064x}",
+            )
+        )
         tn = time.perf_counter()
-        search_rows.append((i, src, batch[-1][7], lang, normalize_text(title, lang), normalize_text(text, lang)))
+        search_rows.append(
+            (i, src, batch[-1][7], lang, normalize_text(title, lang), normalize_text(text, lang))
+        )
         t_norm += time.perf_counter() - tn
         art_meta.append((day, src, lang))
         if len(batch) >= 5000:
@@ -193,7 +355,10 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
         value = None
         with_terr = True
         if kind == "akim":
-            person, role = head(unit[0], day), ("аким" if rng.random() < 0.85 else "заместитель акима")
+            person, role = (
+                head(unit[0], day),
+                ("аким" if rng.random() < 0.85 else "заместитель акима"),
+            )
             text = f"аким {unit[3]} {person}"
         elif kind == "amount":
             value = rng.choice(AMOUNTS)
@@ -208,9 +373,34 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
             text = program
         else:
             text = unit[3]
-        terr_cols = (unit[0], unit[3], unit[2], json.dumps(paths[unit[0]], ensure_ascii=False)) if with_terr else (None,) * 4
-        rows.append((f, aid, kind, text, text, 0, len(text), 0.9, "bench", published, src, lang, person, role, program,
-                     value, unit_m, raw, *terr_cols))
+        terr_cols = (
+            (unit[0], unit[3], unit[2], json.dumps(paths[unit[0]], ensure_ascii=False))
+            if with_terr
+            else (None,) * 4
+        )
+        rows.append(
+            (
+                f,
+                aid,
+                kind,
+                text,
+                text,
+                0,
+                len(text),
+                0.9,
+                "bench",
+                published,
+                src,
+                lang,
+                person,
+                role,
+                program,
+                value,
+                unit_m,
+                raw,
+                *terr_cols,
+            )
+        )
         if len(rows) >= 20000:
             _flush_facts(con, rows)
     _flush_facts(con, rows)
@@ -239,11 +429,19 @@ def _pick(cum: list[float], rng: random.Random) -> int:
     return bisect.bisect_left(cum, rng.random() * cum[-1])
 
 
-def _flush_articles(con: sqlite3.Connection, batch: list[tuple[Any, ...]], search_rows: list[tuple[Any, ...]]) -> None:
-    con.executemany("INSERT INTO article (id, source_id, url, url_norm, title, title_key, text, published, fetched, "
-                    "lang, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)", batch)
-    con.executemany("INSERT INTO article_search (article_id, source_id, published, lang, title, body) "
-                    "VALUES (?,?,?,?,?,?)", search_rows)
+def _flush_articles(
+    con: sqlite3.Connection, batch: list[tuple[Any, ...]], search_rows: list[tuple[Any, ...]]
+) -> None:
+    con.executemany(
+        "INSERT INTO article (id, source_id, url, url_norm, title, title_key, text, published, fetched, "
+        "lang, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        batch,
+    )
+    con.executemany(
+        "INSERT INTO article_search (article_id, source_id, published, lang, title, body) "
+        "VALUES (?,?,?,?,?,?)",
+        search_rows,
+    )
     batch.clear()
     search_rows.clear()
 
@@ -252,7 +450,9 @@ def _flush_facts(con: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     con.executemany(
         'INSERT INTO fact (id, article_id, kind, text, sentence, start, "end", confidence, extractor, published, '
         "source_id, lang, person, role, program, value, unit, raw, territory_kato, territory_name, territory_level, "
-        "territory_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        "territory_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
     rows.clear()
 
 
@@ -272,29 +472,62 @@ def measure(db: Path, runs: int, n_facts: int) -> list[tuple[str, float, float]]
 
     def pk() -> Any:
         session.expunge_all()
-        return session.execute(select(Fact).where(Fact.id == rng.randrange(1, n_facts + 1))).scalar_one()
+        return session.execute(
+            select(Fact).where(Fact.id == rng.randrange(1, n_facts + 1))
+        ).scalar_one()
 
     month = (date(2024, 3, 1), date(2024, 3, 31))
     queries: list[tuple[str, Callable[[], Any]]] = [
         ("primary-key lookup of one fact (reference)", pk),
-        ("facts --territory ВКО --kind akim --limit 50",
-         lambda: list_facts(FactFilter(territory="ВКО", kind="akim", limit=50), session=session)),
-        ("facts --territory «Шемонаиха ауданы» --kind amount --limit 50",
-         lambda: list_facts(FactFilter(territory="Шемонаиха ауданы", kind="amount", limit=50), session=session)),
-        ("facts --program «Ауыл аманаты» --since/--until (a month)",
-         lambda: list_facts(FactFilter(program="Ауыл аманаты", since=month[0], until=month[1]), session=session)),
-        ("facts --person Сикпаева --limit 50",
-         lambda: list_facts(FactFilter(person="Сикпаева", limit=50), session=session)),
-        ("facts --kind amount --unit KZT --min-value 1e9 --territory «Атырау облысы» --limit 50",
-         lambda: list_facts(FactFilter(kind="amount", unit="KZT", min_value=1e9, territory="Атырау облысы", limit=50),
-                            session=session)),
+        (
+            "facts --territory ВКО --kind akim --limit 50",
+            lambda: list_facts(FactFilter(territory="ВКО", kind="akim", limit=50), session=session),
+        ),
+        (
+            "facts --territory «Шемонаиха ауданы» --kind amount --limit 50",
+            lambda: list_facts(
+                FactFilter(territory="Шемонаиха ауданы", kind="amount", limit=50), session=session
+            ),
+        ),
+        (
+            "facts --program «Ауыл аманаты» --since/--until (a month)",
+            lambda: list_facts(
+                FactFilter(program="Ауыл аманаты", since=month[0], until=month[1]), session=session
+            ),
+        ),
+        (
+            "facts --person Сикпаева --limit 50",
+            lambda: list_facts(FactFilter(person="Сикпаева", limit=50), session=session),
+        ),
+        (
+            "facts --kind amount --unit KZT --min-value 1e9 --territory «Атырау облысы» --limit 50",
+            lambda: list_facts(
+                FactFilter(
+                    kind="amount", unit="KZT", min_value=1e9, territory="Атырау облысы", limit=50
+                ),
+                session=session,
+            ),
+        ),
         ("akims --territory ВКО", lambda: akims_directory("ВКО", session=session)),
-        ("akims --territory «Шемонаихинский район»", lambda: akims_directory("Шемонаихинский район", session=session)),
-        ("programs --program «Ауыл аманаты» --territory ВКО",
-         lambda: program_summaries("Ауыл аманаты", territory="ВКО", session=session)),
-        ("search «акимов паводок» --limit 20", lambda: search(SearchQuery("акимов паводок"), session=session)),
-        ("search «ауданының әкімі» --territory ВКО --since 2024-01-01",
-         lambda: search(SearchQuery("ауданының әкімі", territory="ВКО", since=date(2024, 1, 1)), session=session)),
+        (
+            "akims --territory «Шемонаихинский район»",
+            lambda: akims_directory("Шемонаихинский район", session=session),
+        ),
+        (
+            "programs --program «Ауыл аманаты» --territory ВКО",
+            lambda: program_summaries("Ауыл аманаты", territory="ВКО", session=session),
+        ),
+        (
+            "search «акимов паводок» --limit 20",
+            lambda: search(SearchQuery("акимов паводок"), session=session),
+        ),
+        (
+            "search «ауданының әкімі» --territory ВКО --since 2024-01-01",
+            lambda: search(
+                SearchQuery("ауданының әкімі", territory="ВКО", since=date(2024, 1, 1)),
+                session=session,
+            ),
+        ),
     ]
     heavy: list[tuple[str, Callable[[], Any]]] = [
         ("akims (whole country)", lambda: akims_directory(session=session)),
@@ -319,7 +552,9 @@ def measure(db: Path, runs: int, n_facts: int) -> list[tuple[str, float, float]]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--articles", type=int, default=200_000)
     ap.add_argument("--facts", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=30)
@@ -330,15 +565,20 @@ def main() -> None:
     db = args.db or tmp / "bench.db"
     if not db.exists():
         timings = generate(db, args.articles, args.facts)
-        print(f"generated {args.articles:,} articles and {args.facts:,} facts in {timings['total']:.1f} s "
-              f"({', '.join(f'{k} {v:.1f} s' for k, v in timings.items() if k != 'total')}); "
-              f"database {db.stat().st_size / 2**20:.0f} MiB", flush=True)
+        print(
+            f"generated {args.articles:,} articles and {args.facts:,} facts in {timings['total']:.1f} s "
+            f"({', '.join(f'{k} {v:.1f} s' for k, v in timings.items() if k != 'total')}); "
+            f"database {db.stat().st_size / 2**20:.0f} MiB",
+            flush=True,
+        )
     results = measure(db, args.runs, args.facts)
     ref_med, ref_p95 = results[0][1], results[0][2]
     print(f"\n| query | median ms | p95 ms | median ÷ ref | p95 ÷ ref |\n|---|---:|---:|---:|---:|")
     for name, med, p95 in results:
         print(f"| {name} | {med:.2f} | {p95:.2f} | {med / ref_med:.0f} | {p95 / ref_p95:.0f} |")
-    print(f"\nPython {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
+    print(
+        f"\nPython {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
+    )
     if not args.keep and args.db is None:
         for p in tmp.iterdir():
             p.unlink()

@@ -20,7 +20,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-DEV = Path(__file__).resolve().parents[2] / "shared/data/tengrinews-ru-2024-04/articles.dev.import.jsonl"
+DEV = (
+    Path(__file__).resolve().parents[2]
+    / "shared/data/tengrinews-ru-2024-04/articles.dev.import.jsonl"
+)
 
 
 def _jsonl(n: int, out: Path) -> int:
@@ -37,14 +40,33 @@ def _jsonl(n: int, out: Path) -> int:
 
 
 def _run(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "newsmon", *args], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "newsmon", *args],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _workers(env: dict[str, str], n: int) -> float:
     t0 = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-m", "newsmon", "worker", "--exit-when-idle", "--quiet",
-                               "--poll", "0.5"], env=env) for _ in range(n)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "newsmon",
+                "worker",
+                "--exit-when-idle",
+                "--quiet",
+                "--poll",
+                "0.5",
+            ],
+            env=env,
+        )
+        for _ in range(n)
+    ]
     for p in procs:
         if p.wait() != 0:
             raise SystemExit(f"a worker failed with status {p.returncode}")
@@ -55,8 +77,12 @@ def _reset(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM fact"))
-        conn.execute(sa.text("UPDATE article SET extracted_version = NULL, extracted_at = NULL, "
-                             "claimed_by = NULL, claim_expires = NULL"))
+        conn.execute(
+            sa.text(
+                "UPDATE article SET extracted_version = NULL, extracted_at = NULL, "
+                "claimed_by = NULL, claim_expires = NULL"
+            )
+        )
     engine.dispose()
 
 
@@ -77,13 +103,22 @@ def main() -> None:
             results = {}
             sqlite = f"sqlite:///{tmp}/bench.db"
             startup = {}
-            for name, url, n in (("sqlite, 1 process", sqlite, 1), ("postgresql, 1 worker", pg, 1),
-                                 ("postgresql, 2 workers", pg, 2)):
-                env = {**os.environ, "NEWSMON_DATABASE_URL": url, "NEWSMON_EXTRACT_BATCH_SIZE": "16"}
+            for name, url, n in (
+                ("sqlite, 1 process", sqlite, 1),
+                ("postgresql, 1 worker", pg, 1),
+                ("postgresql, 2 workers", pg, 2),
+            ):
+                env = {
+                    **os.environ,
+                    "NEWSMON_DATABASE_URL": url,
+                    "NEWSMON_EXTRACT_BATCH_SIZE": "16",
+                }
                 if not results.get(url):
                     # start-up (imports, pipeline and dictionaries) measured on a one-article queue
                     one = Path(tmp) / "one.jsonl"
-                    one.write_text(data.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+                    one.write_text(
+                        data.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8"
+                    )
                     _run(env, "import", "--quiet", str(one))
                     startup[url] = _workers(env, 1)
                     _run(env, "import", "--quiet", str(data))
@@ -93,18 +128,26 @@ def main() -> None:
         finally:
             with admin.begin() as conn:
                 conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    print("times exclude a worker's start-up (imports, pipeline, dictionaries), measured on a one-article queue")
-    print(f"{args.articles} articles, {words} words, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        "times exclude a worker's start-up (imports, pipeline, dictionaries), measured on a one-article queue"
+    )
+    print(
+        f"{args.articles} articles, {words} words, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     for name in ("sqlite, 1 process", "postgresql, 1 worker", "postgresql, 2 workers"):
         t = results[name]
         print(f"{name:24} {t:7.1f} s  {args.articles / t:7.1f} articles/s")
     one, two = results["postgresql, 1 worker"], results["postgresql, 2 workers"]
-    print(f"2 workers / 1 worker: {one / two:.2f}x;  PostgreSQL 1 worker / SQLite: {results['sqlite, 1 process'] / one:.2f}x")
+    print(
+        f"2 workers / 1 worker: {one / two:.2f}x;  PostgreSQL 1 worker / SQLite: {results['sqlite, 1 process'] / one:.2f}x"
+    )
     per_article = one / args.articles  # seconds of one worker (one core) per article
     day = 1_000_000 * per_article / 86400
-    print(f"per-article cost {per_article * 1000:.1f} ms of one core: 1,000,000 articles/day need "
-          f"{day:.1f} busy cores, i.e. {int(day * 2) + 1} workers at 50% headroom")
+    print(
+        f"per-article cost {per_article * 1000:.1f} ms of one core: 1,000,000 articles/day need "
+        f"{day:.1f} busy cores, i.e. {int(day * 2) + 1} workers at 50% headroom"
+    )
 
 
 if __name__ == "__main__":

@@ -27,10 +27,16 @@ DATA = ROOT.parent / "shared" / "data"
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--kato", default=str(DATA / "kato-kz/src/main/resources/KATO_17.10.2022_ru.csv"))
+    ap.add_argument(
+        "--kato", default=str(DATA / "kato-kz/src/main/resources/KATO_17.10.2022_ru.csv")
+    )
     ap.add_argument("--gold", default=str(DATA / "gold/dev.jsonl"))
-    ap.add_argument("--articles", default=str(DATA / "tengrinews-ru-2024-04/articles.dev.import.jsonl"))
-    ap.add_argument("--errors", action="store_true", help="list misses and false alarms per article")
+    ap.add_argument(
+        "--articles", default=str(DATA / "tengrinews-ru-2024-04/articles.dev.import.jsonl")
+    )
+    ap.add_argument(
+        "--errors", action="store_true", help="list misses and false alarms per article"
+    )
     ap.add_argument("--no-kato", action="store_true", help="the built-in core only")
     args = ap.parse_args()
 
@@ -82,7 +88,9 @@ def main() -> int:
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
     print(f"gazetteer: {gaz.stats()}")
-    print(f"territory: gold {tp + fn}, predicted {tp + fp}, correct {tp}, P {p:.3f} R {r:.3f} F1 {f:.3f}")
+    print(
+        f"territory: gold {tp + fn}, predicted {tp + fp}, correct {tp}, P {p:.3f} R {r:.3f} F1 {f:.3f}"
+    )
 
     # speed: the component vs the tokenizer alone, on the same texts, same run
     chars = sum(len(t) for t in texts)
@@ -98,8 +106,10 @@ def main() -> int:
             nlp(t)
     full = time.perf_counter() - t0
     per2k = (full - tok) / reps / chars * 2000 * 1000
-    print(f"speed: {per2k:.2f} ms per 2 kB for sentencizer + territories; "
-          f"pipeline/tokenizer time ratio {full / tok:.2f}")
+    print(
+        f"speed: {per2k:.2f} ms per 2 kB for sentencizer + territories; "
+        f"pipeline/tokenizer time ratio {full / tok:.2f}"
+    )
     return 0
 
 

@@ -48,8 +48,11 @@ def serve(url: str) -> tuple[str, Callable[[], None]]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(url), host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(url), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -62,7 +65,9 @@ def serve(url: str) -> tuple[str, Callable[[], None]]:
     return f"http://127.0.0.1:{port}", stop
 
 
-def load(base: str, path: str, params_list: list[dict[str, Any]], n: int, clients: int) -> tuple[float, list[float]]:
+def load(
+    base: str, path: str, params_list: list[dict[str, Any]], n: int, clients: int
+) -> tuple[float, list[float]]:
     """`n` GETs spread over `clients` threads (one keep-alive httpx client each); (requests/s, latencies ms)."""
     import httpx
 
@@ -87,7 +92,9 @@ def load(base: str, path: str, params_list: list[dict[str, Any]], n: int, client
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--articles", type=int, default=20_000)
     ap.add_argument("--facts", type=int, default=100_000)
     ap.add_argument("--requests", type=int, default=400, help="per endpoint")
@@ -99,20 +106,34 @@ def main() -> None:
     db = args.db or tmp / "bench.db"
     if not db.exists():
         t = qb.generate(db, args.articles, args.facts)
-        print(f"generated {args.articles:,} articles and {args.facts:,} facts in {t['total']:.0f} s", flush=True)
+        print(
+            f"generated {args.articles:,} articles and {args.facts:,} facts in {t['total']:.0f} s",
+            flush=True,
+        )
     url = f"sqlite:///{db}"
     from newsmon.query import FactFilter, list_facts
     from newsmon.search import SearchQuery, search
     from newsmon.store.db import open_session
 
     # the same queries as bench/query.py, rotated
-    facts_params = [{"territory": "ВКО", "kind": "akim", "limit": 50},
-                    {"territory": "Шемонаиха ауданы", "kind": "amount", "limit": 50},
-                    {"person": "Сикпаева", "limit": 50},
-                    {"kind": "amount", "unit": "KZT", "min_value": 1e9, "territory": "Атырау облысы", "limit": 50},
-                    {"limit": 100, "offset": 5000}]
-    search_params = [{"q": "акимов паводок"}, {"q": "ауданының әкімі", "territory": "ВКО", "since": "2024-01-01"},
-                     {"q": "программа школа"}]
+    facts_params = [
+        {"territory": "ВКО", "kind": "akim", "limit": 50},
+        {"territory": "Шемонаиха ауданы", "kind": "amount", "limit": 50},
+        {"person": "Сикпаева", "limit": 50},
+        {
+            "kind": "amount",
+            "unit": "KZT",
+            "min_value": 1e9,
+            "territory": "Атырау облысы",
+            "limit": 50,
+        },
+        {"limit": 100, "offset": 5000},
+    ]
+    search_params = [
+        {"q": "акимов паводок"},
+        {"q": "ауданының әкімі", "territory": "ВКО", "since": "2024-01-01"},
+        {"q": "программа школа"},
+    ]
 
     def fact_call(p: dict[str, Any]) -> Any:
         return lambda s: list_facts(FactFilter(**{k: v for k, v in p.items()}), session=s)
@@ -121,13 +142,17 @@ def main() -> None:
 
     def search_call(p: dict[str, Any]) -> Any:
         since = date.fromisoformat(p["since"]) if "since" in p else None
-        return lambda s: search(SearchQuery(p["q"], territory=p.get("territory"), since=since), session=s)
+        return lambda s: search(
+            SearchQuery(p["q"], territory=p.get("territory"), since=since), session=s
+        )
 
     rows = []
     base, stop = serve(url)
     try:
-        for name, path, params, call in (("facts", "/api/v1/facts", facts_params, fact_call),
-                                         ("search", "/api/v1/search", search_params, search_call)):
+        for name, path, params, call in (
+            ("facts", "/api/v1/facts", facts_params, fact_call),
+            ("search", "/api/v1/search", search_params, search_call),
+        ):
             # direct library calls, one thread (the reference)
             session = open_session(url)
             direct = []
@@ -141,19 +166,38 @@ def main() -> None:
             load(base, path, params, len(params) * 2, 1)  # warm the server
             one_rps, one = load(base, path, params, args.requests // 2, 1)
             rps, lat = load(base, path, params, args.requests, args.clients)
-            rows.append((name, statistics.median(direct), pct(direct, 0.95), one_rps, statistics.median(one),
-                         pct(one, 0.95), rps, statistics.median(lat), pct(lat, 0.95)))
+            rows.append(
+                (
+                    name,
+                    statistics.median(direct),
+                    pct(direct, 0.95),
+                    one_rps,
+                    statistics.median(one),
+                    pct(one, 0.95),
+                    rps,
+                    statistics.median(lat),
+                    pct(lat, 0.95),
+                )
+            )
     finally:
         stop()
-    print(f"\n{args.requests} requests per endpoint; {args.clients} concurrent clients; "
-          f"database {db.stat().st_size / 2**20:.0f} MiB\n")
-    print("| endpoint | library p50 / p95 ms | 1 client: req/s, p50 / p95 ms | "
-          f"{args.clients} clients: req/s, p50 / p95 ms | p95 ÷ library p95 ({args.clients} clients) |")
+    print(
+        f"\n{args.requests} requests per endpoint; {args.clients} concurrent clients; "
+        f"database {db.stat().st_size / 2**20:.0f} MiB\n"
+    )
+    print(
+        "| endpoint | library p50 / p95 ms | 1 client: req/s, p50 / p95 ms | "
+        f"{args.clients} clients: req/s, p50 / p95 ms | p95 ÷ library p95 ({args.clients} clients) |"
+    )
     print("|---|---:|---:|---:|---:|")
     for name, dm, d95, r1, m1, p1, r, m, p in rows:
-        print(f"| {name} | {dm:.1f} / {d95:.1f} | {r1:.0f}, {m1:.1f} / {p1:.1f} | {r:.0f}, {m:.1f} / {p:.1f} | "
-              f"{p / d95:.1f} |")
-    print(f"\nPython {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
+        print(
+            f"| {name} | {dm:.1f} / {d95:.1f} | {r1:.0f}, {m1:.1f} / {p1:.1f} | {r:.0f}, {m:.1f} / {p:.1f} | "
+            f"{p / d95:.1f} |"
+        )
+    print(
+        f"\nPython {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
+    )
     if args.db is None:
         for f in tmp.iterdir():
             f.unlink()

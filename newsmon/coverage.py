@@ -43,8 +43,15 @@ class CoverageRow:
     bucket_articles: int  # articles published in the bucket
 
     def as_dict(self) -> dict[str, Any]:
-        return {"bucket": self.bucket, "entity": self.entity, "kind": self.kind, "mentions": self.mentions,
-                "articles": self.articles, "share": round(self.share, 4), "bucket_articles": self.bucket_articles}
+        return {
+            "bucket": self.bucket,
+            "entity": self.entity,
+            "kind": self.kind,
+            "mentions": self.mentions,
+            "articles": self.articles,
+            "share": round(self.share, 4),
+            "bucket_articles": self.bucket_articles,
+        }
 
 
 @dataclass
@@ -73,19 +80,27 @@ def _regions(session: Session, ids: list[int]) -> dict[int, str]:
     """Each article's main region, from the territories of its facts."""
     votes: dict[int, Counter[str]] = defaultdict(Counter)
     for chunk in range(0, len(ids), 500):
-        rows = session.exec(select(Fact.article_id, Fact.territory_name, Fact.territory_path)
-                            .where(Fact.article_id.in_(ids[chunk:chunk + 500]),  # type: ignore[attr-defined]
-                                   Fact.territory_name.is_not(None)))  # type: ignore[union-attr]
+        rows = session.exec(
+            select(Fact.article_id, Fact.territory_name, Fact.territory_path).where(
+                Fact.article_id.in_(ids[chunk : chunk + 500]),  # type: ignore[attr-defined]
+                Fact.territory_name.is_not(None),
+            )
+        )  # type: ignore[union-attr]
         for art_id, name, path in rows:
             votes[art_id][(path or [name])[0]] += 1
     return {aid: c.most_common(1)[0][0] for aid, c in votes.items() if c}
 
 
 def _articles(session: Session, since: date, until: date) -> Iterator[tuple[Article, Source]]:
-    query = (select(Article, Source).join(Source, Article.source_id == Source.id)  # type: ignore[arg-type]
-             .where(Article.published >= day_start(since),  # type: ignore[operator]
-                    Article.published < day_start(until + timedelta(days=1)))  # type: ignore[operator]
-             .order_by(Article.published, Article.id))  # type: ignore[arg-type]
+    query = (
+        select(Article, Source)
+        .join(Source, Article.source_id == Source.id)  # type: ignore[arg-type]
+        .where(
+            Article.published >= day_start(since),  # type: ignore[operator]
+            Article.published < day_start(until + timedelta(days=1)),
+        )  # type: ignore[operator]
+        .order_by(Article.published, Article.id)
+    )  # type: ignore[arg-type]
     yield from session.exec(query).yield_per(200)
 
 
@@ -108,8 +123,13 @@ def coverage(
     if not len(watchlist):
         raise InputError(f"{watchlist.path or 'the watchlist'} lists no entities")
     chosen: Entity | None = watchlist.lookup(entity) if entity else None
-    report = CoverageReport(since, until, by, chosen.name if chosen else None,
-                            _days(since, until) if by == "day" else [])
+    report = CoverageReport(
+        since,
+        until,
+        by,
+        chosen.name if chosen else None,
+        _days(since, until) if by == "day" else [],
+    )
     mentions: dict[tuple[str, str], int] = Counter()
     articles: dict[tuple[str, str], int] = Counter()
     bucket_total: Counter[str] = Counter()
@@ -139,17 +159,33 @@ def coverage(
             articles[(bucket, name)] += 1
             bucket_total[bucket] += n
     if by != "day":
-        report.buckets = sorted(bucket_articles, key=lambda b: (b == NO_REGION, -bucket_total[b], b))
+        report.buckets = sorted(
+            bucket_articles, key=lambda b: (b == NO_REGION, -bucket_total[b], b)
+        )
     for bucket in report.buckets:
-        names = [chosen.name] if chosen else sorted(
-            {n for (b, n) in mentions if b == bucket}, key=lambda n: (-mentions[(bucket, n)], n))
+        names = (
+            [chosen.name]
+            if chosen
+            else sorted(
+                {n for (b, n) in mentions if b == bucket}, key=lambda n: (-mentions[(bucket, n)], n)
+            )
+        )
         for name in names:
             m = mentions.get((bucket, name), 0)
             if not m and not chosen:
                 continue
             share = m / bucket_total[bucket] if bucket_total[bucket] else 0.0
-            report.rows.append(CoverageRow(bucket, name, kinds[name], m, articles.get((bucket, name), 0), share,
-                                           bucket_articles.get(bucket, 0)))
+            report.rows.append(
+                CoverageRow(
+                    bucket,
+                    name,
+                    kinds[name],
+                    m,
+                    articles.get((bucket, name), 0),
+                    share,
+                    bucket_articles.get(bucket, 0),
+                )
+            )
     return report
 
 
@@ -179,20 +215,36 @@ def write_chart(report: CoverageReport, path: Path | str, *, top: int = CHART_EN
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise InputError(f"--chart must name a .png file, not {path.name!r}")
-    entities = [name for name, _ in report.totals().most_common(top)] or ([report.entity] if report.entity else [])
+    entities = [name for name, _ in report.totals().most_common(top)] or (
+        [report.entity] if report.entity else []
+    )
     counts = {(r.bucket, r.entity): r.mentions for r in report.rows}
     buckets = report.buckets
-    title = (f"{report.entity or 'Watchlist'}: mentions {report.since} – {report.until}, by {report.by}")
+    title = (
+        f"{report.entity or 'Watchlist'}: mentions {report.since} – {report.until}, by {report.by}"
+    )
     fig, ax = plt.subplots(figsize=(10, 5.5), dpi=110)
     try:
         if not entities or not buckets:
-            ax.text(0.5, 0.5, "no mentions in this period", ha="center", va="center", transform=ax.transAxes)
+            ax.text(
+                0.5,
+                0.5,
+                "no mentions in this period",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
             ax.set_axis_off()
         elif report.by == "day":
             xs = [date.fromisoformat(b) for b in buckets]
             for name in entities:
-                ax.plot(xs, [counts.get((b, name), 0) for b in buckets], marker="o", linewidth=2,  # type: ignore[arg-type]
-                        label=name)
+                ax.plot(
+                    xs,
+                    [counts.get((b, name), 0) for b in buckets],
+                    marker="o",
+                    linewidth=2,  # type: ignore[arg-type]
+                    label=name,
+                )
             import matplotlib.dates as mdates
 
             step = max(1, len(xs) // 12)  # ticks on whole days, at most about a dozen

@@ -31,8 +31,12 @@ class DemoReport:
     articles_by_lang: dict[str, int] = field(default_factory=dict)
     facts_by_kind: dict[str, int] = field(default_factory=dict)
     facts_by_lang: dict[str, int] = field(default_factory=dict)
-    examples: list[dict[str, Any]] = field(default_factory=list)  # CONTRACT §2 facts, one per kind and language
-    stories: list[dict[str, Any]] = field(default_factory=list)  # the day's stories with more than one article
+    examples: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # CONTRACT §2 facts, one per kind and language
+    stories: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # the day's stories with more than one article
     digests: list[Path] = field(default_factory=list)
     chart: Path | None = None
     extract_failed: int = 0
@@ -40,11 +44,18 @@ class DemoReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "db": str(self.db), "out_dir": str(self.out_dir), "day": self.day.isoformat() if self.day else None,
-            "articles": self.articles, "articles_by_lang": self.articles_by_lang,
-            "facts_by_kind": self.facts_by_kind, "facts_by_lang": self.facts_by_lang, "examples": self.examples,
-            "stories": self.stories, "digests": [str(p) for p in self.digests],
-            "chart": str(self.chart) if self.chart else None, "extract_failed": self.extract_failed,
+            "db": str(self.db),
+            "out_dir": str(self.out_dir),
+            "day": self.day.isoformat() if self.day else None,
+            "articles": self.articles,
+            "articles_by_lang": self.articles_by_lang,
+            "facts_by_kind": self.facts_by_kind,
+            "facts_by_lang": self.facts_by_lang,
+            "examples": self.examples,
+            "stories": self.stories,
+            "digests": [str(p) for p in self.digests],
+            "chart": str(self.chart) if self.chart else None,
+            "extract_failed": self.extract_failed,
             "seconds": round(self.seconds, 1),
         }
 
@@ -60,7 +71,9 @@ def _fresh_database(db: Path, force: bool) -> str:
     return f"sqlite:///{db.resolve()}"
 
 
-def run_demo(db: Path | str = DEFAULT_DB, out_dir: Path | str = DEFAULT_OUT, *, force: bool = False) -> DemoReport:
+def run_demo(
+    db: Path | str = DEFAULT_DB, out_dir: Path | str = DEFAULT_OUT, *, force: bool = False
+) -> DemoReport:
     """Import, extract, group, digest and chart the bundled sample; returns what was found and where."""
     from sqlmodel import func, select
 
@@ -86,12 +99,16 @@ def run_demo(db: Path | str = DEFAULT_DB, out_dir: Path | str = DEFAULT_OUT, *, 
     report.extract_failed = len(extracted.failed)
 
     with open_session(url) as session:
-        report.articles_by_lang = dict(session.exec(
-            select(Article.lang, func.count()).group_by(Article.lang)).all())
+        report.articles_by_lang = dict(
+            session.exec(select(Article.lang, func.count()).group_by(Article.lang)).all()
+        )
         report.facts_by_kind = count_facts(session)
-        report.facts_by_lang = dict(session.exec(
-            select(Fact.lang, func.count()).group_by(Fact.lang)).all())  # type: ignore[arg-type]
-        days = [p.astimezone(ALMATY).date() for p in session.exec(select(Article.published)).all() if p]
+        report.facts_by_lang = dict(
+            session.exec(select(Fact.lang, func.count()).group_by(Fact.lang)).all()
+        )  # type: ignore[arg-type]
+        days = [
+            p.astimezone(ALMATY).date() for p in session.exec(select(Article.published)).all() if p
+        ]
     report.day = max(days)
 
     seen: set[tuple[str, str]] = set()
@@ -102,9 +119,17 @@ def run_demo(db: Path | str = DEFAULT_DB, out_dir: Path | str = DEFAULT_OUT, *, 
             report.examples.append(fact)
     report.examples.sort(key=lambda f: (f["kind"], f["article"]["lang"] != "ru"))
 
-    report.stories = [s.as_dict() for s in stories_for_day(report.day, database_url=url) if len(s.articles) > 1]
-    report.digests = write_digests(report.day, out_dir, langs=("ru", "kk"), formats=("html", "md"),
-                                   watchlist_path=WATCHLIST, database_url=url)
+    report.stories = [
+        s.as_dict() for s in stories_for_day(report.day, database_url=url) if len(s.articles) > 1
+    ]
+    report.digests = write_digests(
+        report.day,
+        out_dir,
+        langs=("ru", "kk"),
+        formats=("html", "md"),
+        watchlist_path=WATCHLIST,
+        database_url=url,
+    )
     watchlist = load_watchlist(WATCHLIST)
     assert watchlist is not None
     cov = coverage(watchlist, min(days), max(days), "source", database_url=url)

@@ -24,19 +24,62 @@ PARQUET_ROW_GROUP = 10_000  # records per parquet row group (and per batch held 
 
 # flat columns of exported facts and articles (csv and parquet): name → arrow type name
 FACT_EXPORT_COLUMNS: dict[str, str] = {
-    "id": "int64", "kind": "string", "article_url": "string", "article_title": "string",
-    "article_source": "string", "article_published": "string", "article_lang": "string", "text": "string",
-    "sentence": "string", "start": "int64", "end": "int64", "confidence": "float64", "extractor": "string",
-    "person": "string", "role": "string", "program": "string", "value": "float64", "unit": "string",
-    "raw": "string", "territory_name": "string", "territory_level": "string", "territory_kato": "string",
-    "territory_path": "list", "mentions": "json", "extra": "json",
+    "id": "int64",
+    "kind": "string",
+    "article_url": "string",
+    "article_title": "string",
+    "article_source": "string",
+    "article_published": "string",
+    "article_lang": "string",
+    "text": "string",
+    "sentence": "string",
+    "start": "int64",
+    "end": "int64",
+    "confidence": "float64",
+    "extractor": "string",
+    "person": "string",
+    "role": "string",
+    "program": "string",
+    "value": "float64",
+    "unit": "string",
+    "raw": "string",
+    "territory_name": "string",
+    "territory_level": "string",
+    "territory_kato": "string",
+    "territory_path": "list",
+    "mentions": "json",
+    "extra": "json",
 }
 ARTICLE_EXPORT_COLUMNS: dict[str, str] = {
-    "id": "int64", "url": "string", "title": "string", "text": "string", "summary": "string",
-    "source": "string", "published": "string", "fetched": "string", "lang": "string",
+    "id": "int64",
+    "url": "string",
+    "title": "string",
+    "text": "string",
+    "summary": "string",
+    "source": "string",
+    "published": "string",
+    "fetched": "string",
+    "lang": "string",
 }
-_FACT_BASE_KEYS = {"id", "kind", "article", "text", "sentence", "start", "end", "confidence", "extractor", "person",
-                   "role", "program", "value", "unit", "raw", "territory", "mentions"}
+_FACT_BASE_KEYS = {
+    "id",
+    "kind",
+    "article",
+    "text",
+    "sentence",
+    "start",
+    "end",
+    "confidence",
+    "extractor",
+    "person",
+    "role",
+    "program",
+    "value",
+    "unit",
+    "raw",
+    "territory",
+    "mentions",
+}
 
 
 def _flat(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -62,7 +105,11 @@ def _brief(item: dict[str, Any]) -> str:
     flat = _flat(item)
     name = flat.get("territory_name") or flat.get("name") or ""
     rest = " ".join(str(flat[k]) for k in ("total", "unit") if flat.get(k) is not None)
-    return f"{name}: {rest}" if name and rest else (name or rest or json.dumps(item, ensure_ascii=False))
+    return (
+        f"{name}: {rest}"
+        if name and rest
+        else (name or rest or json.dumps(item, ensure_ascii=False))
+    )
 
 
 def _peek(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -72,7 +119,9 @@ def _peek(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     return it if first is None else itertools.chain([first], it)
 
 
-def write_records(records: Iterable[dict[str, Any]], fmt: str, columns: list[str], stream: IO[str] | None = None) -> int:
+def write_records(
+    records: Iterable[dict[str, Any]], fmt: str, columns: list[str], stream: IO[str] | None = None
+) -> int:
     """Write `records`; `columns` are the flat keys shown by csv and table. Returns the count."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
@@ -117,12 +166,36 @@ def fact_row(rec: dict[str, Any]) -> dict[str, Any]:
     art = rec.get("article") or {}
     terr = rec.get("territory") or {}
     extra = {k: v for k, v in rec.items() if k not in _FACT_BASE_KEYS}
-    row = {k: rec.get(k) for k in ("id", "kind", "text", "sentence", "start", "end", "confidence", "extractor",
-                                   "person", "role", "program", "value", "unit", "raw")}
-    row.update({f"article_{k}": art.get(k) for k in ("url", "title", "source", "published", "lang")})
-    row.update(territory_name=terr.get("name"), territory_level=terr.get("level"), territory_kato=terr.get("kato"),
-               territory_path=terr.get("path") if terr else None, mentions=rec.get("mentions"),
-               extra=extra or None)
+    row = {
+        k: rec.get(k)
+        for k in (
+            "id",
+            "kind",
+            "text",
+            "sentence",
+            "start",
+            "end",
+            "confidence",
+            "extractor",
+            "person",
+            "role",
+            "program",
+            "value",
+            "unit",
+            "raw",
+        )
+    }
+    row.update(
+        {f"article_{k}": art.get(k) for k in ("url", "title", "source", "published", "lang")}
+    )
+    row.update(
+        territory_name=terr.get("name"),
+        territory_level=terr.get("level"),
+        territory_kato=terr.get("kato"),
+        territory_path=terr.get("path") if terr else None,
+        mentions=rec.get("mentions"),
+        extra=extra or None,
+    )
     if row["value"] is not None:
         row["value"] = float(row["value"])
     return row
@@ -183,8 +256,13 @@ def _write_parquet(rows: Iterator[dict[str, Any]], columns: dict[str, str], path
         import pyarrow.parquet as pq
     except ImportError:
         raise InputError("parquet needs pyarrow: pip install 'newsmon[parquet]'") from None
-    types = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string(), "list": pa.list_(pa.string()),
-             "json": pa.string()}
+    types = {
+        "int64": pa.int64(),
+        "float64": pa.float64(),
+        "string": pa.string(),
+        "list": pa.list_(pa.string()),
+        "json": pa.string(),
+    }
     schema = pa.schema([(name, types[kind]) for name, kind in columns.items()])
     n = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
@@ -192,7 +270,10 @@ def _write_parquet(rows: Iterator[dict[str, Any]], columns: dict[str, str], path
             batch = list(itertools.islice(rows, PARQUET_ROW_GROUP))
             if not batch:
                 break
-            data = {name: [_parquet_cell(r.get(name), kind) for r in batch] for name, kind in columns.items()}
+            data = {
+                name: [_parquet_cell(r.get(name), kind) for r in batch]
+                for name, kind in columns.items()
+            }
             writer.write_table(pa.table(data, schema=schema), row_group_size=PARQUET_ROW_GROUP)
             n += len(batch)
     return n

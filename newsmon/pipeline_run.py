@@ -53,7 +53,9 @@ def write_digests(
     watchlist = load_watchlist(watchlist_path, required=watchlist_path is not None)
     paths = []
     for lang in langs:
-        digest = build_digest(day, lang=lang, region=region, watchlist=watchlist, database_url=database_url)
+        digest = build_digest(
+            day, lang=lang, region=region, watchlist=watchlist, database_url=database_url
+        )
         for fmt in formats:
             paths.append(write_atomic(digest_path(out_dir, day, lang, fmt), render(digest, fmt)))
     return paths
@@ -67,10 +69,12 @@ class RunReport:
     digests: list[Path] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"day": self.day.isoformat(),
-                "fetch": self.fetch.as_dict() if self.fetch is not None else None,
-                "extract": self.extract.as_dict() if self.extract is not None else None,
-                "digests": [str(p) for p in self.digests]}
+        return {
+            "day": self.day.isoformat(),
+            "fetch": self.fetch.as_dict() if self.fetch is not None else None,
+            "extract": self.extract.as_dict() if self.extract is not None else None,
+            "digests": [str(p) for p in self.digests],
+        }
 
 
 def _fetch(feeds_path: Path | str, database_url: str | None) -> Any:
@@ -102,8 +106,14 @@ def run_once(
         say(report.fetch.summary())
     report.extract = extract(database_url)
     say(f"extract: {report.extract.articles} articles, {report.extract.facts} facts")
-    report.digests = write_digests(report.day, out_dir, langs=langs, formats=formats,
-                                   watchlist_path=watchlist_path, database_url=database_url)
+    report.digests = write_digests(
+        report.day,
+        out_dir,
+        langs=langs,
+        formats=formats,
+        watchlist_path=watchlist_path,
+        database_url=database_url,
+    )
     for path in report.digests:
         say(f"digest: {path}")
     return report
@@ -157,7 +167,9 @@ class Service:
             return
         try:
             report = _fetch(self.options.feeds_path, self.options.database_url)
-            if report.feeds_not_due < len(report.rows):  # quiet when every feed is waiting for its turn
+            if report.feeds_not_due < len(
+                report.rows
+            ):  # quiet when every feed is waiting for its turn
                 self.say(report.summary())
         except Exception as exc:  # noqa: BLE001 - one failed run must not end the service; the next one retries
             log.exception("fetch failed")
@@ -166,8 +178,14 @@ class Service:
     def digest_job(self) -> None:
         day = today() - timedelta(days=1 if self.options.digest_of == "yesterday" else 0)
         try:
-            paths = write_digests(day, self.options.out_dir, langs=self.options.langs, formats=self.options.formats,
-                                  watchlist_path=self.options.watchlist_path, database_url=self.options.database_url)
+            paths = write_digests(
+                day,
+                self.options.out_dir,
+                langs=self.options.langs,
+                formats=self.options.formats,
+                watchlist_path=self.options.watchlist_path,
+                database_url=self.options.database_url,
+            )
             for p in paths:
                 self.say(f"digest: {p}")
         except Exception as exc:  # noqa: BLE001 - tomorrow's digest still runs
@@ -182,8 +200,13 @@ class Service:
 
         while not self.stopping.is_set():
             try:
-                run_worker(self.options.database_url, exit_when_idle=False, stop=self.stopping,
-                           poll_seconds=self.options.worker_poll_seconds, on_progress=progress)
+                run_worker(
+                    self.options.database_url,
+                    exit_when_idle=False,
+                    stop=self.stopping,
+                    poll_seconds=self.options.worker_poll_seconds,
+                    on_progress=progress,
+                )
             except Exception as exc:  # noqa: BLE001 - the worker restarts after a pause
                 log.exception("extraction failed")
                 self.say(f"extract failed: {type(exc).__name__}: {exc}")
@@ -199,20 +222,35 @@ class Service:
 
         load_feeds(self.options.feeds_path)  # a broken feeds file stops us here, not in a job
         opts = self.options
-        sched = BackgroundScheduler(timezone=ALMATY, job_defaults={"coalesce": True, "max_instances": 1,
-                                                                   "misfire_grace_time": 3600})
-        sched.add_job(self.fetch_job, IntervalTrigger(seconds=opts.every_minutes * 60, timezone=ALMATY),
-                      id="fetch", next_run_time=datetime.now(ALMATY))
-        sched.add_job(self.digest_job, CronTrigger(hour=opts.digest_at.hour, minute=opts.digest_at.minute,
-                                                   timezone=ALMATY), id="digest")
+        sched = BackgroundScheduler(
+            timezone=ALMATY,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        )
+        sched.add_job(
+            self.fetch_job,
+            IntervalTrigger(seconds=opts.every_minutes * 60, timezone=ALMATY),
+            id="fetch",
+            next_run_time=datetime.now(ALMATY),
+        )
+        sched.add_job(
+            self.digest_job,
+            CronTrigger(hour=opts.digest_at.hour, minute=opts.digest_at.minute, timezone=ALMATY),
+            id="digest",
+        )
         if opts.digest_on_start:
-            sched.add_job(self.digest_job, id="digest-now", next_run_time=datetime.now(ALMATY) + timedelta(seconds=1))
+            sched.add_job(
+                self.digest_job,
+                id="digest-now",
+                next_run_time=datetime.now(ALMATY) + timedelta(seconds=1),
+            )
         self.scheduler = sched
         self.worker = threading.Thread(target=self.extract_loop, name="extract", daemon=True)
         sched.start()
         self.worker.start()
-        self.say(f"schedule: fetch every {opts.every_minutes:g} min, digest daily at "
-                 f"{opts.digest_at.strftime('%H:%M')} Asia/Almaty into {opts.out_dir}; stop with Ctrl-C")
+        self.say(
+            f"schedule: fetch every {opts.every_minutes:g} min, digest daily at "
+            f"{opts.digest_at.strftime('%H:%M')} Asia/Almaty into {opts.out_dir}; stop with Ctrl-C"
+        )
 
     def request_stop(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
         self._signals += 1

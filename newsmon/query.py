@@ -39,12 +39,30 @@ DEPUTY_ROLE = "заместитель акима"
 # (the default of settings.announcement_window_days, NEWSMON_ANNOUNCEMENT_WINDOW_DAYS)
 ANNOUNCEMENT_WINDOW_DAYS = 14
 MONEY_UNITS = ("KZT", "USD", "RUB", "EUR")
-_UNIT_ALIASES = {"тенге": "KZT", "теңге": "KZT", "₸": "KZT", "тг": "KZT", "$": "USD", "доллар": "USD",
-                 "долларов": "USD", "рубль": "RUB", "рублей": "RUB", "€": "EUR", "евро": "EUR", "га": "ha",
-                 "гектар": "ha", "км": "km", "человек": "people", "процент": "%"}
+_UNIT_ALIASES = {
+    "тенге": "KZT",
+    "теңге": "KZT",
+    "₸": "KZT",
+    "тг": "KZT",
+    "$": "USD",
+    "доллар": "USD",
+    "долларов": "USD",
+    "рубль": "RUB",
+    "рублей": "RUB",
+    "€": "EUR",
+    "евро": "EUR",
+    "га": "ha",
+    "гектар": "ha",
+    "км": "km",
+    "человек": "people",
+    "процент": "%",
+}
 # abbreviations every reader knows; the gazetteer knows more
-_ABBREVIATIONS = {"вко": "Восточно-Казахстанская область", "ско": "Северо-Казахстанская область",
-                  "зко": "Западно-Казахстанская область"}
+_ABBREVIATIONS = {
+    "вко": "Восточно-Казахстанская область",
+    "ско": "Северо-Казахстанская область",
+    "зко": "Западно-Казахстанская область",
+}
 _QUOTES = "«»\"'“”„`"
 
 
@@ -83,7 +101,11 @@ def _as_utc(value: Any) -> datetime | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return (
+        value.replace(tzinfo=timezone.utc)
+        if value.tzinfo is None
+        else value.astimezone(timezone.utc)
+    )
 
 
 def _fold(text: str) -> str:
@@ -95,7 +117,9 @@ def normalize_unit(unit: str) -> str:
     key = unit.strip().lower()
     if key in _UNIT_ALIASES:
         return _UNIT_ALIASES[key]
-    return unit.strip().upper() if len(key) == 3 and key.isalpha() and key.isascii() else unit.strip()
+    return (
+        unit.strip().upper() if len(key) == 3 and key.isalpha() and key.isascii() else unit.strip()
+    )
 
 
 def _check_dates(since: date | None, until: date | None) -> None:
@@ -155,8 +179,31 @@ def kato_ranges(units: Sequence[Unit]) -> list[tuple[str | None, str | None, str
     return out
 
 
-_TYPE_WORDS = {"область", "обл", "район", "р", "н", "сельский", "округ", "с", "о", "город", "г", "поселок",
-               "п", "село", "аул", "облыс", "аудан", "ауылдық", "окрук", "қала", "кент", "ауыл", "а"}
+_TYPE_WORDS = {
+    "область",
+    "обл",
+    "район",
+    "р",
+    "н",
+    "сельский",
+    "округ",
+    "с",
+    "о",
+    "город",
+    "г",
+    "поселок",
+    "п",
+    "село",
+    "аул",
+    "облыс",
+    "аудан",
+    "ауылдық",
+    "окрук",
+    "қала",
+    "кент",
+    "ауыл",
+    "а",
+}
 
 
 def _name_key(name: str) -> tuple[frozenset[str], ...]:
@@ -192,7 +239,9 @@ def _known_units(session: Session) -> _Known:
     if cache_key in _known_cache:
         return _known_cache[cache_key]
     names: dict[str, list[Unit]] = defaultdict(list)
-    rows = session.execute(sa.text("SELECT kato, parent, level, name, name_kk, raw, aliases FROM territory")).all()
+    rows = session.execute(
+        sa.text("SELECT kato, parent, level, name, name_kk, raw, aliases FROM territory")
+    ).all()
     by_kato = {r[0]: r for r in rows}
 
     def path(kato: str) -> tuple[str, ...]:
@@ -215,7 +264,9 @@ def _known_units(session: Session) -> _Known:
     # units facts name that the territory table lacks (no KATO import yet, or kato-less facts)
     seen = {u.kato for u in units}
     for kato, name, level in session.execute(
-        sa.text("SELECT DISTINCT territory_kato, territory_name, territory_level FROM fact WHERE territory_name IS NOT NULL")
+        sa.text(
+            "SELECT DISTINCT territory_kato, territory_name, territory_level FROM fact WHERE territory_name IS NOT NULL"
+        )
     ).all():
         if kato in seen and kato is not None:
             continue
@@ -264,7 +315,9 @@ def resolve_territory(session: Session, text: str) -> list[Unit]:
     """
     raw = text.strip().strip(_QUOTES).strip()
     if not raw:
-        raise InputError("--territory is empty: give a name («ВКО», «Шемонаихинский район») or a KATO code")
+        raise InputError(
+            "--territory is empty: give a name («ВКО», «Шемонаихинский район») or a KATO code"
+        )
     known = _known_units(session)
     if raw.isdigit():
         if len(raw) != 9:
@@ -281,20 +334,31 @@ def resolve_territory(session: Session, text: str) -> list[Unit]:
     # case forms and Kazakh endings: compare word by word, only names sharing the first letters
     key = _name_key(expanded)
     heads = {f[:3] for k in key for f in k}
-    candidates = [name for name in known.names if {w[:3] for w in _fold(name).replace("-", " ").split()} & heads]
+    candidates = [
+        name
+        for name in known.names
+        if {w[:3] for w in _fold(name).replace("-", " ").split()} & heads
+    ]
     for strip in (False, True):
         want = _strip_types(key) if strip else key
         if not want:
             continue
-        matches = [u for name in candidates
-                   if _key_matches(want, _strip_types(_name_key_cached(name)) if strip else _name_key_cached(name))
-                   for u in known.names[name]]
+        matches = [
+            u
+            for name in candidates
+            if _key_matches(
+                want, _strip_types(_name_key_cached(name)) if strip else _name_key_cached(name)
+            )
+            for u in known.names[name]
+        ]
         if matches:
             return _best(matches)
     from_gazetteer = _gazetteer_lookup(session, raw)
     if from_gazetteer:
         return _best(from_gazetteer)
-    raise NotFoundError(f"unknown territory {raw!r}" + _suggest(raw, suggest_territories(session, raw)))
+    raise NotFoundError(
+        f"unknown territory {raw!r}" + _suggest(raw, suggest_territories(session, raw))
+    )
 
 
 def _folded_names(known: _Known) -> dict[str, list[Unit]]:
@@ -329,8 +393,12 @@ def suggest_territories(session: Session, text: str, limit: int = 3) -> list[str
             extra = list(g.suggest(text))[:limit]
         except Exception:  # noqa: BLE001 - our own names suffice
             extra = []
-    scored = process.extract(_fold(text), {n: _fold(n) for n in names}, scorer=fuzz.WRatio, limit=limit)
-    return list(dict.fromkeys([*extra, *(name for _, score, name in scored if score >= 60)]))[:limit]
+    scored = process.extract(
+        _fold(text), {n: _fold(n) for n in names}, scorer=fuzz.WRatio, limit=limit
+    )
+    return list(dict.fromkeys([*extra, *(name for _, score, name in scored if score >= 60)]))[
+        :limit
+    ]
 
 
 def _suggest(text: str, close: list[str]) -> str:
@@ -384,7 +452,9 @@ def _distinct_values(session: Session, column: Any) -> list[tuple[str, list[str]
     top = session.execute(sa.text("SELECT coalesce(max(id), 0) FROM fact")).scalar_one()
     key = (str(session.get_bind().url), column.key, top)
     if key not in _values_cache:
-        values = session.execute(select(column).where(column.is_not(None)).distinct()).scalars().all()
+        values = (
+            session.execute(select(column).where(column.is_not(None)).distinct()).scalars().all()
+        )
         if len(_values_cache) > 16:
             _values_cache.clear()
         _values_cache[key] = [(v, re.findall(r"[^\W_]+", _fold(v))) for v in values]
@@ -432,10 +502,21 @@ class FactFilter:
         _check_dates(self.since, self.until)
         _check_page(self.limit, self.offset)
         _check_lang(self.lang)
-        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
-            raise InputError(f"--min-value {self.min_value:g} is above --max-value {self.max_value:g}")
-        for option, val in (("--person", self.person), ("--program", self.program), ("--unit", self.unit),
-                            ("--source", self.source), ("--territory", self.territory)):
+        if (
+            self.min_value is not None
+            and self.max_value is not None
+            and self.min_value > self.max_value
+        ):
+            raise InputError(
+                f"--min-value {self.min_value:g} is above --max-value {self.max_value:g}"
+            )
+        for option, val in (
+            ("--person", self.person),
+            ("--program", self.program),
+            ("--unit", self.unit),
+            ("--source", self.source),
+            ("--territory", self.territory),
+        ):
             if val is not None and not val.strip(_QUOTES + " "):
                 raise InputError(f"{option} is empty")
 
@@ -445,8 +526,13 @@ def fact_to_dict(fact: Fact, article: Article, source: Source) -> dict[str, Any]
     out: dict[str, Any] = {
         "id": fact.id,
         "kind": fact.kind,
-        "article": {"url": article.url, "title": article.title, "source": source.name,
-                    "published": iso_time(article.published), "lang": article.lang},
+        "article": {
+            "url": article.url,
+            "title": article.title,
+            "source": source.name,
+            "published": iso_time(article.published),
+            "lang": article.lang,
+        },
         "text": fact.text,
         "sentence": fact.sentence,
         "start": fact.start,
@@ -455,16 +541,26 @@ def fact_to_dict(fact: Fact, article: Article, source: Source) -> dict[str, Any]
         "extractor": fact.extractor,
     }
     territory = (
-        {"name": fact.territory_name, "level": fact.territory_level, "kato": fact.territory_kato,
-         "path": fact.territory_path or []}
-        if fact.territory_name else None
+        {
+            "name": fact.territory_name,
+            "level": fact.territory_level,
+            "kato": fact.territory_kato,
+            "path": fact.territory_path or [],
+        }
+        if fact.territory_name
+        else None
     )
     if fact.kind == "akim":
         out.update(person=fact.person, role=fact.role, territory=territory)
     elif fact.kind == "amount":
         value = fact.value
-        out.update(value=int(value) if value is not None and float(value).is_integer() else value, unit=fact.unit,
-                   raw=fact.raw, program=fact.program, territory=territory)
+        out.update(
+            value=int(value) if value is not None and float(value).is_integer() else value,
+            unit=fact.unit,
+            raw=fact.raw,
+            program=fact.program,
+            territory=territory,
+        )
     elif fact.kind == "program":
         out.update(program=fact.program)
     elif fact.kind == "territory":
@@ -477,12 +573,18 @@ def fact_to_dict(fact: Fact, article: Article, source: Source) -> dict[str, Any]
 
 def _territory_alternatives(units: Sequence[Unit]) -> list[Any]:
     """The unit condition as disjoint alternatives (each can use a covering index alone)."""
-    alts = [Fact.territory_kato.between(lo, hi) for lo, hi, _ in kato_ranges(units) if lo is not None]  # type: ignore[union-attr]
-    alts.append(sa.and_(Fact.territory_kato.is_(None), Fact.territory_name.in_([u.name for u in units])))  # type: ignore[union-attr]
+    alts = [
+        Fact.territory_kato.between(lo, hi) for lo, hi, _ in kato_ranges(units) if lo is not None
+    ]  # type: ignore[union-attr]
+    alts.append(
+        sa.and_(Fact.territory_kato.is_(None), Fact.territory_name.in_([u.name for u in units]))
+    )  # type: ignore[union-attr]
     return alts
 
 
-def fact_conditions(session: Session, flt: FactFilter, alternatives: list[Any] | None = None) -> list[Any]:
+def fact_conditions(
+    session: Session, flt: FactFilter, alternatives: list[Any] | None = None
+) -> list[Any]:
     """SQL conditions on `fact` for `flt` (names resolved against the database).
 
     With `alternatives` (a list to fill), the territory condition is not ANDed in but its disjoint
@@ -520,24 +622,38 @@ def fact_conditions(session: Session, flt: FactFilter, alternatives: list[Any] |
 
 
 _F, _A, _S = Fact.__table__, Article.__table__, Source.__table__  # type: ignore[attr-defined]
-_ROW_COLUMNS = [*_F.c, _A.c.url.label("a_url"), _A.c.title.label("a_title"), _A.c.published.label("a_published"),
-                _A.c.lang.label("a_lang"), _S.c.name.label("s_name")]
+_ROW_COLUMNS = [
+    *_F.c,
+    _A.c.url.label("a_url"),
+    _A.c.title.label("a_title"),
+    _A.c.published.label("a_published"),
+    _A.c.lang.label("a_lang"),
+    _S.c.name.label("s_name"),
+]
 
 
 def _rows_query(conds: Sequence[Any]) -> Any:
     # Core rows, not ORM instances: building model objects costs more than the query itself
-    return (sa.select(*_ROW_COLUMNS).select_from(_F.join(_A, _F.c.article_id == _A.c.id).join(_S, _A.c.source_id == _S.c.id))
-            .where(*conds).order_by(_F.c.published, _F.c.id))
+    return (
+        sa.select(*_ROW_COLUMNS)
+        .select_from(_F.join(_A, _F.c.article_id == _A.c.id).join(_S, _A.c.source_id == _S.c.id))
+        .where(*conds)
+        .order_by(_F.c.published, _F.c.id)
+    )
 
 
 def _row_to_dict(row: Any) -> dict[str, Any]:
     m = row._mapping
     fact = SimpleNamespace(**{c.key: m[c.key] for c in _F.c})
-    article = SimpleNamespace(url=m["a_url"], title=m["a_title"], published=m["a_published"], lang=m["a_lang"])
+    article = SimpleNamespace(
+        url=m["a_url"], title=m["a_title"], published=m["a_published"], lang=m["a_lang"]
+    )
     return fact_to_dict(fact, article, SimpleNamespace(name=m["s_name"]))  # type: ignore[arg-type]
 
 
-def iter_facts(flt: FactFilter, *, database_url: str | None = None, session: Session | None = None) -> Iterator[dict[str, Any]]:
+def iter_facts(
+    flt: FactFilter, *, database_url: str | None = None, session: Session | None = None
+) -> Iterator[dict[str, Any]]:
     """Facts matching `flt`, oldest first, as CONTRACT §2 dicts (streamed)."""
     flt.validate()
     own = session is None
@@ -548,10 +664,16 @@ def iter_facts(flt: FactFilter, *, database_url: str | None = None, session: Ses
             # alternative of the unit condition), then join only those rows
             alts: list[Any] = []
             conds = fact_conditions(session, flt, alts)
-            parts = [select(_F.c.id, _F.c.published).where(*conds, alt) for alt in alts] or \
-                [select(_F.c.id, _F.c.published).where(*conds)]
+            parts = [select(_F.c.id, _F.c.published).where(*conds, alt) for alt in alts] or [
+                select(_F.c.id, _F.c.published).where(*conds)
+            ]
             both = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-            ids = select(both.c.id).order_by(both.c.published, both.c.id).offset(flt.offset).limit(flt.limit)
+            ids = (
+                select(both.c.id)
+                .order_by(both.c.published, both.c.id)
+                .offset(flt.offset)
+                .limit(flt.limit)
+            )
             page = session.execute(ids).scalars().all()
             query = _rows_query([_F.c.id.in_(page)])
         else:
@@ -564,7 +686,9 @@ def iter_facts(flt: FactFilter, *, database_url: str | None = None, session: Ses
             session.close()
 
 
-def list_facts(flt: FactFilter, *, database_url: str | None = None, session: Session | None = None) -> list[dict[str, Any]]:
+def list_facts(
+    flt: FactFilter, *, database_url: str | None = None, session: Session | None = None
+) -> list[dict[str, Any]]:
     """`iter_facts` as a list (for pages of results)."""
     return list(iter_facts(flt, database_url=database_url, session=session))
 
@@ -604,7 +728,9 @@ def _latest_key(session: Session) -> Any:
         stamp = sa.func.to_char(sa.func.timezone("UTC", Fact.published), "YYYY-MM-DD HH24:MI:SS.US")
     else:
         stamp = sa.cast(Fact.published, sa.Text)
-    return sa.func.max(sa.func.coalesce(stamp, "0000-00-00 00:00:00.000000") + sa.cast(Fact.id, sa.Text))
+    return sa.func.max(
+        sa.func.coalesce(stamp, "0000-00-00 00:00:00.000000") + sa.cast(Fact.id, sa.Text)
+    )
 
 
 def akims_directory(
@@ -625,24 +751,45 @@ def akims_directory(
     session = session or open_session(database_url)
     try:
         roles = [*AKIM_ROLES, *([DEPUTY_ROLE] if deputies else [])]
-        cond = [Fact.kind == "akim", Fact.person.is_not(None),  # type: ignore[union-attr]
-                sa.or_(Fact.role.in_(roles), Fact.role.is_(None))]  # type: ignore[union-attr]
+        cond = [
+            Fact.kind == "akim",
+            Fact.person.is_not(None),  # type: ignore[union-attr]
+            sa.or_(Fact.role.in_(roles), Fact.role.is_(None)),
+        ]  # type: ignore[union-attr]
         cond += fact_conditions(session, FactFilter(since=since, until=until))
         # one pass per kind of unit condition, each in index order (no sort, no temporary tables)
         if territory:
             units = resolve_territory(session, territory)
-            by_code = [Fact.territory_kato.between(lo, hi) for lo, hi, _ in kato_ranges(units) if lo is not None]
-            passes = [*by_code, sa.and_(Fact.territory_kato.is_(None),  # type: ignore[union-attr]
-                                        Fact.territory_name.in_([u.name for u in units]))]  # type: ignore[union-attr]
+            by_code = [
+                Fact.territory_kato.between(lo, hi)
+                for lo, hi, _ in kato_ranges(units)
+                if lo is not None
+            ]
+            passes = [
+                *by_code,
+                sa.and_(
+                    Fact.territory_kato.is_(None),  # type: ignore[union-attr]
+                    Fact.territory_name.in_([u.name for u in units]),
+                ),
+            ]  # type: ignore[union-attr]
         else:
             passes = [sa.true()]
         latest = _latest_key(session)
         groups: list[Any] = []
         for unit_cond in passes:
             query = (
-                select(Fact.territory_kato, Fact.territory_name, sa.func.max(Fact.territory_level), Fact.person,  # type: ignore[call-overload]
-                       Fact.role, sa.func.min(Fact.published), sa.func.max(Fact.published), sa.func.count(),
-                       sa.func.count(), latest)
+                select(
+                    Fact.territory_kato,
+                    Fact.territory_name,
+                    sa.func.max(Fact.territory_level),
+                    Fact.person,  # type: ignore[call-overload]
+                    Fact.role,
+                    sa.func.min(Fact.published),
+                    sa.func.max(Fact.published),
+                    sa.func.count(),
+                    sa.func.count(),
+                    latest,
+                )
                 .where(*cond, unit_cond)
                 .group_by(Fact.territory_kato, Fact.territory_name, Fact.person, Fact.role)
             )
@@ -662,11 +809,19 @@ def _evidence(session: Session, fact_ids: set[int]) -> dict[int, dict[str, Any]]
         "JOIN article a ON a.id = f.article_id WHERE f.id IN :ids"
     ).bindparams(sa.bindparam("ids", expanding=True))
     for chunk in (ids[i : i + 900] for i in range(0, len(ids), 900)):
-        for fid, sentence, path, url, title, published in session.execute(stmt, {"ids": chunk}).all():
+        for fid, sentence, path, url, title, published in session.execute(
+            stmt, {"ids": chunk}
+        ).all():
             if isinstance(path, str):
                 path = json.loads(path)
-            out[fid] = {"sentence": sentence, "url": url, "title": title, "published": iso_time(_as_utc(published)),
-                        "fact": fid, "path": path or []}
+            out[fid] = {
+                "sentence": sentence,
+                "url": url,
+                "title": title,
+                "published": iso_time(_as_utc(published)),
+                "fact": fid,
+                "path": path or [],
+            }
     return out
 
 
@@ -677,7 +832,9 @@ def _person_words(person: str) -> frozenset[str]:
 
 def _when_key(value: Any) -> str:
     """Raw stored times as comparable UTC strings (SQLite gives UTC text, PostgreSQL aware datetimes)."""
-    if isinstance(value, datetime):  # isoformat: strftime's "%Y-%m-%d %H:%M:%S.%f", several times faster
+    if isinstance(
+        value, datetime
+    ):  # isoformat: strftime's "%Y-%m-%d %H:%M:%S.%f", several times faster
         return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
     return str(value or "")
 
@@ -692,12 +849,16 @@ def _akim_entries(groups: Sequence[Any], evidence: dict[int, dict[str, Any]]) ->
         merged: list[dict[str, Any]] = []
         for g in sorted(rows, key=lambda r: -len(_person_words(r[3]))):
             words = _person_words(g[3])
-            target = next((m for m in merged if words and words <= m["words"] and m["role"] == g[4]), None)
+            target = next(
+                (m for m in merged if words and words <= m["words"] and m["role"] == g[4]), None
+            )
             if target is None:
                 merged.append({"words": words, "role": g[4], "rows": [g]})
             else:
                 target["rows"].append(g)
-        unit_entries: list[tuple[str, str, AkimEntry]] = []  # (first, last) as _when_key, computed once
+        unit_entries: list[
+            tuple[str, str, AkimEntry]
+        ] = []  # (first, last) as _when_key, computed once
         for m in merged:
             rs = m["rows"]
             if len(rs) == 1:  # the usual case: one spelling, nothing to combine
@@ -708,15 +869,35 @@ def _akim_entries(groups: Sequence[Any], evidence: dict[int, dict[str, Any]]) ->
                 last = max((r[6] for r in rs if r[6] is not None), default=None)
                 latest = max(rs, key=lambda r: r[9])
                 top = max(rs, key=lambda r: (r[8], len(r[3])))
-                n_articles, n_facts, names = sum(r[7] for r in rs), sum(r[8] for r in rs), sorted({r[3] for r in rs})
+                n_articles, n_facts, names = (
+                    sum(r[7] for r in rs),
+                    sum(r[8] for r in rs),
+                    sorted({r[3] for r in rs}),
+                )
             ev = dict(evidence.get(int(latest[9][_STAMP_WIDTH:]), {}))
             path = ev.pop("path", [])
-            unit = ({"name": rs[0][1], "level": rs[0][2], "kato": rs[0][0], "path": path}
-                    if rs[0][1] is not None else None)
-            unit_entries.append((_when_key(first), _when_key(last), AkimEntry(
-                territory=unit, person=top[3], role=m["role"] or "аким", first_seen=iso_time(_as_utc(first)),
-                last_seen=iso_time(_as_utc(last)), articles=n_articles, facts=n_facts, evidence=ev, names=names,
-            )))
+            unit = (
+                {"name": rs[0][1], "level": rs[0][2], "kato": rs[0][0], "path": path}
+                if rs[0][1] is not None
+                else None
+            )
+            unit_entries.append(
+                (
+                    _when_key(first),
+                    _when_key(last),
+                    AkimEntry(
+                        territory=unit,
+                        person=top[3],
+                        role=m["role"] or "аким",
+                        first_seen=iso_time(_as_utc(first)),
+                        last_seen=iso_time(_as_utc(last)),
+                        articles=n_articles,
+                        facts=n_facts,
+                        evidence=ev,
+                        names=names,
+                    ),
+                )
+            )
         unit_entries.sort(key=lambda t: (t[0], t[1]))
         if unit_entries[0][2].territory is None:  # people whose unit is unknown follow no one
             for *_, e in unit_entries:
@@ -732,8 +913,13 @@ def _akim_entries(groups: Sequence[Any], evidence: dict[int, dict[str, Any]]) ->
         for t in heads:
             t[2].current = t is latest_head
         entries += [e for *_, e in unit_entries]
-    entries.sort(key=lambda e: ((e.territory or {}).get("kato") or "~", (e.territory or {}).get("name") or "",
-                                e.first_seen or ""))
+    entries.sort(
+        key=lambda e: (
+            (e.territory or {}).get("kato") or "~",
+            (e.territory or {}).get("name") or "",
+            e.first_seen or "",
+        )
+    )
     return entries
 
 
@@ -755,15 +941,22 @@ class ProgramSummary:
         return asdict(self)
 
 
-def dedupe_announcements(reports: Sequence[tuple[datetime | None, float]], window_days: int) -> list[list[int]]:
+def dedupe_announcements(
+    reports: Sequence[tuple[datetime | None, float]], window_days: int
+) -> list[list[int]]:
     """Group reports of one value (same programme, unit, currency) into announcements: a report within
     `window_days` of an announcement's first report is that announcement again. Returns index groups."""
-    order = sorted(range(len(reports)), key=lambda i: reports[i][0] or datetime.min.replace(tzinfo=timezone.utc))
+    order = sorted(
+        range(len(reports)),
+        key=lambda i: reports[i][0] or datetime.min.replace(tzinfo=timezone.utc),
+    )
     groups: list[list[int]] = []
     first: datetime | None = None
     for i in order:
         when = reports[i][0]
-        if groups and (when is None or first is None or when - first <= timedelta(days=window_days)):
+        if groups and (
+            when is None or first is None or when - first <= timedelta(days=window_days)
+        ):
             groups[-1].append(i)
         else:
             groups.append([i])
@@ -797,21 +990,43 @@ def program_summaries(
         if territory:
             units = resolve_territory(session, territory)
             other = aliased(Fact)
-            mention_cond.append(sa.select(other.territory_kato).where(
-                other.article_id == Fact.article_id,
-                _territory_clause(units, other.territory_kato, other.territory_name)).exists())
+            mention_cond.append(
+                sa.select(other.territory_kato)
+                .where(
+                    other.article_id == Fact.article_id,
+                    _territory_clause(units, other.territory_kato, other.territory_name),
+                )
+                .exists()
+            )
         mentions = session.execute(
-            select(Fact.program, sa.func.sum(sa.case((Fact.kind == "program", 1), else_=0)),  # type: ignore[call-overload]
-                   sa.func.count(sa.distinct(Fact.article_id)), sa.func.min(Fact.published), sa.func.max(Fact.published))
-            .where(*mention_cond).group_by(Fact.program)
+            select(
+                Fact.program,
+                sa.func.sum(sa.case((Fact.kind == "program", 1), else_=0)),  # type: ignore[call-overload]
+                sa.func.count(sa.distinct(Fact.article_id)),
+                sa.func.min(Fact.published),
+                sa.func.max(Fact.published),
+            )
+            .where(*mention_cond)
+            .group_by(Fact.program)
         ).all()
-        amount_cond = [Fact.kind == "amount", Fact.program.is_not(None), Fact.value.is_not(None), *base]  # type: ignore[union-attr]
+        amount_cond = [
+            Fact.kind == "amount",
+            Fact.program.is_not(None),
+            Fact.value.is_not(None),
+            *base,
+        ]  # type: ignore[union-attr]
         if territory:
             amount_cond.append(_territory_clause(units, Fact.territory_kato, Fact.territory_name))
         amounts = session.execute(
-            select(Fact.program, Fact.territory_kato, Fact.territory_name, Fact.territory_level, Fact.unit,  # type: ignore[call-overload]
-                   Fact.value, Fact.published)
-            .where(*amount_cond)
+            select(
+                Fact.program,
+                Fact.territory_kato,
+                Fact.territory_name,
+                Fact.territory_level,
+                Fact.unit,  # type: ignore[call-overload]
+                Fact.value,
+                Fact.published,
+            ).where(*amount_cond)
         ).all()
         return _program_entries(mentions, amounts, window_days)
     finally:
@@ -819,30 +1034,51 @@ def program_summaries(
             session.close()
 
 
-def _program_entries(mentions: Sequence[Any], amounts: Sequence[Any], window_days: int) -> list[ProgramSummary]:
+def _program_entries(
+    mentions: Sequence[Any], amounts: Sequence[Any], window_days: int
+) -> list[ProgramSummary]:
     by_key: dict[tuple[Any, ...], list[tuple[datetime | None, float]]] = defaultdict(list)
     for prog, kato, tname, level, unit, value, published in amounts:
-        by_key[(prog, kato, tname, level, unit, float(value))].append((_as_utc(published), float(value)))
+        by_key[(prog, kato, tname, level, unit, float(value))].append(
+            (_as_utc(published), float(value))
+        )
     per_unit: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
     for (prog, kato, tname, level, unit, value), reports in by_key.items():
         groups = dedupe_announcements(reports, window_days)
-        slot = per_unit[prog].setdefault((kato, tname, unit), {
-            "territory": {"name": tname, "level": level, "kato": kato} if tname else None,
-            "unit": unit, "total": 0.0, "announcements": 0, "reports": 0})
+        slot = per_unit[prog].setdefault(
+            (kato, tname, unit),
+            {
+                "territory": {"name": tname, "level": level, "kato": kato} if tname else None,
+                "unit": unit,
+                "total": 0.0,
+                "announcements": 0,
+                "reports": 0,
+            },
+        )
         slot["total"] += value * len(groups)
         slot["announcements"] += len(groups)
         slot["reports"] += len(reports)
     out = []
     for prog, n_mentions, n_articles, first, last in mentions:
-        units = sorted(per_unit.get(prog, {}).values(), key=lambda s: (-s["total"], s["unit"] or ""))
+        units = sorted(
+            per_unit.get(prog, {}).values(), key=lambda s: (-s["total"], s["unit"] or "")
+        )
         totals: dict[str, float] = defaultdict(float)
         for s in units:
             s["total"] = _number(s["total"])
             totals[s["unit"] or ""] += s["total"]
-        out.append(ProgramSummary(program=prog, mentions=int(n_mentions or 0), articles=int(n_articles),
-                                  first_seen=iso_time(_as_utc(first)), last_seen=iso_time(_as_utc(last)),
-                                  units=units, totals={k: _number(v) for k, v in totals.items()},
-                                  window_days=window_days))
+        out.append(
+            ProgramSummary(
+                program=prog,
+                mentions=int(n_mentions or 0),
+                articles=int(n_articles),
+                first_seen=iso_time(_as_utc(first)),
+                last_seen=iso_time(_as_utc(last)),
+                units=units,
+                totals={k: _number(v) for k, v in totals.items()},
+                window_days=window_days,
+            )
+        )
     out.sort(key=lambda p: (-p.articles, -p.mentions, p.program))
     return out
 
@@ -873,7 +1109,9 @@ class ArticleFilter:
 ARTICLE_KEYS = ("id", "url", "title", "text", "summary", "source", "published", "fetched", "lang")
 
 
-def iter_articles(flt: ArticleFilter, *, database_url: str | None = None, session: Session | None = None) -> Iterator[dict[str, Any]]:
+def iter_articles(
+    flt: ArticleFilter, *, database_url: str | None = None, session: Session | None = None
+) -> Iterator[dict[str, Any]]:
     """Articles matching `flt`, oldest first, as dicts (streamed)."""
     flt.validate()
     own = session is None
@@ -890,15 +1128,25 @@ def iter_articles(flt: ArticleFilter, *, database_url: str | None = None, sessio
             query = query.where(Article.published < day_start(flt.until + timedelta(days=1)))
         if flt.territory:
             units = resolve_territory(session, flt.territory)
-            inside = select(Fact.article_id).where(_territory_clause(units, Fact.territory_kato, Fact.territory_name))
+            inside = select(Fact.article_id).where(
+                _territory_clause(units, Fact.territory_kato, Fact.territory_name)
+            )
             query = query.where(Article.id.in_(inside))  # type: ignore[union-attr]
         query = query.order_by(Article.published, Article.id).offset(flt.offset)  # type: ignore[arg-type]
         if flt.limit is not None:
             query = query.limit(flt.limit)
         for art, src in session.exec(query).yield_per(500):
-            yield {"id": art.id, "url": art.url, "title": art.title, "text": art.text, "summary": art.summary,
-                   "source": src.name, "published": iso_time(art.published), "fetched": iso_time(art.fetched),
-                   "lang": art.lang}
+            yield {
+                "id": art.id,
+                "url": art.url,
+                "title": art.title,
+                "text": art.text,
+                "summary": art.summary,
+                "source": src.name,
+                "published": iso_time(art.published),
+                "fetched": iso_time(art.fetched),
+                "lang": art.lang,
+            }
     finally:
         if own:
             session.close()

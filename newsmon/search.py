@@ -40,20 +40,56 @@ _ANY: frozenset[str] | None = None
 
 # Kazakh endings by layer (stem + plural + possessive + case), each with the sounds that may precede it
 _CASE = {
-    "ның": VOWELS | NASAL, "нің": VOWELS | NASAL, "дың": VOICED, "дің": VOICED, "тың": VOICELESS, "тің": VOICELESS,
-    "ға": VOWELS | VOICED | NASAL, "ге": VOWELS | VOICED | NASAL, "қа": VOICELESS, "ке": VOICELESS,
-    "ды": VOICED | NASAL, "ді": VOICED | NASAL, "ты": VOICELESS, "ті": VOICELESS,
-    "да": VOWELS | VOICED | NASAL, "де": VOWELS | VOICED | NASAL, "та": VOICELESS, "те": VOICELESS,
-    "дан": VOWELS | VOICED, "ден": VOWELS | VOICED, "тан": VOICELESS, "тен": VOICELESS,
-    "нан": _POSS | NASAL, "нен": _POSS | NASAL,
-    "бен": frozenset("жз"), "пен": VOICELESS, "мен": _POSS,
-    "дағы": VOWELS | VOICED | NASAL, "дегі": VOWELS | VOICED | NASAL, "тағы": VOICELESS, "тегі": VOICELESS,
-    "на": _POSS, "не": _POSS, "н": _POSS, "нда": _POSS, "нде": _POSS, "ндағы": _POSS, "ндегі": _POSS,
+    "ның": VOWELS | NASAL,
+    "нің": VOWELS | NASAL,
+    "дың": VOICED,
+    "дің": VOICED,
+    "тың": VOICELESS,
+    "тің": VOICELESS,
+    "ға": VOWELS | VOICED | NASAL,
+    "ге": VOWELS | VOICED | NASAL,
+    "қа": VOICELESS,
+    "ке": VOICELESS,
+    "ды": VOICED | NASAL,
+    "ді": VOICED | NASAL,
+    "ты": VOICELESS,
+    "ті": VOICELESS,
+    "да": VOWELS | VOICED | NASAL,
+    "де": VOWELS | VOICED | NASAL,
+    "та": VOICELESS,
+    "те": VOICELESS,
+    "дан": VOWELS | VOICED,
+    "ден": VOWELS | VOICED,
+    "тан": VOICELESS,
+    "тен": VOICELESS,
+    "нан": _POSS | NASAL,
+    "нен": _POSS | NASAL,
+    "бен": frozenset("жз"),
+    "пен": VOICELESS,
+    "мен": _POSS,
+    "дағы": VOWELS | VOICED | NASAL,
+    "дегі": VOWELS | VOICED | NASAL,
+    "тағы": VOICELESS,
+    "тегі": VOICELESS,
+    "на": _POSS,
+    "не": _POSS,
+    "н": _POSS,
+    "нда": _POSS,
+    "нде": _POSS,
+    "ндағы": _POSS,
+    "ндегі": _POSS,
 }
 _POSSESSIVE = {
-    "ы": VOICELESS | VOICED | NASAL | frozenset("лр"), "і": VOICELESS | VOICED | NASAL | frozenset("лр"),
-    "сы": VOWELS - _POSS, "сі": VOWELS - _POSS,
-    "лары": _ANY, "лері": _ANY, "дары": _ANY, "дері": _ANY, "тары": _ANY, "тері": _ANY,
+    "ы": VOICELESS | VOICED | NASAL | frozenset("лр"),
+    "і": VOICELESS | VOICED | NASAL | frozenset("лр"),
+    "сы": VOWELS - _POSS,
+    "сі": VOWELS - _POSS,
+    "лары": _ANY,
+    "лері": _ANY,
+    "дары": _ANY,
+    "дері": _ANY,
+    "тары": _ANY,
+    "тері": _ANY,
 }
 _PLURAL = {"лар": _ANY, "лер": _ANY, "дар": _ANY, "дер": _ANY, "тар": _ANY, "тер": _ANY}
 _LAYERS = [sorted(d.items(), key=lambda kv: -len(kv[0])) for d in (_CASE, _POSSESSIVE, _PLURAL)]
@@ -152,14 +188,20 @@ def index_articles(session: Session, ids: Sequence[int]) -> int:
     done = 0
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         rows = session.execute(
-            sa.text("SELECT id, source_id, published, lang, title, text FROM article WHERE id IN :ids").bindparams(
-                sa.bindparam("ids", expanding=True)
-            ),
+            sa.text(
+                "SELECT id, source_id, published, lang, title, text FROM article WHERE id IN :ids"
+            ).bindparams(sa.bindparam("ids", expanding=True)),
             {"ids": chunk},
         ).all()
         values = [
-            {"id": aid, "source_id": source_id, "published": published, "lang": lang,
-             "title": normalize_text(title, lang), "body": normalize_text(text, lang)}
+            {
+                "id": aid,
+                "source_id": source_id,
+                "published": published,
+                "lang": lang,
+                "title": normalize_text(title, lang),
+                "body": normalize_text(text, lang),
+            }
             for aid, source_id, published, lang, title, text in rows
         ]
         if not values:
@@ -171,8 +213,10 @@ def index_articles(session: Session, ids: Sequence[int]) -> int:
             {"ids": [v["id"] for v in values]},
         )
         session.execute(
-            sa.text("INSERT INTO article_search (article_id, source_id, published, lang, title, body) "
-                    "VALUES (:id, :source_id, :published, :lang, :title, :body)"),
+            sa.text(
+                "INSERT INTO article_search (article_id, source_id, published, lang, title, body) "
+                "VALUES (:id, :source_id, :published, :lang, :title, :body)"
+            ),
             values,
         )
         done += len(values)
@@ -187,9 +231,13 @@ def unindexed_ids(session: Session, *, full: bool = True) -> list[int]:
 
     `full=False` looks only past the newest indexed article (O(log n)); the full comparison counts rows.
     """
-    newest = session.execute(sa.text("SELECT coalesce(max(article_id), 0) FROM article_search")).scalar_one()
+    newest = session.execute(
+        sa.text("SELECT coalesce(max(article_id), 0) FROM article_search")
+    ).scalar_one()
     if not full:
-        rows = session.execute(sa.text("SELECT id FROM article WHERE id > :n ORDER BY id"), {"n": newest}).all()
+        rows = session.execute(
+            sa.text("SELECT id FROM article WHERE id > :n ORDER BY id"), {"n": newest}
+        ).all()
         return [r[0] for r in rows]
     total = session.execute(sa.text("SELECT count(*) FROM article")).scalar_one()
     indexed = session.execute(sa.text("SELECT count(*) FROM article_search")).scalar_one()
@@ -219,7 +267,9 @@ def ensure_indexed(session: Session) -> int:
 
 def sync_index(session: Session) -> int:
     """Index every article not in the index yet and drop entries of deleted articles; commits."""
-    session.execute(sa.text("DELETE FROM article_search WHERE article_id NOT IN (SELECT id FROM article)"))
+    session.execute(
+        sa.text("DELETE FROM article_search WHERE article_id NOT IN (SELECT id FROM article)")
+    )
     n = index_articles(session, unindexed_ids(session))
     session.commit()
     return n
@@ -252,7 +302,9 @@ class ParsedQuery:
     groups: list[list[Term]] = field(default_factory=list)  # AND of (OR of terms)
 
     def positive_forms(self) -> set[str]:
-        return {w for g in self.groups for t in g if not t.negated for form in t.forms for w in form}
+        return {
+            w for g in self.groups for t in g if not t.negated for form in t.forms for w in form
+        }
 
     def surface_words(self) -> set[str]:
         return {fold(w) for g in self.groups for t in g if not t.negated for w in t.words}
@@ -274,7 +326,9 @@ def _term(text: str, negated: bool, phrase: bool) -> Term | None:
     elif len(words) == 1:
         forms = tuple((f,) for f in word_forms(words[0]))
     else:  # a phrase: all Russian lemmas, or all Kazakh stems
-        forms = tuple(dict.fromkeys((tuple(ru_lemma(w) for w in words), tuple(kk_stem(w) for w in words))))
+        forms = tuple(
+            dict.fromkeys((tuple(ru_lemma(w) for w in words), tuple(kk_stem(w) for w in words)))
+        )
     return Term(words=words, forms=forms, prefix=prefix, negated=negated)
 
 
@@ -289,7 +343,9 @@ def parse_query(text: str) -> ParsedQuery:
     pending_or = pending_not = False
     for m in _TOKEN.finditer(text):
         neg_phrase, phrase, bare = m.groups()
-        if bare is not None and bare in _OR | _AND | _NOT:  # operators in capitals; «и», «не» are words
+        if (
+            bare is not None and bare in _OR | _AND | _NOT
+        ):  # operators in capitals; «и», «не» are words
             pending_or, pending_not = bare in _OR and bool(groups), bare in _NOT
             continue
         if phrase is not None:
@@ -308,7 +364,9 @@ def parse_query(text: str) -> ParsedQuery:
     if sum(len(g) for g in groups) > MAX_QUERY_TERMS:
         raise InputError(f"the search query has more than {MAX_QUERY_TERMS} terms: shorten it")
     if not any(not t.negated for g in groups for t in g):
-        raise InputError("the search query has no word to look for (only punctuation or excluded words)")
+        raise InputError(
+            "the search query has no word to look for (only punctuation or excluded words)"
+        )
     return ParsedQuery(groups)
 
 
@@ -409,8 +467,10 @@ def search(
             score, rowid = "ts_rank_cd(s.tsv, tq)", "s.article_id"
         else:
             params["q"] = _fts5(parsed)
-            source = ("FROM article_fts JOIN article_search s ON s.article_id = article_fts.rowid "
-                      "WHERE article_fts MATCH :q")
+            source = (
+                "FROM article_fts JOIN article_search s ON s.article_id = article_fts.rowid "
+                "WHERE article_fts MATCH :q"
+            )
             score, rowid = "-bm25(article_fts, 3.0, 1.0)", "article_fts.rowid"
         if query.source:
             params["source_id"] = q.resolve_source(session, query.source)
@@ -432,17 +492,25 @@ def search(
                 conds.append(
                     f"(f.territory_kato BETWEEN :lo{i} AND :hi{i} OR (f.territory_kato IS NULL AND f.territory_name = :tn{i}))"
                 )
-            where.append(f"EXISTS (SELECT 1 FROM fact f WHERE f.article_id = s.article_id AND ({' OR '.join(conds)}))")
+            where.append(
+                f"EXISTS (SELECT 1 FROM fact f WHERE f.article_id = s.article_id AND ({' OR '.join(conds)}))"
+            )
         filters = "".join(f" AND {w}" for w in where)
         # ranking is the costly part: of many matches only the newest RANK_WINDOW are ranked, in one
         # pass newest first (the score is computed only for rows that pass the filters)
-        sql = (f"SELECT {rowid}, {score} AS score, s.published {source}{filters} "
-               f"ORDER BY {rowid} DESC LIMIT :window")
+        sql = (
+            f"SELECT {rowid}, {score} AS score, s.published {source}{filters} "
+            f"ORDER BY {rowid} DESC LIMIT :window"
+        )
         try:
             rows = session.execute(sa.text(sql), params).all()
-        except sa.exc.DatabaseError as exc:  # the rebuilt query is well-formed; report anything else plainly
+        except (
+            sa.exc.DatabaseError
+        ) as exc:  # the rebuilt query is well-formed; report anything else plainly
             session.rollback()
-            raise InputError(f"the search query could not be run: {getattr(exc, 'orig', exc)}".splitlines()[0]) from exc
+            raise InputError(
+                f"the search query could not be run: {getattr(exc, 'orig', exc)}".splitlines()[0]
+            ) from exc
         rows.sort(key=lambda r: (-round(float(r[1]), 9), _neg_time(r[2]), -r[0]))
         ranked = [(r[0], r[1]) for r in rows[query.offset : query.offset + query.limit]]
         return _hits(session, ranked, parsed)
@@ -473,18 +541,35 @@ def _hits(session: Session, ranked: Sequence[Any], parsed: ParsedQuery) -> list[
     ).all()
     by_id = {r[0]: r for r in rows}
     forms = parsed.positive_forms()
-    prefixes = {fold(w) for g in parsed.groups for t in g if t.prefix and not t.negated for w in t.words}
+    prefixes = {
+        fold(w) for g in parsed.groups for t in g if t.prefix and not t.negated for w in t.words
+    }
     hits = []
     for aid, score in ranked:
         _, url, title, text, published, lang, source = by_id[aid]
         snippet, marks = make_snippet(f"{title}\n{text}", forms, prefixes, lang)
-        hits.append(SearchHit(id=aid, url=url, title=title, source=source, published=iso_time(_as_utc(published)),
-                              lang=lang, score=float(f"{float(score):.4g}"), snippet=snippet, highlights=marks))
+        hits.append(
+            SearchHit(
+                id=aid,
+                url=url,
+                title=title,
+                source=source,
+                published=iso_time(_as_utc(published)),
+                lang=lang,
+                score=float(f"{float(score):.4g}"),
+                snippet=snippet,
+                highlights=marks,
+            )
+        )
     return hits
 
 
 def make_snippet(
-    text: str, forms: set[str], prefixes: Iterable[str] = (), lang: str | None = None, words: int = SNIPPET_WORDS
+    text: str,
+    forms: set[str],
+    prefixes: Iterable[str] = (),
+    lang: str | None = None,
+    words: int = SNIPPET_WORDS,
 ) -> tuple[str, list[tuple[int, int]]]:
     """The window of `words` words of `text` with the most matched words, and their offsets in it."""
     prefixes = tuple(prefixes)
@@ -495,9 +580,15 @@ def make_snippet(
         w = fold(m.group())
         if prefixes and w.startswith(prefixes):
             matched.append(i)
-        elif w[:2] in heads and (w in forms or normalize_word(w, lang) in forms or ru_lemma(w) in forms
-                                 or kk_stem(w) in forms):
-            matched.append(i)  # a word shares its first letters with its lemma: the rest need no analysis
+        elif w[:2] in heads and (
+            w in forms
+            or normalize_word(w, lang) in forms
+            or ru_lemma(w) in forms
+            or kk_stem(w) in forms
+        ):
+            matched.append(
+                i
+            )  # a word shares its first letters with its lemma: the rest need no analysis
     if not tokens:
         return "", []
     best_start, best_count = 0, -1

@@ -50,21 +50,35 @@ class Settings(BaseSettings):
 
     # NLP
     models_dir: Path = Field(PROJECT_DIR / "models", description="trained spaCy pipelines")
-    programs_file: Path | None = Field(None, description="extra programmes (YAML), added to the built-in list")
+    programs_file: Path | None = Field(
+        None, description="extra programmes (YAML), added to the built-in list"
+    )
     extract_batch_size: int = Field(32, description="articles per nlp.pipe batch and commit")
-    extract_lease_seconds: float = Field(300.0, description="a worker's claim on a batch expires after this")
-    worker_poll_seconds: float = Field(5.0, description="how often an idle worker looks for new articles")
+    extract_lease_seconds: float = Field(
+        300.0, description="a worker's claim on a batch expires after this"
+    )
+    worker_poll_seconds: float = Field(
+        5.0, description="how often an idle worker looks for new articles"
+    )
     ner_backend: str = Field("spacy", description="spacy | transformers")
-    transformer_model_ru: Path | None = Field(None, description="local HF token-classification model (ru)")
-    transformer_model_kk: Path | None = Field(None, description="local HF token-classification model (kk)")
+    transformer_model_ru: Path | None = Field(
+        None, description="local HF token-classification model (ru)"
+    )
+    transformer_model_kk: Path | None = Field(
+        None, description="local HF token-classification model (kk)"
+    )
     transformer_runtime: str = Field(
-        "torch", description="torch | onnx (model.onnx from `newsmon ner export-onnx`, onnxruntime on CPU) | "
-        "auto (onnx when the model folder has model.onnx and onnxruntime is installed)")
+        "torch",
+        description="torch | onnx (model.onnx from `newsmon ner export-onnx`, onnxruntime on CPU) | "
+        "auto (onnx when the model folder has model.onnx and onnxruntime is installed)",
+    )
 
     # queries
     announcement_window_days: int = Field(
-        14, description="programme totals: the same value, currency, programme and unit reported again within "
-        "N days of its first report is one announcement, counted once")
+        14,
+        description="programme totals: the same value, currency, programme and unit reported again within "
+        "N days of its first report is one announcement, counted once",
+    )
 
 
 @lru_cache(maxsize=1)

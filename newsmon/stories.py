@@ -31,8 +31,20 @@ from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, Source
 
 # Kazakh letters folded to the Russian letters they are transliterated with (names cross languages so)
-_KK_FOLD = str.maketrans({"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х",
-                          "і": "и", "ё": "е"})
+_KK_FOLD = str.maketrans(
+    {
+        "ә": "а",
+        "ғ": "г",
+        "қ": "к",
+        "ң": "н",
+        "ө": "о",
+        "ұ": "у",
+        "ү": "у",
+        "һ": "х",
+        "і": "и",
+        "ё": "е",
+    }
+)
 _WORD = re.compile(r"[^\W_]+")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:[.,](\d+))?(?![\w])")
 _NAME = re.compile(r"(?<![\w-])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]{4,}")
@@ -55,7 +67,9 @@ class StoryOptions:
     num_perm: int = 128
     lsh_threshold: float = 0.3  # candidates only: every candidate is verified on exact shingle sets
     min_jaccard: float = 0.5
-    min_containment: float = 0.7  # a shortened reprint: most of the shorter text is in the longer one
+    min_containment: float = (
+        0.7  # a shortened reprint: most of the shorter text is in the longer one
+    )
     min_shingles: int = 8  # texts shorter than this are compared by Jaccard alone
     cross_lang: bool = True
     cross_lang_hours: float = 48.0
@@ -100,7 +114,9 @@ class Story:
     @property
     def weight(self) -> int:
         """How much the story says: akims count most, then programmes, then (up to 3) money amounts."""
-        kinds = Counter(f.get("kind") for f in self.facts if f.get("kind") != "amount" or f.get("unit") in MONEY)
+        kinds = Counter(
+            f.get("kind") for f in self.facts if f.get("kind") != "amount" or f.get("unit") in MONEY
+        )
         return 3 * kinds["akim"] + 2 * kinds["program"] + min(kinds["amount"], 3)
 
     @property
@@ -122,8 +138,17 @@ class Story:
             "title": self.title(),
             "outlets": self.outlets,
             "langs": self.langs,
-            "articles": [{"id": a.id, "url": a.url, "title": a.title, "source": a.source, "lang": a.lang,
-                          "published": a.published.isoformat() if a.published else None} for a in self.articles],
+            "articles": [
+                {
+                    "id": a.id,
+                    "url": a.url,
+                    "title": a.title,
+                    "source": a.source,
+                    "lang": a.lang,
+                    "published": a.published.isoformat() if a.published else None,
+                }
+                for a in self.articles
+            ],
             "facts": self.facts,
             "links": [{"a": x, "b": y, "why": why} for x, y, why in self.links],
         }
@@ -188,7 +213,9 @@ def fact_keys(facts: Iterable[Mapping[str, Any]]) -> set[str]:
     return weak
 
 
-def _features(art: StoryArticle, facts: Sequence[Mapping[str, Any]], chars: int) -> tuple[set[str], set[str]]:
+def _features(
+    art: StoryArticle, facts: Sequence[Mapping[str, Any]], chars: int
+) -> tuple[set[str], set[str]]:
     """(anchors: the text's distinctive numbers, all language-neutral features)."""
     text = f"{art.title}\n{art.text[:chars]}"
     anchors = _numbers(text)
@@ -251,7 +278,10 @@ def group_stories(
     union = _Union(by_id)
     links: list[tuple[int, int, str]] = []
 
-    sets = {a.id: shingles(f"{a.title}\n{a.text[: opts.text_chars]}", opts.shingle_words) for a in articles}
+    sets = {
+        a.id: shingles(f"{a.title}\n{a.text[: opts.text_chars]}", opts.shingle_words)
+        for a in articles
+    }
     lsh = MinHashLSH(threshold=opts.lsh_threshold, num_perm=opts.num_perm)
     hashes: dict[int, MinHash] = {}
     for a in articles:
@@ -290,10 +320,13 @@ def group_stories(
                 shared = all_a & all_b
                 overlap = len(shared) / max(1, min(len(all_a), len(all_b)))
                 names = len(shared - anchors)
-                same = (len(anchors) >= opts.min_anchor_shared and overlap >= opts.min_feature_overlap) or (
-                    names >= opts.min_names_one_anchor and overlap >= opts.min_overlap_one_anchor)
+                same = (
+                    len(anchors) >= opts.min_anchor_shared and overlap >= opts.min_feature_overlap
+                ) or (names >= opts.min_names_one_anchor and overlap >= opts.min_overlap_one_anchor)
                 if same and union.join(a.id, b.id):
-                    links.append((a.id, b.id, f"ru-kk {len(anchors)} anchors, overlap {overlap:.2f}"))
+                    links.append(
+                        (a.id, b.id, f"ru-kk {len(anchors)} anchors, overlap {overlap:.2f}")
+                    )
 
     groups: dict[int, list[StoryArticle]] = defaultdict(list)
     for a in articles:
@@ -303,11 +336,24 @@ def group_stories(
         members.sort(key=lambda x: (x.published is None, x.published or datetime.min, x.id))
         ids = {m.id for m in members}
         story_facts = union_facts(f for m in members for f in facts.get(m.id, ()))
-        stories.append(Story(members, story_facts, [ln for ln in links if ln[0] in ids],
-                             {m.id: list(facts.get(m.id, ())) for m in members}))
+        stories.append(
+            Story(
+                members,
+                story_facts,
+                [ln for ln in links if ln[0] in ids],
+                {m.id: list(facts.get(m.id, ())) for m in members},
+            )
+        )
     # most outlets first; then most articles; then most facts (akims, money) among one-outlet stories
-    stories.sort(key=lambda s: (-len(s.outlets), -len(s.articles), -s.weight,
-                                s.first_published is None, s.first_published or datetime.min))
+    stories.sort(
+        key=lambda s: (
+            -len(s.outlets),
+            -len(s.articles),
+            -s.weight,
+            s.first_published is None,
+            s.first_published or datetime.min,
+        )
+    )
     return stories
 
 
@@ -319,15 +365,19 @@ def load_window(
 ) -> tuple[list[StoryArticle], dict[int, list[dict[str, Any]]]]:
     """Articles published in [start, end) and their facts as CONTRACT §2 dicts, by article id."""
     rows = session.exec(
-        select(Article, Source).join(Source, Article.source_id == Source.id)  # type: ignore[arg-type]
+        select(Article, Source)
+        .join(Source, Article.source_id == Source.id)  # type: ignore[arg-type]
         .where(Article.published >= start, Article.published < end)  # type: ignore[operator]
         .order_by(Article.published, Article.id)  # type: ignore[arg-type]
     ).all()
-    articles = [StoryArticle(a.id, a.url, a.title, a.text, s.name, a.lang, a.published) for a, s in rows]  # type: ignore[arg-type]
+    articles = [
+        StoryArticle(a.id, a.url, a.title, a.text, s.name, a.lang, a.published) for a, s in rows
+    ]  # type: ignore[arg-type]
     facts: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if articles:
         fact_rows = session.exec(
-            select(Fact, Article, Source).join(Article, Fact.article_id == Article.id)  # type: ignore[arg-type]
+            select(Fact, Article, Source)
+            .join(Article, Fact.article_id == Article.id)  # type: ignore[arg-type]
             .join(Source, Article.source_id == Source.id)  # type: ignore[arg-type]
             .where(Article.published >= start, Article.published < end)  # type: ignore[operator]
             .order_by(Fact.article_id, Fact.start)  # type: ignore[arg-type]

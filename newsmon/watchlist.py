@@ -32,7 +32,12 @@ import yaml
 from newsmon.errors import ConfigError, NotFoundError
 from newsmon.settings import PACKAGE_DIR
 
-SECTIONS = {"people": "person", "parties": "party", "programmes": "program", "territories": "territory"}
+SECTIONS = {
+    "people": "person",
+    "parties": "party",
+    "programmes": "program",
+    "territories": "territory",
+}
 ENTRY_KEYS = ("name", "variants", "note")
 MIN_VARIANT_CHARS = 3
 DEFAULT_FILE = Path("watchlist.yaml")
@@ -59,7 +64,9 @@ def stem(word: str) -> str:
 
 def variant_pattern(variant: str) -> str:
     """The regular expression one variant compiles to (see the module docstring)."""
-    words = [w for w in variant.split() if any(ch.isalnum() for ch in w)]  # «Ауыл – Ел бесігі»: no «–»
+    words = [
+        w for w in variant.split() if any(ch.isalnum() for ch in w)
+    ]  # «Ауыл – Ел бесігі»: no «–»
     if variant.upper() == variant and any(ch.isalpha() for ch in variant):
         body = r"\s+".join(re.escape(w) for w in words)
         return rf"(?<!{_LETTER})(?-i:{body})(?:-{_LETTER}+)?(?!{_LETTER})"
@@ -79,7 +86,9 @@ class Entity:
 
     def __post_init__(self) -> None:
         alternatives = sorted({self.name, *self.variants}, key=len, reverse=True)
-        self.pattern = re.compile("|".join(f"(?:{variant_pattern(v)})" for v in alternatives), re.IGNORECASE)
+        self.pattern = re.compile(
+            "|".join(f"(?:{variant_pattern(v)})" for v in alternatives), re.IGNORECASE
+        )
 
     def find(self, text: str) -> list[tuple[int, int]]:
         """Character spans of every mention in `text`."""
@@ -183,7 +192,9 @@ def parse_watchlist(data: Any, path: Path | str | None = None) -> Watchlist:
             name = name.strip()
             unknown = [k for k in entry if k not in ENTRY_KEYS]
             if unknown:
-                problems.append(f"{label}: unknown key {unknown[0]!r} (known: {', '.join(ENTRY_KEYS)})")
+                problems.append(
+                    f"{label}: unknown key {unknown[0]!r} (known: {', '.join(ENTRY_KEYS)})"
+                )
             variants = entry.get("variants", [])
             if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
                 problems.append(f"{label}: 'variants' must be a list of strings")
@@ -191,7 +202,9 @@ def parse_watchlist(data: Any, path: Path | str | None = None) -> Watchlist:
             variants = [v.strip() for v in variants]
             short = [v for v in [name, *variants] if len(v) < MIN_VARIANT_CHARS]
             if short:
-                problems.append(f"{label}: variant {short[0]!r} is shorter than {MIN_VARIANT_CHARS} characters")
+                problems.append(
+                    f"{label}: variant {short[0]!r} is shorter than {MIN_VARIANT_CHARS} characters"
+                )
                 continue
             key = name.lower()
             if key in seen:
@@ -199,10 +212,14 @@ def parse_watchlist(data: Any, path: Path | str | None = None) -> Watchlist:
                 continue
             seen[key] = label
             note = entry.get("note")
-            entities.append(Entity(kind, name, list(dict.fromkeys(variants)), str(note) if note else None))
+            entities.append(
+                Entity(kind, name, list(dict.fromkeys(variants)), str(note) if note else None)
+            )
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ConfigError(f"{where}: {problems[0]}{more}" + "".join(f"\n  {p}" for p in problems[1:]))
+        raise ConfigError(
+            f"{where}: {problems[0]}{more}" + "".join(f"\n  {p}" for p in problems[1:])
+        )
     return Watchlist(Path(path) if path else None, entities)
 
 
@@ -215,7 +232,9 @@ def load_watchlist(path: Path | str | None = None, *, required: bool = True) -> 
     if not p.is_file():
         if path is None and not required:
             return None
-        raise ConfigError(f"{p}: no such watchlist file (see watchlist.yaml in the project for the format)")
+        raise ConfigError(
+            f"{p}: no such watchlist file (see watchlist.yaml in the project for the format)"
+        )
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

@@ -59,7 +59,9 @@ def _use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     """The test's database, once on SQLite and once on PostgreSQL; NEWSMON_DATABASE_URL points at it."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'newsmon.db'}"

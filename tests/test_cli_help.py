@@ -33,7 +33,9 @@ def _commands() -> list[list[str]]:
 def test_help_shows_an_example(path: list[str]) -> None:
     result = CliRunner().invoke(app, [*path, "--help"], terminal_width=200)
     assert result.exit_code == 0
-    assert "Example: newsmon" in result.output or "Example: NEWSMON_" in result.output, result.output
+    assert "Example: newsmon" in result.output or "Example: NEWSMON_" in result.output, (
+        result.output
+    )
 
 
 @pytest.mark.parametrize("path", _commands(), ids=lambda p: " ".join(p))

@@ -22,12 +22,24 @@ D19, D20 = date(2024, 11, 19), date(2024, 11, 20)
 @pytest.mark.parametrize(
     "variants, text, count",
     [
-        (["Жумабаев", "Жұмабаев"], "Асет Жумабаев назначен. Асету Жумабаеву вручили распоряжение.", 2),
+        (
+            ["Жумабаев", "Жұмабаев"],
+            "Асет Жумабаев назначен. Асету Жумабаеву вручили распоряжение.",
+            2,
+        ),
         (["Жумабаев", "Жұмабаев"], "Асет Жұмабаевтың айтуынша, жол жөнделеді.", 1),
-        (["Дорожная карта занятости"], "по программе «Дорожной карте занятости» и «Дорожная карта занятости»", 2),
+        (
+            ["Дорожная карта занятости"],
+            "по программе «Дорожной карте занятости» и «Дорожная карта занятости»",
+            2,
+        ),
         (["Ауыл аманаты"], "«Ауыл аманаты» бағдарламасы; «Ауыл аманатының» қаражаты", 2),
         (["Ауыл – Ел бесігі"], "по программе «Ауыл – Ел бесігі» и «Ауыл-Ел бесігі»", 2),
-        (["ВКО", "ШҚО"], "В ВКО и ШҚО-да; вкотел и ШҚОның не считаются", 2),  # capitals: whole word or -suffix
+        (
+            ["ВКО", "ШҚО"],
+            "В ВКО и ШҚО-да; вкотел и ШҚОның не считаются",
+            2,
+        ),  # capitals: whole word or -suffix
         (["AMANAT"], "Партия AMANAT и «Ауыл аманаты»", 1),  # the programme is not the party
         (["Өскемен", "Усть-Каменогорск"], "В Усть-Каменогорске и в Өскеменде", 2),
         (["Шемонаихинский район"], "Шемонаихинского района, Шемонаихинском районе", 2),
@@ -35,20 +47,39 @@ D19, D20 = date(2024, 11, 19), date(2024, 11, 20)
         (["Ёлкин"], "Елкина и Ёлкина", 2),  # ё and е are one letter
     ],
 )
-def test_variants_match_case_forms_in_both_languages(variants: list[str], text: str, count: int) -> None:
+def test_variants_match_case_forms_in_both_languages(
+    variants: list[str], text: str, count: int
+) -> None:
     assert len(Entity("person", variants[0], variants).find(text)) == count
 
 
 @pytest.mark.parametrize(
     "data, names",
     [
-        ({"people": [{"name": "Асет Жумабаев", "variants": ["Жумабаев"]}, {"name": "A", "variants": []}]}, "people[2]"),
+        (
+            {
+                "people": [
+                    {"name": "Асет Жумабаев", "variants": ["Жумабаев"]},
+                    {"name": "A", "variants": []},
+                ]
+            },
+            "people[2]",
+        ),
         ({"parties": [{"name": "AMANAT", "variants": "AMANAT"}]}, "parties[1] 'AMANAT'"),
         ({"programmes": [{"variants": ["Ауыл аманаты"]}]}, "programmes[1]: 'name'"),
-        ({"territories": [{"name": "ВКО", "variants": ["ВК"]}]}, "territories[1] 'ВКО': variant 'ВК'"),
-        ({"people": [{"name": "Оспанов", "variant": ["Оспанов"]}]}, "people[1] 'Оспанов': unknown key 'variant'"),
+        (
+            {"territories": [{"name": "ВКО", "variants": ["ВК"]}]},
+            "territories[1] 'ВКО': variant 'ВК'",
+        ),
+        (
+            {"people": [{"name": "Оспанов", "variant": ["Оспанов"]}]},
+            "people[1] 'Оспанов': unknown key 'variant'",
+        ),
         ({"persons": []}, "unknown section 'persons'"),
-        ({"people": [{"name": "Оспанов"}, {"name": "оспанов"}]}, "people[2] 'оспанов': the name is already used"),
+        (
+            {"people": [{"name": "Оспанов"}, {"name": "оспанов"}]},
+            "people[2] 'оспанов': the name is already used",
+        ),
         ({"people": {"name": "Оспанов"}}, "people: must be a list"),
         (["people"], "expected a mapping"),
     ],
@@ -68,7 +99,9 @@ def test_watchlist_yaml_syntax_error_gives_the_line(tmp_path: Path) -> None:
         load_watchlist(path)
 
 
-def test_missing_watchlist_is_an_error_only_when_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_watchlist_is_an_error_only_when_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert load_watchlist(None, required=False) is None
     with pytest.raises(ConfigError, match="no such watchlist file"):
@@ -106,8 +139,11 @@ def _expected_mentions(entity_name: str, day: str | None = None) -> int:
     wl = load_watchlist(DEMO_WATCHLIST)
     assert wl is not None
     ent = wl.lookup(entity_name)
-    return sum(len(ent.find(f"{r['title']}\n{r['text']}")) for r in sample_rows()
-               if day is None or r["published"].startswith(day))
+    return sum(
+        len(ent.find(f"{r['title']}\n{r['text']}"))
+        for r in sample_rows()
+        if day is None or r["published"].startswith(day)
+    )
 
 
 def test_kazakh_and_russian_mentions_count_together(sample_db: str) -> None:
@@ -117,7 +153,9 @@ def test_kazakh_and_russian_mentions_count_together(sample_db: str) -> None:
     assert [r.bucket for r in rep.rows] == ["2024-11-19", "2024-11-20"]
     day19 = rep.rows[0]
     # the ru article says Тулеубаев, the kk one Төлеубаев: both count
-    assert day19.articles == 2 and day19.mentions == _expected_mentions("Тулеубаев", "2024-11-19") >= 2
+    assert (
+        day19.articles == 2 and day19.mentions == _expected_mentions("Тулеубаев", "2024-11-19") >= 2
+    )
     assert 0 < day19.share <= 1
 
 
@@ -136,7 +174,10 @@ def test_share_of_voice_adds_up_per_bucket(sample_db: str, by: str) -> None:
     if by == "source":
         assert set(rep.buckets) == {r["source"] for r in sample_rows()}
     if by == "region":
-        assert "Павлодарская область" in rep.buckets and "Восточно-Казахстанская область" in rep.buckets
+        assert (
+            "Павлодарская область" in rep.buckets
+            and "Восточно-Казахстанская область" in rep.buckets
+        )
 
 
 def test_csv_output_is_parseable(sample_db: str) -> None:
@@ -151,7 +192,9 @@ def test_csv_output_is_parseable(sample_db: str) -> None:
 @pytest.mark.parametrize(
     "args, error",
     [
-        (dict(by="week"), InputError), (dict(since=D20, until=D19), InputError), (dict(entity="Марс"), NotFoundError),
+        (dict(by="week"), InputError),
+        (dict(since=D20, until=D19), InputError),
+        (dict(entity="Марс"), NotFoundError),
     ],
 )
 def test_bad_coverage_input(sample_db: str, args: dict, error: type) -> None:
@@ -203,11 +246,41 @@ def test_coverage_command(sample_db: str, tmp_path: Path) -> None:
     from newsmon.cli import app
 
     chart = tmp_path / "c.png"
-    res = CliRunner().invoke(app, ["coverage", "--since", "2024-11-19", "--until", "2024-11-20", "--by", "region",
-                                   "--format", "csv", "--watchlist", str(DEMO_WATCHLIST), "--chart", str(chart)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "coverage",
+            "--since",
+            "2024-11-19",
+            "--until",
+            "2024-11-20",
+            "--by",
+            "region",
+            "--format",
+            "csv",
+            "--watchlist",
+            str(DEMO_WATCHLIST),
+            "--chart",
+            str(chart),
+        ],
+    )
     assert res.exit_code == 0, res.output
-    assert res.stdout.splitlines()[0] == "bucket,entity,kind,mentions,articles,share,bucket_articles"
+    assert (
+        res.stdout.splitlines()[0] == "bucket,entity,kind,mentions,articles,share,bucket_articles"
+    )
     assert chart.stat().st_size > 10_000
-    res = CliRunner().invoke(app, ["coverage", "--since", "2024-11-19", "--until", "2024-11-20",
-                                   "--watchlist", str(DEMO_WATCHLIST), "--entity", "Оспанoв"])  # Latin o
+    res = CliRunner().invoke(
+        app,
+        [
+            "coverage",
+            "--since",
+            "2024-11-19",
+            "--until",
+            "2024-11-20",
+            "--watchlist",
+            str(DEMO_WATCHLIST),
+            "--entity",
+            "Оспанoв",
+        ],
+    )  # Latin o
     assert res.exit_code != 0 and "did you mean" in res.output and "Оспанов" in res.output

@@ -31,9 +31,22 @@ def test_sample_lines_are_valid_import_lines_in_both_languages() -> None:
     assert len({r["url"] for r in ROWS}) == len(ROWS)
 
 
-@pytest.mark.parametrize("phrase", ["«Ауыл аманаты»", "1,5 млрд тенге", "1,5 млрд теңге", "ВКО", "ШҚО",
-                                    "Шемонаихинского района", "Шемонаиха ауданының", "Волчанского сельского округа",
-                                    "Волчанка ауылдық округінде", "Өскемен", "Усть-Каменогорск"])
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "«Ауыл аманаты»",
+        "1,5 млрд тенге",
+        "1,5 млрд теңге",
+        "ВКО",
+        "ШҚО",
+        "Шемонаихинского района",
+        "Шемонаиха ауданының",
+        "Волчанского сельского округа",
+        "Волчанка ауылдық округінде",
+        "Өскемен",
+        "Усть-Каменогорск",
+    ],
+)
 def test_sample_has_what_the_demo_shows(phrase: str) -> None:
     assert any(phrase in f"{r['title']}\n{r['text']}" for r in ROWS)
 
@@ -71,15 +84,20 @@ def test_demo_finds_facts_in_both_languages(demo: tuple) -> None:
     assert report.extract_failed == 0
     assert set(report.facts_by_lang) == {"ru", "kk"} and min(report.facts_by_lang.values()) > 0
     assert {"akim", "amount", "program", "territory"} <= set(report.facts_by_kind)
-    assert {(f["kind"], f["article"]["lang"]) for f in report.examples} >= {("amount", "ru"), ("amount", "kk"),
-                                                                          ("program", "ru"), ("program", "kk")}
+    assert {(f["kind"], f["article"]["lang"]) for f in report.examples} >= {
+        ("amount", "ru"),
+        ("amount", "kk"),
+        ("program", "ru"),
+        ("program", "kk"),
+    }
     assert report.seconds > 0
 
 
 def test_demo_digests_show_both_languages(demo: tuple) -> None:
     report, _ = demo
-    assert {p.name for p in report.digests} == {f"digest-{report.day}.{lg}.{f}" for lg in ("ru", "kk")
-                                               for f in ("html", "md")}
+    assert {p.name for p in report.digests} == {
+        f"digest-{report.day}.{lg}.{f}" for lg in ("ru", "kk") for f in ("html", "md")
+    }
     for path in report.digests:
         page = path.read_text(encoding="utf-8")
         lang = path.name.split(".")[-2]
@@ -95,8 +113,9 @@ def test_demo_groups_reprints_and_translations(demo: tuple) -> None:
     assert any(s["langs"] == ["ru"] and len(s["outlets"]) == 2 for s in report.stories)
 
 
-def test_demo_command_prints_what_it_found_and_protects_other_files(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_command_prints_what_it_found_and_protects_other_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     other = tmp_path / "mine.db"
     other.write_bytes(b"not a demo")

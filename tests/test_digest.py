@@ -31,7 +31,9 @@ def sample_db(db_url: str) -> str:
 
 def digest(url: str, fmt: str = "html", **kw: object) -> str:
     wl = load_watchlist(DEMO_WATCHLIST)
-    return render(build_digest(kw.pop("day", DAY), watchlist=wl, database_url=url, now=NOW, **kw), fmt)  # type: ignore[arg-type]
+    return render(
+        build_digest(kw.pop("day", DAY), watchlist=wl, database_url=url, now=NOW, **kw), fmt
+    )  # type: ignore[arg-type]
 
 
 def text_of(page: str) -> str:
@@ -84,13 +86,18 @@ def test_digest_shows_every_akim_amount_and_programme_of_the_day(sample_db: str,
 def test_akims_new_changed_and_known(sample_db: str) -> None:
     d = build_digest(DAY, database_url=sample_db)
     status = {a.label: (a.status, a.previous) for a in d.akims}
-    assert status["Асет Жумабаев"] == ("changed", "Ерлан Тулеубаев")  # same post, another person the day before
+    assert status["Асет Жумабаев"] == (
+        "changed",
+        "Ерлан Тулеубаев",
+    )  # same post, another person the day before
     assert status["Гульнара Ахметова"] == ("new", "")
     # the Russian and Kazakh reports of the new akim are one item with evidence in both languages
     item = next(a for a in d.akims if a.label == "Асет Жумабаев")
     assert {e.lang for e in item.evidence} == {"ru", "kk"} and len(item.links) == 2
     d_before = build_digest(date(2024, 11, 19), database_url=sample_db)
-    assert [(a.label, a.status) for a in d_before.akims if a.label.startswith("Ерлан")] == [("Ерлан Тулеубаев", "new")]
+    assert [(a.label, a.status) for a in d_before.akims if a.label.startswith("Ерлан")] == [
+        ("Ерлан Тулеубаев", "new")
+    ]
 
 
 def test_amounts_grouped_by_programme_and_region_counted_once(sample_db: str) -> None:
@@ -100,13 +107,20 @@ def test_amounts_grouped_by_programme_and_region_counted_once(sample_db: str) ->
     # three articles, two languages, one amount: the total is 1,5 bn, not 4,5 bn
     assert vko.totals == ["1,5 млрд тенге"] and len(vko.items) == 1 and len(vko.items[0].links) == 3
     assert ("Ауыл аманаты", "Павлодарская область") in groups
-    assert groups[(None, "Восточно-Казахстанская область")].totals == ["3,84 млрд тенге"]  # 3,2 bn + 640 m
+    assert groups[(None, "Восточно-Казахстанская область")].totals == [
+        "3,84 млрд тенге"
+    ]  # 3,2 bn + 640 m
     assert d.amounts[0].sort_value >= d.amounts[-1].sort_value
 
 
 def test_every_item_links_its_articles_and_shows_evidence(sample_db: str) -> None:
     d = build_digest(DAY, watchlist=load_watchlist(DEMO_WATCHLIST), database_url=sample_db)
-    items = [*d.akims, *d.programs, *(i for g in d.amounts for i in g.items), *(i for v in d.watch.values() for i in v)]
+    items = [
+        *d.akims,
+        *d.programs,
+        *(i for g in d.amounts for i in g.items),
+        *(i for v in d.watch.values() for i in v),
+    ]
     assert items and d.stories and d.watch
     urls = {r["url"] for r in sample_rows()}
     for it in items:
@@ -127,7 +141,9 @@ def test_kazakh_digest_has_kazakh_headings_and_kazakh_evidence_first(sample_db: 
     assert "1,5 млрд теңге" in shown  # amounts in Kazakh words
     d = build_digest(DAY, lang="kk", database_url=sample_db)
     top = d.stories[0]
-    assert top.title == next(r["title"] for r in sample_rows() if r["url"].endswith("auyl-amanaty-shqo"))
+    assert top.title == next(
+        r["title"] for r in sample_rows() if r["url"].endswith("auyl-amanaty-shqo")
+    )
     assert any(f.evidence[0].lang == "kk" for f in top.facts)
 
 
@@ -150,7 +166,10 @@ def test_region_narrows_the_digest(sample_db: str) -> None:
 
 
 def test_unknown_region_suggests_close_names(sample_db: str) -> None:
-    with pytest.raises(NotFoundError, match=r"unknown region 'Шемонайхинский район': did you mean .*Шемонаихинский район"):
+    with pytest.raises(
+        NotFoundError,
+        match=r"unknown region 'Шемонайхинский район': did you mean .*Шемонаихинский район",
+    ):
         build_digest(DAY, region="Шемонайхинский район", database_url=sample_db)
 
 
@@ -162,16 +181,26 @@ def test_bad_options(sample_db: str, kwargs: dict) -> None:
 
 # --- hostile input ----------------------------------------------------------------------------
 
-HOSTILE_TITLE = '<script>alert("x")</script> «Аким» & <b>Co</b> \'quoted\' </style><img src=x onerror=alert(1)>'
-HOSTILE_TEXT = ('Аким Шемонаихинского района Ерлан Тулеубаев сказал: "<script>document.cookie</script>" & ушёл. '
-                'Выделено 45 млн тенге на <iframe src="javascript:alert(2)">.')
+HOSTILE_TITLE = (
+    "<script>alert(\"x\")</script> «Аким» & <b>Co</b> 'quoted' </style><img src=x onerror=alert(1)>"
+)
+HOSTILE_TEXT = (
+    'Аким Шемонаихинского района Ерлан Тулеубаев сказал: "<script>document.cookie</script>" & ушёл. '
+    'Выделено 45 млн тенге на <iframe src="javascript:alert(2)">.'
+)
 
 
 def _hostile_db(url: str, tmp_path: Path) -> None:
     import json
 
-    line = {"url": "https://evil.example/a?x=1&y=<2>", "title": HOSTILE_TITLE, "text": HOSTILE_TEXT,
-            "published": "2024-11-20T10:00:00+05:00", "source": '<script>src</script>"&', "lang": "ru"}
+    line = {
+        "url": "https://evil.example/a?x=1&y=<2>",
+        "title": HOSTILE_TITLE,
+        "text": HOSTILE_TEXT,
+        "published": "2024-11-20T10:00:00+05:00",
+        "source": '<script>src</script>"&',
+        "lang": "ru",
+    }
     path = tmp_path / "hostile.jsonl"
     path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
     load_sample(url, path, facts=False)
@@ -183,10 +212,20 @@ def _hostile_db(url: str, tmp_path: Path) -> None:
 
     with open_session(url) as s:
         art = s.exec(select(Article)).one()
-        add_fact(s, art, "akim", "Аким Шемонаихинского района Ерлан Тулеубаев",
-                 {"person": "Ерлан <b>Тулеубаев</b>", "role": "аким", "territory": SHEM})
-        add_fact(s, art, "amount", "45 млн тенге",
-                 {"value": 45e6, "unit": "KZT", "program": "<script>prog</script>", "territory": SHEM})
+        add_fact(
+            s,
+            art,
+            "akim",
+            "Аким Шемонаихинского района Ерлан Тулеубаев",
+            {"person": "Ерлан <b>Тулеубаев</b>", "role": "аким", "territory": SHEM},
+        )
+        add_fact(
+            s,
+            art,
+            "amount",
+            "45 млн тенге",
+            {"value": 45e6, "unit": "KZT", "program": "<script>prog</script>", "territory": SHEM},
+        )
         add_fact(s, art, "program", "Аким", {"program": '"><script>alert(3)</script>'})
         s.commit()
 
@@ -209,9 +248,14 @@ def test_hostile_titles_and_texts_are_escaped_in_html(db_url: str, tmp_path: Pat
     parser.feed(page)
     assert "script" not in parser.tags and "iframe" not in parser.tags and "img" not in parser.tags
     assert not [a for a in parser.attrs if a[0].startswith("on")]
-    assert page.count("<style>") == 1 and page.count("</style>") == 1  # the title cannot close our style
+    assert (
+        page.count("<style>") == 1 and page.count("</style>") == 1
+    )  # the title cannot close our style
     shown = text_of(page)
-    assert html.unescape(html.escape(HOSTILE_TITLE)) in shown or HOSTILE_TITLE.replace("  ", " ") in shown
+    assert (
+        html.unescape(html.escape(HOSTILE_TITLE)) in shown
+        or HOSTILE_TITLE.replace("  ", " ") in shown
+    )
     assert '<script>alert("x")</script>' in shown  # shown as text, for the reader to see
     assert '"><script>alert(3)</script>' in shown
     hrefs = [v for k, v in parser.attrs if k == "href" and v and not v.startswith("#")]
@@ -223,7 +267,9 @@ def test_unsafe_link_schemes_are_dropped(db_url: str, tmp_path: Path) -> None:
 
     assert safe_url("javascript:alert(1)") == "#" and safe_url("data:text/html,x") == "#"
     assert safe_url(" https://a.example/x?y=1&z=2 ") == "https://a.example/x?y=1&z=2"
-    assert "(" not in md_url("https://a.example/x_(y)") and " " not in md_url("https://a.example/a b")
+    assert "(" not in md_url("https://a.example/x_(y)") and " " not in md_url(
+        "https://a.example/a b"
+    )
 
 
 def test_hostile_input_is_escaped_in_markdown(db_url: str, tmp_path: Path) -> None:
@@ -239,31 +285,67 @@ def test_hostile_input_is_escaped_in_markdown(db_url: str, tmp_path: Path) -> No
 # --- labels and the command -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n, word", [(1, "издание"), (2, "издания"), (5, "изданий"), (11, "изданий"), (21, "издание"),
-                                     (22, "издания"), (112, "изданий")])
+@pytest.mark.parametrize(
+    "n, word",
+    [
+        (1, "издание"),
+        (2, "издания"),
+        (5, "изданий"),
+        (11, "изданий"),
+        (21, "издание"),
+        (22, "издания"),
+        (112, "изданий"),
+    ],
+)
 def test_russian_plurals(n: int, word: str) -> None:
     assert plural(n, "outlets", "ru") == word and plural(n, "outlets", "kk") == "басылым"
 
 
-@pytest.mark.parametrize("value, unit, lang, text", [
-    (1.5e9, "KZT", "ru", "1,5 млрд тенге"), (1.5e9, "KZT", "kk", "1,5 млрд теңге"), (640e6, "KZT", "kk", "640 млн теңге"),
-    (3.84e9, "KZT", "ru", "3,84 млрд тенге"), (450, "people", "ru", "450 чел."), (2.5, "%", "ru", "2,5%"),
-    (12000, "USD", "kk", "12 мың АҚШ доллары"), (1250, "KZT", "ru", "1\u202f250 тенге"),
-])
+@pytest.mark.parametrize(
+    "value, unit, lang, text",
+    [
+        (1.5e9, "KZT", "ru", "1,5 млрд тенге"),
+        (1.5e9, "KZT", "kk", "1,5 млрд теңге"),
+        (640e6, "KZT", "kk", "640 млн теңге"),
+        (3.84e9, "KZT", "ru", "3,84 млрд тенге"),
+        (450, "people", "ru", "450 чел."),
+        (2.5, "%", "ru", "2,5%"),
+        (12000, "USD", "kk", "12 мың АҚШ доллары"),
+        (1250, "KZT", "ru", "1\u202f250 тенге"),
+    ],
+)
 def test_amount_format(value: float, unit: str, lang: str, text: str) -> None:
     assert format_amount(value, unit, lang) == text
 
 
 def test_digest_command_writes_file_and_reports_errors(sample_db: str, tmp_path: Path) -> None:
     out = tmp_path / "d.html"
-    run = CliRunner().invoke(app, ["digest", "--date", "2024-11-20", "--format", "html", "--out", str(out),
-                                   "--watchlist", str(DEMO_WATCHLIST), "--lang", "kk"])
+    run = CliRunner().invoke(
+        app,
+        [
+            "digest",
+            "--date",
+            "2024-11-20",
+            "--format",
+            "html",
+            "--out",
+            str(out),
+            "--watchlist",
+            str(DEMO_WATCHLIST),
+            "--lang",
+            "kk",
+        ],
+    )
     assert run.exit_code == 0, run.output
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert LABELS["kk"]["akims"] in page and not list(tmp_path.glob(".*.tmp"))
     run = CliRunner().invoke(app, ["digest", "--date", "2024-11-20", "--region", "Шемонайха"])
-    assert run.exit_code == 1 and "did you mean" in run.output and len(run.output.strip().splitlines()) == 1
+    assert (
+        run.exit_code == 1
+        and "did you mean" in run.output
+        and len(run.output.strip().splitlines()) == 1
+    )
     run = CliRunner().invoke(app, ["digest", "--date", "20.11.2024"])
     assert run.exit_code == 2 and "YYYY-MM-DD" in run.output
     run = CliRunner().invoke(app, ["digest", "--date", "2024-11-20", "--format", "pdf"])

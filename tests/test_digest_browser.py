@@ -22,14 +22,27 @@ PHONE = (390, 844)
 def screenshot(page: Path, png: Path, tmp: Path, size: tuple[int, int] = PHONE) -> None:
     assert CHROMIUM
     png.unlink(missing_ok=True)
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--no-first-run", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-           f"--user-data-dir={tmp / 'chromium-profile'}", f"--screenshot={png}",
-           f"--window-size={size[0]},{size[1]}", page.as_uri()]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp / 'chromium-profile'}",
+        f"--screenshot={png}",
+        f"--window-size={size[0]},{size[1]}",
+        page.as_uri(),
+    ]
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed (.ci/run installs Debian's chromium)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium installed (.ci/run installs Debian's chromium)"
+)
 @pytest.mark.parametrize("lang", ["ru", "kk"])
 def test_html_digest_renders_on_a_phone(sqlite_url: str, tmp_path: Path, lang: str) -> None:
     import matplotlib
@@ -39,7 +52,12 @@ def test_html_digest_renders_on_a_phone(sqlite_url: str, tmp_path: Path, lang: s
     import numpy as np
 
     load_sample(sqlite_url)
-    d = build_digest(date(2024, 11, 20), lang=lang, watchlist=load_watchlist(DEMO_WATCHLIST), database_url=sqlite_url)
+    d = build_digest(
+        date(2024, 11, 20),
+        lang=lang,
+        watchlist=load_watchlist(DEMO_WATCHLIST),
+        database_url=sqlite_url,
+    )
     page = write_atomic(tmp_path / f"digest.{lang}.html", render(d, "html"))
     ARTIFACTS.mkdir(exist_ok=True)
     png = ARTIFACTS / f"digest-phone-{lang}.png"

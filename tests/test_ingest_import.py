@@ -19,12 +19,19 @@ from tests.conftest import need_data
 runner = CliRunner()
 
 GOOD = [
-    {"url": "https://24.kz/ru/news/1", "title": "Аким ВКО провёл приём граждан",
-     "text": "Аким Восточно-Казахстанской области провёл приём граждан в Усть-Каменогорске.",
-     "published": "2024-04-16T10:00:00+05:00", "source": "24.kz"},
-    {"url": "https://kaz.tengrinews.kz/a/2", "title": "Облыс әкімі азаматтарды қабылдады",
-     "text": "Шығыс Қазақстан облысының әкімі Өскемен қаласында азаматтарды қабылдады.",
-     "published": "2024-04-16T10:00:00"},
+    {
+        "url": "https://24.kz/ru/news/1",
+        "title": "Аким ВКО провёл приём граждан",
+        "text": "Аким Восточно-Казахстанской области провёл приём граждан в Усть-Каменогорске.",
+        "published": "2024-04-16T10:00:00+05:00",
+        "source": "24.kz",
+    },
+    {
+        "url": "https://kaz.tengrinews.kz/a/2",
+        "title": "Облыс әкімі азаматтарды қабылдады",
+        "text": "Шығыс Қазақстан облысының әкімі Өскемен қаласында азаматтарды қабылдады.",
+        "published": "2024-04-16T10:00:00",
+    },
 ]
 
 
@@ -46,7 +53,9 @@ def test_import_stores_each_article_once(db_url: str, tmp_path: Path) -> None:
     assert arts["https://24.kz/ru/news/1"].lang == "ru"
     assert arts["https://kaz.tengrinews.kz/a/2"].lang == "kk"
     # naive time means Asia/Almaty (UTC+5 in 2024)
-    assert arts["https://kaz.tengrinews.kz/a/2"].published == datetime(2024, 4, 16, 5, 0, tzinfo=timezone.utc)
+    assert arts["https://kaz.tengrinews.kz/a/2"].published == datetime(
+        2024, 4, 16, 5, 0, tzinfo=timezone.utc
+    )
 
 
 @pytest.mark.parametrize(
@@ -59,11 +68,19 @@ def test_import_stores_each_article_once(db_url: str, tmp_path: Path) -> None:
         ('{"url": "https://a.kz/1", "title": "t"}', "'text' is missing"),
         ('{"url": "https://a.kz/1", "title": 5, "text": "x"}', "'title' must be a string"),
         ('{"url": "ftp://a.kz/1", "title": "t", "text": "x"}', "not an http(s) URL"),
-        ('{"url": "https://a.kz/1", "title": "t", "text": "x", "lang": "de"}', "'lang' must be one of"),
-        ('{"url": "https://a.kz/1", "title": "t", "text": "x", "published": "yesterday"}', "not ISO 8601"),
+        (
+            '{"url": "https://a.kz/1", "title": "t", "text": "x", "lang": "de"}',
+            "'lang' must be one of",
+        ),
+        (
+            '{"url": "https://a.kz/1", "title": "t", "text": "x", "published": "yesterday"}',
+            "not ISO 8601",
+        ),
     ],
 )
-def test_bad_line_is_reported_with_its_number_and_others_import(tmp_path: Path, line: str, reason: str) -> None:
+def test_bad_line_is_reported_with_its_number_and_others_import(
+    tmp_path: Path, line: str, reason: str
+) -> None:
     good = json.dumps(GOOD[0], ensure_ascii=False)
     f = _write(tmp_path / "bad.jsonl", [good, line, json.dumps(GOOD[1], ensure_ascii=False)])
     result = runner.invoke(app, ["import", str(f)])

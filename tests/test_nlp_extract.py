@@ -34,20 +34,31 @@ DEV_FLOORS = {
 }
 
 ARTICLES = [
-    {"url": "https://24.kz/ru/a1", "title": "Сельчане получили льготные кредиты",
-     "text": "Аким Волчанского сельского округа Шемонаихинского района ВКО Ботагоз Сикпаева рассказала, что "
-             "по программе «Ауыл аманаты» жители получили свыше 1,5 млрд тенге льготных кредитов.",
-     "published": "2024-04-15T10:00:00+05:00", "source": "24.kz"},
-    {"url": "https://24.kz/kz/a1", "title": "Ауыл тұрғындары жеңілдетілген несие алды",
-     "text": "Шемонаиха ауданының әкімі Ботагоз Сикпаева «Ауыл аманаты» бағдарламасы бойынша тұрғындар "
-             "1,5 млрд теңге жеңілдетілген несие алғанын айтты.",
-     "published": "2024-04-15T11:00:00+05:00", "source": "24.kz", "lang": "kk"},
+    {
+        "url": "https://24.kz/ru/a1",
+        "title": "Сельчане получили льготные кредиты",
+        "text": "Аким Волчанского сельского округа Шемонаихинского района ВКО Ботагоз Сикпаева рассказала, что "
+        "по программе «Ауыл аманаты» жители получили свыше 1,5 млрд тенге льготных кредитов.",
+        "published": "2024-04-15T10:00:00+05:00",
+        "source": "24.kz",
+    },
+    {
+        "url": "https://24.kz/kz/a1",
+        "title": "Ауыл тұрғындары жеңілдетілген несие алды",
+        "text": "Шемонаиха ауданының әкімі Ботагоз Сикпаева «Ауыл аманаты» бағдарламасы бойынша тұрғындар "
+        "1,5 млрд теңге жеңілдетілген несие алғанын айтты.",
+        "published": "2024-04-15T11:00:00+05:00",
+        "source": "24.kz",
+        "lang": "kk",
+    },
 ]
 
 
 def _import(tmp_path: Path, rows: list[dict[str, object]]) -> None:
     f = tmp_path / "in.jsonl"
-    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    f.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
     assert import_jsonl(f).ok
 
 
@@ -63,11 +74,21 @@ def test_facts_in_both_languages_resolve_to_the_same_units(kato: str, tmp_path: 
     report = extract()
     assert report.articles == 2 and not report.failed
     facts = list(iter_facts(FactFilter()))
-    by = {(f["article"]["lang"], f["kind"]): [x for x in facts if (x["article"]["lang"], x["kind"]) ==
-                                             (f["article"]["lang"], f["kind"])] for f in facts}
+    by = {
+        (f["article"]["lang"], f["kind"]): [
+            x
+            for x in facts
+            if (x["article"]["lang"], x["kind"]) == (f["article"]["lang"], f["kind"])
+        ]
+        for f in facts
+    }
     for lang in ("ru", "kk"):
         (amount,) = by[(lang, "amount")]
-        assert (amount["value"], amount["unit"], amount["program"]) == (1500000000, "KZT", "Ауыл аманаты")
+        assert (amount["value"], amount["unit"], amount["program"]) == (
+            1500000000,
+            "KZT",
+            "Ауыл аманаты",
+        )
         (program,) = by[(lang, "program")]
         assert program["program"] == "Ауыл аманаты"
         (akim,) = by[(lang, "akim")]
@@ -81,21 +102,30 @@ def test_facts_in_both_languages_resolve_to_the_same_units(kato: str, tmp_path: 
     # the evidence: offsets index the stored title + "\n" + text, the sentence contains the text
     art = ARTICLES[0]
     stored = f"{art['title']}\n{art['text']}"
-    assert stored[ru_akim["start"]:ru_akim["end"]] == ru_akim["text"]
+    assert stored[ru_akim["start"] : ru_akim["end"]] == ru_akim["text"]
     assert ru_akim["text"] in ru_akim["sentence"]
     assert ru_akim["extractor"].startswith("newsmon/")
-    assert ru_akim["article"] == {"url": art["url"], "title": art["title"], "source": "24.kz",
-                                  "published": "2024-04-15T10:00:00+05:00", "lang": "ru"}
+    assert ru_akim["article"] == {
+        "url": art["url"],
+        "title": art["title"],
+        "source": "24.kz",
+        "published": "2024-04-15T10:00:00+05:00",
+        "lang": "ru",
+    }
 
 
 def test_facts_command_formats(kato: str, tmp_path: Path) -> None:
     _import(tmp_path, ARTICLES)
     extract()
-    lines = runner.invoke(app, ["facts", "--kind", "amount", "--format", "jsonl"]).stdout.splitlines()
+    lines = runner.invoke(
+        app, ["facts", "--kind", "amount", "--format", "jsonl"]
+    ).stdout.splitlines()
     assert len(lines) == 2 and all(json.loads(x)["kind"] == "amount" for x in lines)
     as_json = json.loads(runner.invoke(app, ["facts", "--format", "json"]).stdout)
     assert {f["kind"] for f in as_json} == {"akim", "amount", "program", "territory"}
-    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["facts", "--format", "csv"]).stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(runner.invoke(app, ["facts", "--format", "csv"]).stdout))
+    )
     assert len(rows) == len(as_json) and rows[0]["kind"]
     day = runner.invoke(app, ["facts", "--since", "2024-04-16", "--format", "jsonl"])
     assert day.exit_code == 0 and day.stdout == ""
@@ -108,16 +138,33 @@ def test_facts_command_formats(kato: str, tmp_path: Path) -> None:
 BAD = [
     {"url": "https://x.kz/empty", "title": "Пусто", "text": ""},
     {"url": "https://x.kz/punct", "title": "!!!", "text": "... ??? !!! 🙂🙂🙂 ***"},
-    {"url": "https://x.kz/big", "title": "Огромная статья",
-     "text": ("Аким района Иван Петров выделил 2 млн тенге. " * 40) + ("слово " * 850_000)},
-    {"url": "https://x.kz/mixed", "title": "Mixed",
-     "text": "Аким Павлодара провёл встречу.\n\nПавлодар қаласының әкімі жиналыс өткізді.\n\n"
-             "The akim of Pavlodar held a meeting."},
-    {"url": "https://x.kz/latin", "title": "Latin", "text": "Pavlodar qalasynyń ákimi 1,5 mlrd teńge bólindi dedi.",
-     "lang": "kk"},
-    {"url": "https://x.kz/glued", "title": "Склейка",
-     "text": "Об этом передаетTengrinews.kzсо ссылкой на акимат.Также в Павлодаре выделили 300 тысяч тенге."},
-    {"url": "https://x.kz/nums", "title": "Числа", "text": "В 2024 году 15 апреля в 10:30 пришли 12 и 7."},
+    {
+        "url": "https://x.kz/big",
+        "title": "Огромная статья",
+        "text": ("Аким района Иван Петров выделил 2 млн тенге. " * 40) + ("слово " * 850_000),
+    },
+    {
+        "url": "https://x.kz/mixed",
+        "title": "Mixed",
+        "text": "Аким Павлодара провёл встречу.\n\nПавлодар қаласының әкімі жиналыс өткізді.\n\n"
+        "The akim of Pavlodar held a meeting.",
+    },
+    {
+        "url": "https://x.kz/latin",
+        "title": "Latin",
+        "text": "Pavlodar qalasynyń ákimi 1,5 mlrd teńge bólindi dedi.",
+        "lang": "kk",
+    },
+    {
+        "url": "https://x.kz/glued",
+        "title": "Склейка",
+        "text": "Об этом передаетTengrinews.kzсо ссылкой на акимат.Также в Павлодаре выделили 300 тысяч тенге.",
+    },
+    {
+        "url": "https://x.kz/nums",
+        "title": "Числа",
+        "text": "В 2024 году 15 апреля в 10:30 пришли 12 и 7.",
+    },
 ]
 
 
@@ -130,24 +177,35 @@ def test_bad_input_gives_no_crash_and_sensible_facts(kato: str, tmp_path: Path) 
     for f in facts:
         by_url.setdefault(f["article"]["url"], []).append(f)
     assert "https://x.kz/empty" not in by_url and "https://x.kz/punct" not in by_url
-    assert "https://x.kz/nums" not in by_url or all(f["kind"] != "amount" for f in by_url["https://x.kz/nums"])
+    assert "https://x.kz/nums" not in by_url or all(
+        f["kind"] != "amount" for f in by_url["https://x.kz/nums"]
+    )
     big = by_url["https://x.kz/big"]
     assert [f["value"] for f in big if f["kind"] == "amount"] == [2000000]  # one fact, 40 mentions
     assert len([f for f in big if f["kind"] == "amount"][0]["mentions"]) == 40
     glued = {(f["kind"], f.get("value")) for f in by_url["https://x.kz/glued"]}
     assert ("amount", 300000) in glued
-    assert {f["territory"]["name"] for f in by_url["https://x.kz/mixed"] if f["kind"] == "territory"} == {"Павлодар"}
+    assert {
+        f["territory"]["name"] for f in by_url["https://x.kz/mixed"] if f["kind"] == "territory"
+    } == {"Павлодар"}
 
 
-def test_new_extractor_version_replaces_facts(kato: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_extractor_version_replaces_facts(
+    kato: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _import(tmp_path, ARTICLES)
     first = extract()
     ids_before = {f["id"] for f in iter_facts(FactFilter())}
-    monkeypatch.setattr(extract_mod, "extractor_version", lambda lang: f"newsmon/test {lang}-rules/99")
+    monkeypatch.setattr(
+        extract_mod, "extractor_version", lambda lang: f"newsmon/test {lang}-rules/99"
+    )
     second = extract()
     assert second.articles == 2 and second.facts == first.facts
     after = list(iter_facts(FactFilter()))
-    assert {f["extractor"] for f in after} == {"newsmon/test ru-rules/99", "newsmon/test kk-rules/99"}
+    assert {f["extractor"] for f in after} == {
+        "newsmon/test ru-rules/99",
+        "newsmon/test kk-rules/99",
+    }
     assert not ids_before & {f["id"] for f in after}  # old facts were replaced, not kept beside
 
 
@@ -158,14 +216,21 @@ def test_dev_gold_quality_gate(sqlite_url: str) -> None:
     import_kato(need_data(*KATO))
     try:
         extract()
-        results = {(gold, split): evaluate_facts(need_data("gold", gold), split=split)
-                   for gold, split in DEV_FLOORS}
+        results = {
+            (gold, split): evaluate_facts(need_data("gold", gold), split=split)
+            for gold, split in DEV_FLOORS
+        }
     finally:
         clear_cache()
     for (gold, split), result in results.items():
         assert not result.missing, (gold, split)
         for kind, floor in DEV_FLOORS[(gold, split)].items():
-            assert result.scores[kind].f1 >= floor, (gold, split, kind, result.scores[kind].as_dict())
+            assert result.scores[kind].f1 >= floor, (
+                gold,
+                split,
+                kind,
+                result.scores[kind].as_dict(),
+            )
 
 
 def test_gold_split_is_fixed_and_about_one_third() -> None:
@@ -176,7 +241,9 @@ def test_gold_split_is_fixed_and_about_one_third() -> None:
     for name in ("dev.jsonl", "kk-dev.jsonl"):
         rows = load_gold(need_data("gold", name))
         tune, check = select_gold_split(rows, "tune"), select_gold_split(rows, "check")
-        assert len(tune) + len(check) == len(rows) and not {r["url"] for r in tune} & {r["url"] for r in check}
+        assert len(tune) + len(check) == len(rows) and not {r["url"] for r in tune} & {
+            r["url"] for r in check
+        }
         assert 0.25 <= len(check) / len(rows) <= 0.42, (name, len(check), len(rows))
         assert select_gold_split(rows, "all") == rows
     with pytest.raises(Exception, match="unknown split"):
@@ -185,9 +252,11 @@ def test_gold_split_is_fixed_and_about_one_third() -> None:
 
 def test_evaluate_facts_cli_takes_a_split(sqlite_url: str) -> None:
     gold = need_data("gold", "kk-dev.jsonl")
-    result = runner.invoke(app, ["evaluate", "facts", "--gold", str(gold), "--split", "check", "--json"])
+    result = runner.invoke(
+        app, ["evaluate", "facts", "--gold", str(gold), "--split", "check", "--json"]
+    )
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output[result.output.index("{"):])
+    out = json.loads(result.output[result.output.index("{") :])
     assert out["split"] == "check" and 0 < out["articles"] < 70
     bad = runner.invoke(app, ["evaluate", "facts", "--gold", str(gold), "--split", "test"])
     assert bad.exit_code != 0 and "unknown split" in bad.output

@@ -13,8 +13,18 @@ from typer.testing import CliRunner
 
 from newsmon.errors import GazetteerError, NotFoundError
 from newsmon.nlp.gazetteer import (
-    Gazetteer, TerritoryRef, classify, clear_cache, contains, get_gazetteer, import_kato, kato_prefix, key,
-    merge_core, normalize_kato, read_kato,
+    Gazetteer,
+    TerritoryRef,
+    classify,
+    clear_cache,
+    contains,
+    get_gazetteer,
+    import_kato,
+    kato_prefix,
+    key,
+    merge_core,
+    normalize_kato,
+    read_kato,
 )
 
 KATO = ("kato-kz", "src", "main", "resources", "KATO_17.10.2022_ru.csv")
@@ -38,29 +48,36 @@ def core() -> Gazetteer:
 
 # -- the scoring key (GUIDELINE) ------------------------------------------------------------------
 
-@pytest.mark.parametrize("a, b", [
-    ("Шемонаихинский район", "шемонаихинский р-н"),
-    ("Волчанский сельский округ", "Волчанский с.о."),
-    ("г.Усть-Каменогорск", "Усть-Каменогорск"),
-    ("город Алматы", "Алматы"),
-    ("Алматинская обл.", "Алматинская область"),
-    ("с.Волчанка", "село Волчанка"),
-    ("посёлок Доссор", "Доссор"),
-    ("район Жаңасемей", "район Жанасемей"),
-    ("Шығыс Қазақстан облысы", "Шыгыс Казакстан"),
-    ("область Улытау", "область Ұлытау"),
-    ("  Бухар-Жырауский   район ", "Бухар Жырауский район"),
-])
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Шемонаихинский район", "шемонаихинский р-н"),
+        ("Волчанский сельский округ", "Волчанский с.о."),
+        ("г.Усть-Каменогорск", "Усть-Каменогорск"),
+        ("город Алматы", "Алматы"),
+        ("Алматинская обл.", "Алматинская область"),
+        ("с.Волчанка", "село Волчанка"),
+        ("посёлок Доссор", "Доссор"),
+        ("район Жаңасемей", "район Жанасемей"),
+        ("Шығыс Қазақстан облысы", "Шыгыс Казакстан"),
+        ("область Улытау", "область Ұлытау"),
+        ("  Бухар-Жырауский   район ", "Бухар Жырауский район"),
+    ],
+)
 def test_key_equal(a: str, b: str) -> None:
     assert key(a) == key(b)
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Абайский район", "область Абай"),
-    ("Алматинская область", "Алматы"),
-    ("Шемонаихинский район", "Шемонаиха"),
-    ("Аксуатский район", "район Ақсуат"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Абайский район", "область Абай"),
+        ("Алматинская область", "Алматы"),
+        ("Шемонаихинский район", "Шемонаиха"),
+        ("Аксуатский район", "район Ақсуат"),
+    ],
+)
 def test_key_different(a: str, b: str) -> None:
     assert key(a) != key(b)
 
@@ -71,61 +88,84 @@ def test_key_of_nothing() -> None:
 
 # -- KATO codes ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("code, prefix", [
-    ("630000000", "63"), ("636800000", "6368"), ("636837000", "636837"), ("636837100", "636837100"),
-    ("631000000", "6310"), ("63", "63"),
-])
+
+@pytest.mark.parametrize(
+    "code, prefix",
+    [
+        ("630000000", "63"),
+        ("636800000", "6368"),
+        ("636837000", "636837"),
+        ("636837100", "636837100"),
+        ("631000000", "6310"),
+        ("63", "63"),
+    ],
+)
 def test_kato_prefix(code: str, prefix: str) -> None:
     assert kato_prefix(code) == prefix
 
 
-@pytest.mark.parametrize("ancestor, kato, inside", [
-    ("630000000", "636837000", True),
-    ("636800000", "636837100", True),
-    ("636837000", "636837100", True),
-    ("636800000", "636800000", True),
-    ("636800000", "634800000", False),
-    ("190000000", "750000000", False),
-    ("63", "636837000", True),
-    (None, "636837000", False),
-    ("630000000", None, False),
-])
+@pytest.mark.parametrize(
+    "ancestor, kato, inside",
+    [
+        ("630000000", "636837000", True),
+        ("636800000", "636837100", True),
+        ("636837000", "636837100", True),
+        ("636800000", "636800000", True),
+        ("636800000", "634800000", False),
+        ("190000000", "750000000", False),
+        ("63", "636837000", True),
+        (None, "636837000", False),
+        ("630000000", None, False),
+    ],
+)
 def test_contains(ancestor: str | None, kato: str | None, inside: bool) -> None:
     assert contains(ancestor, kato) is inside
 
 
 # -- KATO names → CONTRACT names ------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, depth, level, name", [
-    ("область Абай", 0, "region", "область Абай"),
-    ("Восточно-Казахстанская область", 0, "region", "Восточно-Казахстанская область"),
-    ("г.Астана", 0, "city", "Астана"),
-    ("Шемонаихинский район", 1, "district", "Шемонаихинский район"),
-    ("район Ақсуат", 1, "district", "район Ақсуат"),
-    ("Район им.Габита Мусрепова", 1, "district", "район имени Габита Мусрепова"),
-    ("Семей Г.А.", 1, "city", "Семей"),
-    ("Волчанский с.о.", 2, "rural_district", "Волчанский сельский округ"),
-    ("Жиеналинский с.о", 2, "rural_district", "Жиеналинский сельский округ"),
-    ("с.о.им.Койгельды Аухадиева", 2, "rural_district", "сельский округ имени Койгельды Аухадиева"),
-    ("с.о. Жибек жолы", 2, "rural_district", "сельский округ Жибек жолы"),
-    ("Доссорская п.а.", 2, "rural_district", "Доссорская поселковая администрация"),
-    ("р.а. им.Казыбек би", 2, "district", "район имени Казыбек би"),
-    ("г.Усть-Каменогорск", 2, "city", "Усть-Каменогорск"),
-    ("с.Волчанка", 3, "settlement", "Волчанка"),
-    ("с. Жарсуат", 3, "settlement", "Жарсуат"),
-    ("п.Доссор", 3, "settlement", "Доссор"),
-])
+
+@pytest.mark.parametrize(
+    "raw, depth, level, name",
+    [
+        ("область Абай", 0, "region", "область Абай"),
+        ("Восточно-Казахстанская область", 0, "region", "Восточно-Казахстанская область"),
+        ("г.Астана", 0, "city", "Астана"),
+        ("Шемонаихинский район", 1, "district", "Шемонаихинский район"),
+        ("район Ақсуат", 1, "district", "район Ақсуат"),
+        ("Район им.Габита Мусрепова", 1, "district", "район имени Габита Мусрепова"),
+        ("Семей Г.А.", 1, "city", "Семей"),
+        ("Волчанский с.о.", 2, "rural_district", "Волчанский сельский округ"),
+        ("Жиеналинский с.о", 2, "rural_district", "Жиеналинский сельский округ"),
+        (
+            "с.о.им.Койгельды Аухадиева",
+            2,
+            "rural_district",
+            "сельский округ имени Койгельды Аухадиева",
+        ),
+        ("с.о. Жибек жолы", 2, "rural_district", "сельский округ Жибек жолы"),
+        ("Доссорская п.а.", 2, "rural_district", "Доссорская поселковая администрация"),
+        ("р.а. им.Казыбек би", 2, "district", "район имени Казыбек би"),
+        ("г.Усть-Каменогорск", 2, "city", "Усть-Каменогорск"),
+        ("с.Волчанка", 3, "settlement", "Волчанка"),
+        ("с. Жарсуат", 3, "settlement", "Жарсуат"),
+        ("п.Доссор", 3, "settlement", "Доссор"),
+    ],
+)
 def test_classify(raw: str, depth: int, level: str, name: str) -> None:
     got_level, got_name, minor = classify(raw, depth)
     assert (got_level, got_name, minor) == (level, name, False)
 
 
-@pytest.mark.parametrize("raw", ["зимовка Жанабаз", "уч.Талды", "Чабанский жил.дом", "рзд.16", "кр.хоз Банникова"])
+@pytest.mark.parametrize(
+    "raw", ["зимовка Жанабаз", "уч.Талды", "Чабанский жил.дом", "рзд.16", "кр.хоз Банникова"]
+)
 def test_classify_minor_points(raw: str) -> None:
     assert classify(raw, 4) == ("settlement", classify(raw, 4)[1], True)
 
 
 # -- the KATO file ---------------------------------------------------------------------------------
+
 
 def _csv(tmp_path: Path, body: str, bom: bool = True) -> Path:
     path = tmp_path / "kato.csv"
@@ -133,18 +173,33 @@ def _csv(tmp_path: Path, body: str, bom: bool = True) -> Path:
     return path
 
 
-@pytest.mark.parametrize("body, where", [
-    ("id;parent;code;name\n1;0;630000000;ВКО\n", ":1:"),
-    ("id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\n2;1;631000000\n", ":3:"),
-    ("id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\n2;1;6310;Усть-Каменогорск Г.А.\n", ":3:"),
-    ("id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\nx;1;631000000;Усть-Каменогорск Г.А.\n",
-     ":3:"),
-    ("id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\n2;9;631000000;Усть-Каменогорск Г.А.\n",
-     ":3:"),
-    ("id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\n1;0;631000000;Усть-Каменогорск Г.А.\n",
-     ":3:"),
-    ("id;parent_id;code;name\n1;0;630000000;   \n", ":2:"),
-])
+@pytest.mark.parametrize(
+    "body, where",
+    [
+        ("id;parent;code;name\n1;0;630000000;ВКО\n", ":1:"),
+        (
+            "id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\n2;1;631000000\n",
+            ":3:",
+        ),
+        (
+            "id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\n2;1;6310;Усть-Каменогорск Г.А.\n",
+            ":3:",
+        ),
+        (
+            "id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\nx;1;631000000;Усть-Каменогорск Г.А.\n",
+            ":3:",
+        ),
+        (
+            "id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\n2;9;631000000;Усть-Каменогорск Г.А.\n",
+            ":3:",
+        ),
+        (
+            "id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\n1;0;631000000;Усть-Каменогорск Г.А.\n",
+            ":3:",
+        ),
+        ("id;parent_id;code;name\n1;0;630000000;   \n", ":2:"),
+    ],
+)
 def test_malformed_kato_names_the_line(tmp_path: Path, body: str, where: str) -> None:
     path = _csv(tmp_path, body)
     with pytest.raises(GazetteerError) as err:
@@ -158,16 +213,24 @@ def test_missing_kato_file(tmp_path: Path) -> None:
 
 
 def test_kato_without_bom_and_empty(tmp_path: Path) -> None:
-    rows = read_kato(_csv(tmp_path, "id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\n", False))
+    rows = read_kato(
+        _csv(
+            tmp_path,
+            "id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\n",
+            False,
+        )
+    )
     assert [(r.line, r.code) for r in rows] == [(2, "630000000")]
     with pytest.raises(GazetteerError, match="no rows"):
         read_kato(_csv(tmp_path, "id;parent_id;code;name\n"))
 
 
 def test_normalize_small_tree(tmp_path: Path) -> None:
-    body = ("id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\n"
-            "2;1;636800000;Шемонаихинский район\n3;2;636820000;Шемонаихинская г.а.\n4;3;636820100;г.Шемонаиха\n"
-            "5;2;636837000;Волчанский с.о.\n6;5;636837100;с.Волчанка\n")
+    body = (
+        "id;parent_id;code;name\n1;0;630000000;Восточно-Казахстанская область\n"
+        "2;1;636800000;Шемонаихинский район\n3;2;636820000;Шемонаихинская г.а.\n4;3;636820100;г.Шемонаиха\n"
+        "5;2;636837000;Волчанский с.о.\n6;5;636837100;с.Волчанка\n"
+    )
     units = {u.kato: u for u in normalize_kato(read_kato(_csv(tmp_path, body)))}
     assert "636820100" not in units  # the town merges into its administration
     assert (units["636820000"].level, units["636820000"].name) == ("city", "Шемонаиха")
@@ -178,19 +241,42 @@ def test_normalize_small_tree(tmp_path: Path) -> None:
 
 # -- the full KATO ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kato, level, name, path", [
-    ("636800000", "district", "Шемонаихинский район", ["Восточно-Казахстанская область", "Шемонаихинский район"]),
-    ("636837000", "rural_district", "Волчанский сельский округ",
-     ["Восточно-Казахстанская область", "Шемонаихинский район", "Волчанский сельский округ"]),
-    ("631000000", "city", "Усть-Каменогорск", ["Восточно-Казахстанская область", "Усть-Каменогорск"]),
-    ("101000000", "city", "Семей", ["область Абай", "Семей"]),
-    ("191000000", "city", "Конаев", ["Алматинская область", "Конаев"]),
-    ("750000000", "city", "Алматы", ["Алматы"]),
-    ("330000000", "region", "область Жетысу", ["область Жетысу"]),
-    ("620000000", "region", "область Улытау", ["область Улытау"]),
-    ("351013000", "district", "район имени Казыбек би", ["Карагандинская область", "Караганда", "район имени Казыбек би"]),
-    ("113820100", "city", "Атбасар", ["Акмолинская область", "Атбасарский район", "Атбасар"]),
-])
+
+@pytest.mark.parametrize(
+    "kato, level, name, path",
+    [
+        (
+            "636800000",
+            "district",
+            "Шемонаихинский район",
+            ["Восточно-Казахстанская область", "Шемонаихинский район"],
+        ),
+        (
+            "636837000",
+            "rural_district",
+            "Волчанский сельский округ",
+            ["Восточно-Казахстанская область", "Шемонаихинский район", "Волчанский сельский округ"],
+        ),
+        (
+            "631000000",
+            "city",
+            "Усть-Каменогорск",
+            ["Восточно-Казахстанская область", "Усть-Каменогорск"],
+        ),
+        ("101000000", "city", "Семей", ["область Абай", "Семей"]),
+        ("191000000", "city", "Конаев", ["Алматинская область", "Конаев"]),
+        ("750000000", "city", "Алматы", ["Алматы"]),
+        ("330000000", "region", "область Жетысу", ["область Жетысу"]),
+        ("620000000", "region", "область Улытау", ["область Улытау"]),
+        (
+            "351013000",
+            "district",
+            "район имени Казыбек би",
+            ["Карагандинская область", "Караганда", "район имени Казыбек би"],
+        ),
+        ("113820100", "city", "Атбасар", ["Акмолинская область", "Атбасарский район", "Атбасар"]),
+    ],
+)
 def test_kato_units(gaz: Gazetteer, kato: str, level: str, name: str, path: list[str]) -> None:
     ref = gaz.get(kato)
     assert ref is not None
@@ -200,8 +286,14 @@ def test_kato_units(gaz: Gazetteer, kato: str, level: str, name: str, path: list
 def test_kato_counts(gaz: Gazetteer) -> None:
     stats = gaz.stats()["by_level"]
     assert stats["region"] == 17
-    assert len([u for u in gaz.units if u.parent_idx is None]) == 20  # 17 oblasts + Astana, Almaty, Shymkent
-    assert stats["district"] >= 180 and stats["rural_district"] >= 2000 and stats["settlement"] >= 10000
+    assert (
+        len([u for u in gaz.units if u.parent_idx is None]) == 20
+    )  # 17 oblasts + Astana, Almaty, Shymkent
+    assert (
+        stats["district"] >= 180
+        and stats["rural_district"] >= 2000
+        and stats["settlement"] >= 10000
+    )
 
 
 def test_import_is_idempotent(db_url: str, kato_path: Path) -> None:
@@ -212,9 +304,16 @@ def test_import_is_idempotent(db_url: str, kato_path: Path) -> None:
 
     with get_engine().connect() as conn:
         n = conn.execute(sa.text("SELECT count(*) FROM territory")).scalar_one()
-        row = conn.execute(sa.text("SELECT name, level, name_kk, parent FROM territory WHERE kato = '636837000'")).one()
+        row = conn.execute(
+            sa.text("SELECT name, level, name_kk, parent FROM territory WHERE kato = '636837000'")
+        ).one()
     assert n == first.units
-    assert tuple(row) == ("Волчанский сельский округ", "rural_district", "Волчанка ауылдық округі", "636800000")
+    assert tuple(row) == (
+        "Волчанский сельский округ",
+        "rural_district",
+        "Волчанка ауылдық округі",
+        "636800000",
+    )
     clear_cache()
     loaded = get_gazetteer()
     assert loaded.source == "database"
@@ -252,28 +351,43 @@ def test_cli_import_and_lookup(db_url: str, kato_path: Path, tmp_path: Path) -> 
 
 # -- the core alone ---------------------------------------------------------------------------------
 
+
 def test_core_has_the_top_level_units(core: Gazetteer) -> None:
     top = [u for u in core.units if u.parent_idx is None and u.kato]
     assert len(top) == 20
-    assert {u.name for u in top} >= {"область Абай", "область Жетысу", "область Улытау", "Астана", "Алматы", "Шымкент"}
+    assert {u.name for u in top} >= {
+        "область Абай",
+        "область Жетысу",
+        "область Улытау",
+        "Астана",
+        "Алматы",
+        "Шымкент",
+    }
     assert all(u.kato and len(u.kato) == 9 for u in core.units if u.level in ("region", "city"))
 
 
-@pytest.mark.parametrize("text, lang, name, kato", [
-    ("ВКО", "ru", "Восточно-Казахстанская область", "630000000"),
-    ("в Алматинской области", "ru", "Алматинская область", "190000000"),
-    ("Усть-Каменогорска", "ru", "Усть-Каменогорск", "631000000"),
-    ("Өскеменде", "kk", "Усть-Каменогорск", "631000000"),
-    ("Капшагая", "ru", "Конаев", "191000000"),
-    ("Жетісу облысының", "kk", "область Жетысу", "330000000"),
-    ("ОҚО", "kk", "Туркестанская область", "610000000"),
-])
-def test_core_resolves_without_import(core: Gazetteer, text: str, lang: str, name: str, kato: str) -> None:
+@pytest.mark.parametrize(
+    "text, lang, name, kato",
+    [
+        ("ВКО", "ru", "Восточно-Казахстанская область", "630000000"),
+        ("в Алматинской области", "ru", "Алматинская область", "190000000"),
+        ("Усть-Каменогорска", "ru", "Усть-Каменогорск", "631000000"),
+        ("Өскеменде", "kk", "Усть-Каменогорск", "631000000"),
+        ("Капшагая", "ru", "Конаев", "191000000"),
+        ("Жетісу облысының", "kk", "область Жетысу", "330000000"),
+        ("ОҚО", "kk", "Туркестанская область", "610000000"),
+    ],
+)
+def test_core_resolves_without_import(
+    core: Gazetteer, text: str, lang: str, name: str, kato: str
+) -> None:
     ref = core.resolve(text, lang)
     assert ref is not None and (ref.name, ref.kato) == (name, kato)
 
 
-def test_without_import_no_database_is_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_import_no_database_is_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NEWSMON_DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
     from newsmon.settings import get_settings
 
@@ -290,8 +404,13 @@ RESOLVE = [
     # [text, lang, name, level, kato]
     ("Шемонаихинского района", "ru", "Шемонаихинский район", "district", "636800000"),
     ("в Шемонаихинском районе", "ru", "Шемонаихинский район", "district", "636800000"),
-    ("Волчанского сельского округа Шемонаихинского района ВКО", "ru", "Волчанский сельский округ",
-     "rural_district", "636837000"),
+    (
+        "Волчанского сельского округа Шемонаихинского района ВКО",
+        "ru",
+        "Волчанский сельский округ",
+        "rural_district",
+        "636837000",
+    ),
     ("Волчанский с.о.", "ru", "Волчанский сельский округ", "rural_district", "636837000"),
     ("в Алматинской области", "ru", "Алматинская область", "region", "190000000"),
     ("Алматинская обл.", "ru", "Алматинская область", "region", "190000000"),
@@ -309,8 +428,20 @@ RESOLVE = [
     ("Алтайского района", "ru", "район Алтай", "district", "634800000"),
     ("Шемонаиха ауданының", "kk", "Шемонаихинский район", "district", "636800000"),
     ("Шығыс Қазақстан облысының", "kk", "Восточно-Казахстанская область", "region", "630000000"),
-    ("Шығыс Қазақстан облысы Шемонаиха ауданының", "kk", "Шемонаихинский район", "district", "636800000"),
-    ("Волчанка ауылдық округінің", "kk", "Волчанский сельский округ", "rural_district", "636837000"),
+    (
+        "Шығыс Қазақстан облысы Шемонаиха ауданының",
+        "kk",
+        "Шемонаихинский район",
+        "district",
+        "636800000",
+    ),
+    (
+        "Волчанка ауылдық округінің",
+        "kk",
+        "Волчанский сельский округ",
+        "rural_district",
+        "636837000",
+    ),
     ("Өскеменде", "kk", "Усть-Каменогорск", "city", "631000000"),
     ("Алматы облысында", "kk", "Алматинская область", "region", "190000000"),
     ("Алматыда", "kk", "Алматы", "city", "750000000"),
@@ -331,20 +462,32 @@ def test_resolve(gaz: Gazetteer, text: str, lang: str, name: str, level: str, ka
     assert ref.path[-1] == name and 0 < ref.confidence <= 1
 
 
-@pytest.mark.parametrize("text, lang", [("Казахстан", "ru"), ("Москва", "ru"), ("Шемонайха", "ru"), ("", "ru"),
-                                        ("!!!", "kk"), ("Қазақстан", "kk")])
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("Казахстан", "ru"),
+        ("Москва", "ru"),
+        ("Шемонайха", "ru"),
+        ("", "ru"),
+        ("!!!", "kk"),
+        ("Қазақстан", "kk"),
+    ],
+)
 def test_resolve_nothing(gaz: Gazetteer, text: str, lang: str) -> None:
     assert gaz.resolve(text, lang) is None
 
 
-@pytest.mark.parametrize("text, within, kato", [
-    ("Абайского района", "79", "791110000"),         # Shymkent
-    ("Абайского района", "350000000", "353200000"),  # Karaganda region
-    ("Абайского района", "10", "103200000"),         # region Abai
-    ("Жамбылском районе", "590000000", "594600000"),
-    ("Жамбылском районе", "19", "194200000"),
-    ("с. Пригородное", "1154", "115463100"),
-])
+@pytest.mark.parametrize(
+    "text, within, kato",
+    [
+        ("Абайского района", "79", "791110000"),  # Shymkent
+        ("Абайского района", "350000000", "353200000"),  # Karaganda region
+        ("Абайского района", "10", "103200000"),  # region Abai
+        ("Жамбылском районе", "590000000", "594600000"),
+        ("Жамбылском районе", "19", "194200000"),
+        ("с. Пригородное", "1154", "115463100"),
+    ],
+)
 def test_resolve_within(gaz: Gazetteer, text: str, within: str, kato: str) -> None:
     ref = gaz.resolve(text, "ru", within=within)
     assert ref is not None and ref.kato == kato
@@ -364,20 +507,32 @@ def test_lookup_lists_same_named_units(gaz: Gazetteer) -> None:
     assert gaz.lookup("Нигдебад") == []
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Шемонайха", "Шемонаихинский район"),
-    ("Усть-Каменогорк", "Усть-Каменогорск"),
-    ("Петропавлоск", "Петропавловск"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Шемонайха", "Шемонаихинский район"),
+        ("Усть-Каменогорк", "Усть-Каменогорск"),
+        ("Петропавлоск", "Петропавловск"),
+    ],
+)
 def test_suggest(gaz: Gazetteer, text: str, expected: str) -> None:
     assert expected in gaz.suggest(text)
 
 
 def test_ref_as_dict_is_the_contract_object() -> None:
-    ref = TerritoryRef("Шемонаихинский район", "district", "636800000",
-                       ["Восточно-Казахстанская область", "Шемонаихинский район"], 0.9)
-    assert ref.as_dict() == {"name": "Шемонаихинский район", "level": "district", "kato": "636800000",
-                             "path": ["Восточно-Казахстанская область", "Шемонаихинский район"]}
+    ref = TerritoryRef(
+        "Шемонаихинский район",
+        "district",
+        "636800000",
+        ["Восточно-Казахстанская область", "Шемонаихинский район"],
+        0.9,
+    )
+    assert ref.as_dict() == {
+        "name": "Шемонаихинский район",
+        "level": "district",
+        "kato": "636800000",
+        "path": ["Восточно-Казахстанская область", "Шемонаихинский район"],
+    }
 
 
 def test_lookup_error_type() -> None:

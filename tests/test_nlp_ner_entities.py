@@ -17,28 +17,45 @@ MODELS = PROJECT_DIR / "models"
 
 LINES = {
     "ru": [
-        {"id": "a", "text": "Аким Алматы Ерболат Досаев встретился с министром финансов Казахстана.", "lang": "ru"},
+        {
+            "id": "a",
+            "text": "Аким Алматы Ерболат Досаев встретился с министром финансов Казахстана.",
+            "lang": "ru",
+        },
         {"id": "b", "text": ""},
-        {"id": 3, "text": "В 2024 году на программу «Дорожная карта бизнеса» выделили 5 млрд тенге, рост на 12%."},
+        {
+            "id": 3,
+            "text": "В 2024 году на программу «Дорожная карта бизнеса» выделили 5 млрд тенге, рост на 12%.",
+        },
         {"id": "d", "text": "Президент России Владимир Путин прибыл в Астану 15 апреля."},
     ],
     "kk": [
         {"id": "a", "text": "Алматы қаласының әкімі Ерболат Досаев Қаржы министрлігінде болды ."},
         {"id": "b", "text": ""},
-        {"id": 3, "text": "2024 жылы « Бизнестің жол картасы » бағдарламасына 5 миллиард теңге бөлінді , бұл 12 пайызға көп ."},
-        {"id": "d", "text": "Қасым-Жомарт Тоқаев 15 сәуірде Астанада Ресей Президенті Владимир Путинмен кездесті ."},
+        {
+            "id": 3,
+            "text": "2024 жылы « Бизнестің жол картасы » бағдарламасына 5 миллиард теңге бөлінді , бұл 12 пайызға көп .",
+        },
+        {
+            "id": "d",
+            "text": "Қасым-Жомарт Тоқаев 15 сәуірде Астанада Ресей Президенті Владимир Путинмен кездесті .",
+        },
     ],
 }
 
 
 def need_model(lang: str) -> None:
     if not (MODELS / lang / "config.cfg").is_file():
-        pytest.skip(f"no committed {lang} model in {MODELS / lang}: newsmon train ner --lang {lang}")
+        pytest.skip(
+            f"no committed {lang} model in {MODELS / lang}: newsmon train ner --lang {lang}"
+        )
 
 
 def run_entities(tmp_path: Path, lang: str, *extra: str) -> list[dict]:
     src = tmp_path / "in.jsonl"
-    src.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in LINES[lang]), encoding="utf-8")
+    src.write_text(
+        "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in LINES[lang]), encoding="utf-8"
+    )
     result = CliRunner().invoke(app, ["entities", str(src), "--lang", lang, *extra])
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.stdout.splitlines()]
@@ -54,7 +71,10 @@ def test_one_line_per_input_in_order_with_offsets_into_the_input(tmp_path: Path,
         assert set(obj) == {"id", "entities"}
         for ent in obj["entities"]:
             assert set(ent) == {"start", "end", "label", "text"}
-            assert src["text"][ent["start"]:ent["end"]] == ent["text"] and ent["text"].strip() == ent["text"]
+            assert (
+                src["text"][ent["start"] : ent["end"]] == ent["text"]
+                and ent["text"].strip() == ent["text"]
+            )
             assert ent["label"] in CANONICAL
         starts = [e["start"] for e in obj["entities"]]
         assert starts == sorted(starts)
@@ -64,8 +84,10 @@ def test_one_line_per_input_in_order_with_offsets_into_the_input(tmp_path: Path,
     assert any(label == "DATE" for _, label in found), found
 
 
-@pytest.mark.parametrize(("lang", "native_only"), [("ru", {"CITY", "COUNTRY", "PERSON", "PROFESSION"}),
-                                                    ("kk", {"GPE", "PERSON", "POSITION"})])
+@pytest.mark.parametrize(
+    ("lang", "native_only"),
+    [("ru", {"CITY", "COUNTRY", "PERSON", "PROFESSION"}), ("kk", {"GPE", "PERSON", "POSITION"})],
+)
 def test_native_labels_are_the_models_own(tmp_path: Path, lang: str, native_only: set[str]) -> None:
     need_model(lang)
     import spacy
@@ -75,13 +97,18 @@ def test_native_labels_are_the_models_own(tmp_path: Path, lang: str, native_only
     labels = {e["label"] for o in out for e in o["entities"]}
     assert labels <= model_labels
     assert labels & native_only, labels
-    if lang == "kk":  # same model both ways: canonical output = native output relabelled, unmapped dropped
+    if (
+        lang == "kk"
+    ):  # same model both ways: canonical output = native output relabelled, unmapped dropped
         from newsmon.nlp.ner.labels import to_canonical
 
         canonical = run_entities(tmp_path, lang)
         for nat, can in zip(out, canonical):
-            assert [(e["start"], e["end"], to_canonical(e["label"], "kk")) for e in nat["entities"]
-                    if to_canonical(e["label"], "kk")] == [(e["start"], e["end"], e["label"]) for e in can["entities"]]
+            assert [
+                (e["start"], e["end"], to_canonical(e["label"], "kk"))
+                for e in nat["entities"]
+                if to_canonical(e["label"], "kk")
+            ] == [(e["start"], e["end"], e["label"]) for e in can["entities"]]
 
 
 def test_reads_stdin(tmp_path: Path) -> None:
@@ -94,7 +121,9 @@ def test_reads_stdin(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("lang", ["ru", "kk"])
-def test_missing_model_says_how_to_train_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+def test_missing_model_says_how_to_train_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
     from newsmon.settings import get_settings
 
     monkeypatch.setenv("NEWSMON_MODELS_DIR", str(tmp_path / "none"))
@@ -106,7 +135,10 @@ def test_missing_model_says_how_to_train_it(tmp_path: Path, monkeypatch: pytest.
     assert f"newsmon train ner --lang {lang}" in result.output
 
 
-@pytest.mark.parametrize(("content", "message"), [('{"id": 1}\n', "in.jsonl:1"), ('{"id": 1, "text": "a"}\nnot json\n', "in.jsonl:2")])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [('{"id": 1}\n', "in.jsonl:1"), ('{"id": 1, "text": "a"}\nnot json\n', "in.jsonl:2")],
+)
 def test_bad_input_line_is_reported(tmp_path: Path, content: str, message: str) -> None:
     need_model("kk")
     src = tmp_path / "in.jsonl"

@@ -17,8 +17,12 @@ from newsmon.nlp.ner.vectors import build_navec_vectors
 from newsmon.settings import PROJECT_DIR, Settings
 
 # few steps, but large batches and a high learning rate, so that the tiny models do predict entities
-STEPS = {"training.max_steps": 24, "training.eval_frequency": 12, "training.optimizer.learn_rate": 0.01,
-         "training.batcher.size.start": 1000}
+STEPS = {
+    "training.max_steps": 24,
+    "training.eval_frequency": 12,
+    "training.optimizer.learn_rate": 0.01,
+    "training.batcher.size.start": 1000,
+}
 
 
 def _slice(src: Path, dst: Path, lines: int) -> None:
@@ -26,12 +30,22 @@ def _slice(src: Path, dst: Path, lines: int) -> None:
         dst.write_text("".join(line for _, line in zip(range(lines), f)), encoding="utf-8")
 
 
-def _train_twice(lang: str, data: Path, tmp: Path, overrides: dict[str, object]) -> tuple[dict, dict, Path]:
+def _train_twice(
+    lang: str, data: Path, tmp: Path, overrides: dict[str, object]
+) -> tuple[dict, dict, Path]:
     config = PROJECT_DIR / "configs" / f"ner-{lang}.cfg"
     runs = []
     for name in ("a", "b"):
-        runs.append(train_ner(lang, tmp / f"model-{name}", config, data, work_dir=tmp / f"work-{name}",
-                              overrides=overrides))
+        runs.append(
+            train_ner(
+                lang,
+                tmp / f"model-{name}",
+                config,
+                data,
+                work_dir=tmp / f"work-{name}",
+                overrides=overrides,
+            )
+        )
     for part in ("tok2vec/model", "ner/model"):
         assert (tmp / "model-a" / part).read_bytes() == (tmp / "model-b" / part).read_bytes(), part
     return runs[0], runs[1], tmp / "model-a"
@@ -67,9 +81,13 @@ def test_ru_training_is_reproducible_and_evaluate_prints_the_card(tmp_path: Path
     _slice(need_data("ner", "nerel-train.jsonl"), data / "nerel-train.jsonl", 12)
     _slice(need_data("ner", "nerel-dev.jsonl"), data / "nerel-dev.jsonl", 4)
     _slice(need_data("ner", "factru-dev.jsonl"), data / "factru-dev.jsonl", 10)
-    texts = [json.loads(line)["text"] for line in (data / "nerel-train.jsonl").read_text().splitlines()]
+    texts = [
+        json.loads(line)["text"] for line in (data / "nerel-train.jsonl").read_text().splitlines()
+    ]
     vectors = build_navec_vectors(tmp_path / "vectors", texts, rows=300, dims=16)
-    first, second, model = _train_twice("ru", data, tmp_path, {**STEPS, "paths.vectors": str(vectors)})
+    first, second, model = _train_twice(
+        "ru", data, tmp_path, {**STEPS, "paths.vectors": str(vectors)}
+    )
     assert first["canonical"] == second["canonical"] and first["native"] == second["native"]
     assert first["canonical"]["micro"]["gold"] > 0 and first["canonical"]["micro"]["predicted"] > 0
     assert json.loads((model / "combine.json").read_text())["rule"]

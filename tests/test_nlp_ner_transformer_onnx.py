@@ -20,10 +20,20 @@ from newsmon.nlp.ner.transformer import TransformerNER
 # the tiny models have 64 positions: windows of 16 subwords, 4 shared, so long texts need several
 MAX_LENGTH, STRIDE = 16, 4
 TEXTS = {
-    "kk": ["Ерболат Досаев Алматыда болды", "Серік Ақылбай Астанада сөйледі", "Досаев Астанада болды",
-           "Бүгін Серік Ақылбай Алматыда жаңа мектеп ашты", "Алматыда"],
-    "ru": ["Ерболат Досаев прибыл в Алматы", "Серик Акылбай выступил в Астане", "Досаев выступил в Алматы",
-           "Сегодня Серик Акылбай открыл в Астане новую школу", "Алматы"],
+    "kk": [
+        "Ерболат Досаев Алматыда болды",
+        "Серік Ақылбай Астанада сөйледі",
+        "Досаев Астанада болды",
+        "Бүгін Серік Ақылбай Алматыда жаңа мектеп ашты",
+        "Алматыда",
+    ],
+    "ru": [
+        "Ерболат Досаев прибыл в Алматы",
+        "Серик Акылбай выступил в Астане",
+        "Досаев выступил в Алматы",
+        "Сегодня Серик Акылбай открыл в Астане новую школу",
+        "Алматы",
+    ],
 }
 
 
@@ -57,8 +67,13 @@ def test_onnx_gives_the_spans_torch_gives(models: dict[str, Path], lang: str) ->
     torch_ner, onnx_ner = _ner(models[lang], "torch"), _ner(models[lang], "onnx")
     assert (torch_ner.runtime, onnx_ner.runtime) == ("torch", "onnx")
     texts = [*TEXTS[lang], long_text(lang)]
-    windows = onnx_ner.tokenizer(texts[-1], truncation=True, max_length=MAX_LENGTH, stride=STRIDE,
-                                 return_overflowing_tokens=True)["input_ids"]
+    windows = onnx_ner.tokenizer(
+        texts[-1],
+        truncation=True,
+        max_length=MAX_LENGTH,
+        stride=STRIDE,
+        return_overflowing_tokens=True,
+    )["input_ids"]
     assert len(windows) >= 3
     for text in texts:
         assert onnx_ner.predict(text) == torch_ner.predict(text), text
@@ -70,7 +85,9 @@ def test_onnx_gives_the_spans_torch_gives(models: dict[str, Path], lang: str) ->
     assert all(texts[-1][s:e].strip() for s, e, _ in long)
 
 
-def test_auto_picks_onnx_only_when_model_onnx_is_there(models: dict[str, Path], tmp_path: Path) -> None:
+def test_auto_picks_onnx_only_when_model_onnx_is_there(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
     from newsmon.nlp.ner.transformer import resolve_runtime
 
     assert resolve_runtime("auto", models["kk"]) == "onnx"
@@ -87,17 +104,23 @@ def test_missing_onnx_file_is_a_config_error(tmp_path: Path) -> None:
         _ner(tmp_path, "onnx")
 
 
-def test_missing_onnxruntime_is_a_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_onnxruntime_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from newsmon.nlp.ner.transformer import resolve_runtime
 
     (tmp_path / "model.onnx").write_bytes(b"")
-    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime now raises ImportError
+    monkeypatch.setitem(
+        sys.modules, "onnxruntime", None
+    )  # import onnxruntime now raises ImportError
     with pytest.raises(ConfigError, match=r"needs onnxruntime: pip install -e '\.\[onnx\]'"):
         _ner(tmp_path, "onnx")
     assert resolve_runtime("auto", tmp_path) == "torch"
 
 
-def test_export_without_onnx_is_a_config_error(models: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_without_onnx_is_a_config_error(
+    models: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from newsmon.nlp.ner.transformer import export_onnx
 
     monkeypatch.setitem(sys.modules, "onnx", None)
@@ -106,13 +129,16 @@ def test_export_without_onnx_is_a_config_error(models: dict[str, Path], monkeypa
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
-def test_export_cli_to_another_folder_and_entities_on_onnx(models: dict[str, Path], tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+def test_export_cli_to_another_folder_and_entities_on_onnx(
+    models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
     from newsmon.cli import app
     from newsmon.settings import get_settings
 
     out = tmp_path / "onnx"
-    result = CliRunner().invoke(app, ["ner", "export-onnx", str(models[lang]), "--output", str(out)])
+    result = CliRunner().invoke(
+        app, ["ner", "export-onnx", str(models[lang]), "--output", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "model.onnx" in result.output
     # the folder works alone: model.onnx, tokenizer and config, no torch weights
@@ -123,24 +149,34 @@ def test_export_cli_to_another_folder_and_entities_on_onnx(models: dict[str, Pat
     monkeypatch.setenv("NEWSMON_TRANSFORMER_RUNTIME", "onnx")
     get_settings.cache_clear()
     src = tmp_path / "in.jsonl"
-    src.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
-                           for i, (t, _) in enumerate(TRAIN[lang])), encoding="utf-8")
+    src.write_text(
+        "".join(
+            json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
+            for i, (t, _) in enumerate(TRAIN[lang])
+        ),
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(app, ["entities", str(src), "--lang", lang, "--native"])
     assert result.exit_code == 0, result.output
-    got = [[(e["start"], e["end"], e["label"]) for e in json.loads(line)["entities"]]
-           for line in result.stdout.splitlines()]
+    got = [
+        [(e["start"], e["end"], e["label"]) for e in json.loads(line)["entities"]]
+        for line in result.stdout.splitlines()
+    ]
     assert got == [ents for _, ents in TRAIN[lang]]
     get_settings.cache_clear()
 
 
 def test_onnx_runtime_runs_without_torch(models: dict[str, Path]) -> None:
-    code = ("import sys; sys.modules['torch'] = None\n"  # import torch now fails
-            "import spacy\n"
-            "from newsmon.nlp.ner.transformer import TransformerNER\n"
-            f"ner = TransformerNER(spacy.blank('xx'), 'ner', {str(models['ru'])!r}, 16, 4, runtime='onnx')\n"
-            f"print(ner.predict({TRAIN['ru'][0][0]!r}))")
-    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
-                            timeout=120)
+    code = (
+        "import sys; sys.modules['torch'] = None\n"  # import torch now fails
+        "import spacy\n"
+        "from newsmon.nlp.ner.transformer import TransformerNER\n"
+        f"ner = TransformerNER(spacy.blank('xx'), 'ner', {str(models['ru'])!r}, 16, 4, runtime='onnx')\n"
+        f"print(ner.predict({TRAIN['ru'][0][0]!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(TRAIN["ru"][0][1])
 
@@ -153,8 +189,9 @@ def test_export_cli_errors_in_one_line(tmp_path: Path) -> None:
     assert "does not exist" in result.output
 
 
-def test_bad_runtime_setting_is_a_config_error(models: dict[str, Path], tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_runtime_setting_is_a_config_error(
+    models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from newsmon.cli import app
     from newsmon.settings import get_settings
 
@@ -170,8 +207,9 @@ def test_bad_runtime_setting_is_a_config_error(models: dict[str, Path], tmp_path
     get_settings.cache_clear()
 
 
-def test_an_export_that_disagrees_with_torch_fails_and_leaves_no_file(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_export_that_disagrees_with_torch_fails_and_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("onnxruntime")
     from newsmon.nlp.ner import transformer
 

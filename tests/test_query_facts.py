@@ -16,8 +16,18 @@ from newsmon.query import FactFilter, iter_facts, kato_prefix, kato_within, reso
 from newsmon.store.db import open_session
 from test_query_data import LABELS, QueryDB, query_db  # noqa: F401
 
-INSIDE_VKO = ["sikpaeva1", "volchanka", "sikpaeva2", "kairatov", "vko_a2", "amount_a3", "amount_a4",
-              "amount_a4_shem", "bayakhmetov", "amount_a7"]
+INSIDE_VKO = [
+    "sikpaeva1",
+    "volchanka",
+    "sikpaeva2",
+    "kairatov",
+    "vko_a2",
+    "amount_a3",
+    "amount_a4",
+    "amount_a4_shem",
+    "bayakhmetov",
+    "amount_a7",
+]
 INSIDE_SHEM = ["sikpaeva1", "volchanka", "sikpaeva2", "kairatov", "amount_a4_shem", "bayakhmetov"]
 AMOUNTS_AA = ["amount_a3", "amount_a4", "amount_a4_shem", "amount_a7"]
 
@@ -49,8 +59,18 @@ CASES: list[tuple[dict[str, Any], list[str]]] = [
     ({"person": "Байахметов"}, ["bayakhmetov"]),
     ({"person": "Назарбаев"}, []),
     # programme: any case, with or without quotes
-    ({"program": "ауыл аманаты"}, [*AMOUNTS_AA[:2], "program_a3", *AMOUNTS_AA[2:3], "program_a4", "program_a5",
-                                   "amount_a7", "program_a7"]),
+    (
+        {"program": "ауыл аманаты"},
+        [
+            *AMOUNTS_AA[:2],
+            "program_a3",
+            *AMOUNTS_AA[2:3],
+            "program_a4",
+            "program_a5",
+            "amount_a7",
+            "program_a7",
+        ],
+    ),
     ({"program": "«Ауыл аманаты»", "kind": "amount"}, AMOUNTS_AA),
     ({"program": "Жер аманаты"}, []),
     # unit and value range
@@ -60,14 +80,19 @@ CASES: list[tuple[dict[str, Any], list[str]]] = [
     ({"min_value": 1e9}, ["amount_a3", "amount_a4", "amount_a7"]),
     ({"max_value": 3e8}, ["amount_a4_shem", "atyrau_usd"]),
     ({"min_value": 1e6, "max_value": 5e8}, ["amount_a4_shem", "atyrau_usd"]),
-    ({"min_value": 1.5e9, "max_value": 1.5e9, "territory": "ВКО"}, ["amount_a3", "amount_a4", "amount_a7"]),
+    (
+        {"min_value": 1.5e9, "max_value": 1.5e9, "territory": "ВКО"},
+        ["amount_a3", "amount_a4", "amount_a7"],
+    ),
     # source, language, days (Asia/Almaty, both ends included)
     ({"source": "kazinform.kz"}, ["bayakhmetov", "program_a5", "atyrau_usd", "atyrau_city"]),
     ({"source": "KAZINFORM.KZ", "kind": "akim"}, ["bayakhmetov"]),
     ({"lang": "kk"}, ["bayakhmetov", "program_a5", "atyrau_usd", "atyrau_city"]),
     ({"lang": "en"}, []),
-    ({"since": date(2024, 4, 13), "until": date(2024, 4, 15)},
-     ["amount_a4", "amount_a4_shem", "program_a4", "bayakhmetov", "program_a5"]),
+    (
+        {"since": date(2024, 4, 13), "until": date(2024, 4, 15)},
+        ["amount_a4", "amount_a4_shem", "program_a4", "bayakhmetov", "program_a5"],
+    ),
     ({"since": date(2024, 6, 1)}, ["amount_a7", "program_a7"]),
     ({"until": date(2024, 3, 1)}, ["sikpaeva1", "volchanka"]),
     # pages, in order (oldest first)
@@ -88,38 +113,70 @@ def _chronological(labels: list[str]) -> list[str]:
     return sorted(labels, key=order.__getitem__)
 
 
-@pytest.mark.parametrize(("kwargs", "expected"), CASES, ids=[json.dumps(c[0], default=str, ensure_ascii=False)
-                                                              for c in CASES])
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    CASES,
+    ids=[json.dumps(c[0], default=str, ensure_ascii=False) for c in CASES],
+)
 def test_fact_filters(query_db: QueryDB, kwargs: dict[str, Any], expected: list[str]) -> None:
     got = _labels(query_db, FactFilter(**kwargs))
     if "limit" in kwargs:
-        assert got == _chronological(LABELS)[kwargs.get("offset", 0):][: kwargs["limit"]]
+        assert got == _chronological(LABELS)[kwargs.get("offset", 0) :][: kwargs["limit"]]
     else:
         assert got == _chronological(expected)
 
 
 def test_output_is_contract_section_2(query_db: QueryDB) -> None:
     facts = {f["id"]: f for f in iter_facts(FactFilter(), database_url=query_db.url)}
-    common = {"id", "kind", "article", "text", "sentence", "start", "end", "confidence", "extractor", "mentions"}
-    by_kind = {"akim": {"person", "role", "territory"}, "amount": {"value", "unit", "raw", "program", "territory"},
-               "program": {"program"}, "territory": {"territory"}}
+    common = {
+        "id",
+        "kind",
+        "article",
+        "text",
+        "sentence",
+        "start",
+        "end",
+        "confidence",
+        "extractor",
+        "mentions",
+    }
+    by_kind = {
+        "akim": {"person", "role", "territory"},
+        "amount": {"value", "unit", "raw", "program", "territory"},
+        "program": {"program"},
+        "territory": {"territory"},
+    }
     for fact in facts.values():
         assert set(fact) == common | by_kind[fact["kind"]]
         assert set(fact["article"]) == {"url", "title", "source", "published", "lang"}
         assert fact["article"]["published"].endswith("+05:00")
     akim = facts[query_db.fact_ids["sikpaeva1"]]
-    assert akim["territory"] == {"name": "Волчанский сельский округ", "level": "rural_district", "kato": "636837000",
-                                 "path": ["Восточно-Казахстанская область", "Шемонаихинский район",
-                                          "Волчанский сельский округ"]}
+    assert akim["territory"] == {
+        "name": "Волчанский сельский округ",
+        "level": "rural_district",
+        "kato": "636837000",
+        "path": [
+            "Восточно-Казахстанская область",
+            "Шемонаихинский район",
+            "Волчанский сельский округ",
+        ],
+    }
     amount = facts[query_db.fact_ids["amount_a3"]]
-    assert amount["value"] == 1_500_000_000 and isinstance(amount["value"], int) and amount["unit"] == "KZT"
+    assert (
+        amount["value"] == 1_500_000_000
+        and isinstance(amount["value"], int)
+        and amount["unit"] == "KZT"
+    )
 
 
-@pytest.mark.parametrize(("code", "inside", "outside"), [
-    ("630000000", "636837100", "230000000"),
-    ("636800000", "636837000", "631000000"),
-    ("636837000", "636837100", "636820100"),
-])
+@pytest.mark.parametrize(
+    ("code", "inside", "outside"),
+    [
+        ("630000000", "636837100", "230000000"),
+        ("636800000", "636837000", "631000000"),
+        ("636837000", "636837100", "636820100"),
+    ],
+)
 def test_kato_hierarchy(code: str, inside: str, outside: str) -> None:
     assert kato_within(code, inside) and kato_within(code, code)
     assert not kato_within(code, outside)
@@ -148,8 +205,9 @@ BAD: list[tuple[dict[str, Any], type[Exception], str]] = [
 
 
 @pytest.mark.parametrize(("kwargs", "error", "words"), BAD, ids=[str(b[0]) for b in BAD])
-def test_bad_filters_raise_one_line_errors(query_db: QueryDB, kwargs: dict[str, Any], error: type[Exception],
-                                           words: str) -> None:
+def test_bad_filters_raise_one_line_errors(
+    query_db: QueryDB, kwargs: dict[str, Any], error: type[Exception], words: str
+) -> None:
     with pytest.raises(error) as info:
         list(iter_facts(FactFilter(**kwargs), database_url=query_db.url))
     assert words in str(info.value) and "\n" not in str(info.value)
@@ -178,12 +236,18 @@ def test_cli_bad_input_is_one_line_and_non_zero(query_db: QueryDB, args: list[st
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "table"])
 def test_cli_formats(query_db: QueryDB, fmt: str) -> None:
-    result = CliRunner().invoke(app, ["facts", "--territory", "Шемонаиха ауданы", "--kind", "akim", "--format", fmt])
+    result = CliRunner().invoke(
+        app, ["facts", "--territory", "Шемонаиха ауданы", "--kind", "akim", "--format", fmt]
+    )
     assert result.exit_code == 0, result.output
     out = result.stdout
     if fmt == "jsonl":
         assert [json.loads(line)["person"] for line in out.splitlines()] == [
-            "Ботагоз Сикпаева", "Сикпаева", "Ерлан Кайратов", "Бақытжан Байахметов"]
+            "Ботагоз Сикпаева",
+            "Сикпаева",
+            "Ерлан Кайратов",
+            "Бақытжан Байахметов",
+        ]
     elif fmt == "json":
         assert len(json.loads(out)) == 4
     elif fmt == "csv":

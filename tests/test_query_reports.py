@@ -32,18 +32,25 @@ def test_akims_directory_merges_spellings_and_shows_appointments(query_db: Query
     sikpaeva = by_person["Ботагоз Сикпаева"]
     assert sikpaeva.names == ["Ботагоз Сикпаева", "Сикпаева"]
     assert sikpaeva.articles == 2 and sikpaeva.territory["kato"] == "636837000"
-    assert sikpaeva.first_seen.startswith("2024-03-01") and sikpaeva.last_seen.startswith("2024-04-10")
-    assert sikpaeva.evidence["url"].endswith("/a2/") and sikpaeva.previous is None and sikpaeva.current
+    assert sikpaeva.first_seen.startswith("2024-03-01") and sikpaeva.last_seen.startswith(
+        "2024-04-10"
+    )
+    assert (
+        sikpaeva.evidence["url"].endswith("/a2/") and sikpaeva.previous is None and sikpaeva.current
+    )
     new, old = by_person["Бақытжан Байахметов"], by_person["Ерлан Кайратов"]
     assert new.previous == "Ерлан Кайратов" and new.current and not old.current
     assert new.territory["path"] == ["Восточно-Казахстанская область", "Шемонаихинский район"]
 
 
-@pytest.mark.parametrize(("territory", "people"), [
-    ("Шемонаиха ауданы", {"Ботагоз Сикпаева", "Ерлан Кайратов", "Бақытжан Байахметов"}),
-    ("Волчанский сельский округ", {"Ботагоз Сикпаева"}),
-    ("Атырауская область", set()),
-])
+@pytest.mark.parametrize(
+    ("territory", "people"),
+    [
+        ("Шемонаиха ауданы", {"Ботагоз Сикпаева", "Ерлан Кайратов", "Бақытжан Байахметов"}),
+        ("Волчанский сельский округ", {"Ботагоз Сикпаева"}),
+        ("Атырауская область", set()),
+    ],
+)
 def test_akims_by_territory(query_db: QueryDB, territory: str, people: set[str]) -> None:
     assert {e.person for e in akims_directory(territory, database_url=query_db.url)} == people
 
@@ -53,25 +60,40 @@ def test_akims_by_period(query_db: QueryDB) -> None:
     assert [e.person for e in entries] == ["Бақытжан Байахметов"] and entries[0].previous is None
 
 
-@pytest.mark.parametrize(("window", "vko_total", "vko_announcements"), [
-    (14, 3_000_000_000, 2),  # a3 and a4 (a day apart) are one announcement; a7, seven weeks later, another
-    (0, 4_500_000_000, 3),
-    (60, 1_500_000_000, 1),
-])
-def test_programme_totals_count_each_announcement_once(query_db: QueryDB, window: int, vko_total: int,
-                                                       vko_announcements: int) -> None:
+@pytest.mark.parametrize(
+    ("window", "vko_total", "vko_announcements"),
+    [
+        (
+            14,
+            3_000_000_000,
+            2,
+        ),  # a3 and a4 (a day apart) are one announcement; a7, seven weeks later, another
+        (0, 4_500_000_000, 3),
+        (60, 1_500_000_000, 1),
+    ],
+)
+def test_programme_totals_count_each_announcement_once(
+    query_db: QueryDB, window: int, vko_total: int, vko_announcements: int
+) -> None:
     (aa,) = program_summaries(window_days=window, database_url=query_db.url)
     assert aa.program == "Ауыл аманаты" and aa.mentions == 4 and aa.articles == 4
     units = {u["territory"]["name"]: u for u in aa.units}
     vko = units["Восточно-Казахстанская область"]
-    assert (vko["total"], vko["announcements"], vko["reports"], vko["unit"]) == (vko_total, vko_announcements, 3, "KZT")
+    assert (vko["total"], vko["announcements"], vko["reports"], vko["unit"]) == (
+        vko_total,
+        vko_announcements,
+        3,
+        "KZT",
+    )
     assert units["Шемонаихинский район"]["total"] == 300_000_000
     assert aa.totals == {"KZT": vko_total + 300_000_000}
 
 
 def test_programmes_within_a_territory(query_db: QueryDB) -> None:
     (aa,) = program_summaries(territory="Шемонаихинский район", database_url=query_db.url)
-    assert aa.mentions == 2 and [u["territory"]["name"] for u in aa.units] == ["Шемонаихинский район"]
+    assert aa.mentions == 2 and [u["territory"]["name"] for u in aa.units] == [
+        "Шемонаихинский район"
+    ]
     assert program_summaries("Жер аманаты", database_url=query_db.url) == []
 
 
@@ -82,11 +104,19 @@ def test_dedupe_window_chains_from_the_first_report() -> None:
     assert dedupe_announcements(list(reversed(reports)), 14) == [[4, 3, 2], [1], [0]]
 
 
-@pytest.mark.parametrize(("call", "words"), [
-    (lambda url: akims_directory(since=date(2024, 5, 1), until=date(2024, 4, 1), database_url=url), "--since"),
-    (lambda url: program_summaries(window_days=-1, database_url=url), "window"),
-    (lambda url: akims_directory("Нарния", database_url=url), "unknown territory"),
-])
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (
+            lambda url: akims_directory(
+                since=date(2024, 5, 1), until=date(2024, 4, 1), database_url=url
+            ),
+            "--since",
+        ),
+        (lambda url: program_summaries(window_days=-1, database_url=url), "window"),
+        (lambda url: akims_directory("Нарния", database_url=url), "unknown territory"),
+    ],
+)
 def test_report_bad_input(query_db: QueryDB, call, words: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(Exception) as info:
         call(query_db.url)
@@ -94,7 +124,9 @@ def test_report_bad_input(query_db: QueryDB, call, words: str) -> None:  # type:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
-def test_export_facts(query_db: QueryDB, tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_facts(
+    query_db: QueryDB, tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(output, "PARQUET_ROW_GROUP", 5)  # several row groups from 18 facts
     out = tmp_path / f"facts.{fmt}"
     result = CliRunner().invoke(app, ["export", "facts", "--format", fmt, "--out", str(out)])
@@ -106,7 +138,10 @@ def test_export_facts(query_db: QueryDB, tmp_path: Path, fmt: str, monkeypatch: 
         rows = list(csv.DictReader(out.open(encoding="utf-8")))
         assert [int(r["id"]) for r in rows] == [f["id"] for f in expected]
         akim = next(r for r in rows if r["person"] == "Ботагоз Сикпаева")
-        assert akim["territory_path"].endswith("Волчанский сельский округ") and akim["article_source"] == "24.kz"
+        assert (
+            akim["territory_path"].endswith("Волчанский сельский округ")
+            and akim["article_source"] == "24.kz"
+        )
     else:
         pq = pytest.importorskip("pyarrow.parquet")
         meta = pq.ParquetFile(out).metadata
@@ -114,7 +149,11 @@ def test_export_facts(query_db: QueryDB, tmp_path: Path, fmt: str, monkeypatch: 
         table = pq.read_table(out).to_pylist()
         assert [r["id"] for r in table] == [f["id"] for f in expected]
         amount = next(r for r in table if r["id"] == query_db.fact_ids["amount_a3"])
-        assert amount["value"] == 1.5e9 and amount["program"] == "Ауыл аманаты" and amount["territory_kato"] == "630000000"
+        assert (
+            amount["value"] == 1.5e9
+            and amount["program"] == "Ауыл аманаты"
+            and amount["territory_kato"] == "630000000"
+        )
     assert not list(tmp_path.glob(".*.part"))
 
 
@@ -128,16 +167,20 @@ def test_export_articles_with_filters(query_db: QueryDB, tmp_path: Path) -> None
     assert {r["url"].split("/")[-2] for r in inside} == {"a1", "a2", "a3", "a4", "a5", "a7"}
 
 
-@pytest.mark.parametrize("args", [
-    ["export", "facts", "--format", "xlsx", "--out", "x.xlsx"],
-    ["export", "stories", "--out", "x.jsonl"],
-    ["export", "facts", "--territory", "Нарния", "--out", "x.jsonl"],
-    ["export", "facts", "--out", "/no/such/folder/x.jsonl"],
-    ["akims", "--since", "yesterday"],
-    ["programs", "--window-days", "-3"],
-])
-def test_cli_report_errors_are_one_line(query_db: QueryDB, tmp_path: Path, args: list[str],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "facts", "--format", "xlsx", "--out", "x.xlsx"],
+        ["export", "stories", "--out", "x.jsonl"],
+        ["export", "facts", "--territory", "Нарния", "--out", "x.jsonl"],
+        ["export", "facts", "--out", "/no/such/folder/x.jsonl"],
+        ["akims", "--since", "yesterday"],
+        ["programs", "--window-days", "-3"],
+    ],
+)
+def test_cli_report_errors_are_one_line(
+    query_db: QueryDB, tmp_path: Path, args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, args)
     assert result.exit_code != 0 and "Traceback" not in result.output
@@ -145,14 +188,22 @@ def test_cli_report_errors_are_one_line(query_db: QueryDB, tmp_path: Path, args:
     assert not list(tmp_path.glob("x.*")) and not list(tmp_path.glob(".x*"))
 
 
-@pytest.mark.parametrize("command", [["akims"], ["programs"], ["akims", "--format", "json"], ["programs", "--format", "csv"]])
+@pytest.mark.parametrize(
+    "command",
+    [["akims"], ["programs"], ["akims", "--format", "json"], ["programs", "--format", "csv"]],
+)
 def test_cli_reports_print(query_db: QueryDB, command: list[str]) -> None:
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 0, result.output
-    assert ("Байахметов" in result.stdout) if command[0] == "akims" else ("Ауыл аманаты" in result.stdout)
+    assert (
+        ("Байахметов" in result.stdout)
+        if command[0] == "akims"
+        else ("Ауыл аманаты" in result.stdout)
+    )
     if "json" in command:
         assert {e["person"] for e in json.loads(result.stdout)} == {
-            f[3]["person"] for f in FACTS if f[2] == "akim" and " " in f[3]["person"]}
+            f[3]["person"] for f in FACTS if f[2] == "akim" and " " in f[3]["person"]
+        }
 
 
 def test_input_errors_are_named() -> None:
@@ -162,7 +213,18 @@ def test_input_errors_are_named() -> None:
 
 def _group(kato: str | None, person: str, first: str, last: str, fid: int) -> tuple[object, ...]:
     name = {"636800000": "Шемонаихинский район", None: None}[kato]
-    return (kato, name, "district" if kato else None, person, "аким", first, last, 1, 1, f"{last}.000000{fid}")
+    return (
+        kato,
+        name,
+        "district" if kato else None,
+        person,
+        "аким",
+        first,
+        last,
+        1,
+        1,
+        f"{last}.000000{fid}",
+    )
 
 
 def test_only_successive_heads_count_as_appointments() -> None:
@@ -181,10 +243,14 @@ def test_only_successive_heads_count_as_appointments() -> None:
     assert entries["Марат Ахметов"].previous is None
     assert entries["Бақытжан Байахметов"].previous == "Ерлан Кайратов"  # the last one seen before
     assert entries["Бақытжан Байахметов"].current and not entries["Ерлан Кайратов"].current
-    assert entries["Жанна Арынбекова"].previous is None and entries["Жанна Арынбекова"].current is None
+    assert (
+        entries["Жанна Арынбекова"].previous is None and entries["Жанна Арынбекова"].current is None
+    )
 
 
-def test_announcement_window_is_a_setting(query_db: QueryDB, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_announcement_window_is_a_setting(
+    query_db: QueryDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from newsmon.settings import get_settings
 
     monkeypatch.setenv("NEWSMON_ANNOUNCEMENT_WINDOW_DAYS", "0")

@@ -18,25 +18,31 @@ from newsmon.store.db import open_session
 from test_query_data import QueryDB, query_db  # noqa: F401
 
 
-@pytest.mark.parametrize(("forms", "stem"), [
-    ("аудан ауданы ауданының аудандарының ауданында ауданына аудандар", "аудан"),
-    ("облыс облысы облысының облысында облыстың облыстағы облыстарында", "облыс"),
-    ("әкім әкімі әкімдері әкімінің әкімдерінің әкімге", "әкім"),
-    ("бағдарлама бағдарламасы бағдарламасының бағдарламалар", "бағдарлама"),
-    ("Өскемен Өскеменде Өскеменнің Өскеменге", "өскемен"),
-    ("Қазақстан Қазақстанның Қазақстанда", "қазақстан"),
-    ("теңге теңгеге теңгеден", "теңге"),
-])
+@pytest.mark.parametrize(
+    ("forms", "stem"),
+    [
+        ("аудан ауданы ауданының аудандарының ауданында ауданына аудандар", "аудан"),
+        ("облыс облысы облысының облысында облыстың облыстағы облыстарында", "облыс"),
+        ("әкім әкімі әкімдері әкімінің әкімдерінің әкімге", "әкім"),
+        ("бағдарлама бағдарламасы бағдарламасының бағдарламалар", "бағдарлама"),
+        ("Өскемен Өскеменде Өскеменнің Өскеменге", "өскемен"),
+        ("Қазақстан Қазақстанның Қазақстанда", "қазақстан"),
+        ("теңге теңгеге теңгеден", "теңге"),
+    ],
+)
 def test_kazakh_stemmer_joins_inflected_forms(forms: str, stem: str) -> None:
     assert {kk_stem(w) for w in forms.split()} == {stem}
 
 
-@pytest.mark.parametrize(("forms", "lemma"), [
-    ("аким акима акимов акимом акимы", "аким"),
-    ("паводок паводков паводки паводками", "паводок"),
-    ("район района районов районе", "район"),
-    ("область области областей", "область"),
-])
+@pytest.mark.parametrize(
+    ("forms", "lemma"),
+    [
+        ("аким акима акимов акимом акимы", "аким"),
+        ("паводок паводков паводки паводками", "паводок"),
+        ("район района районов районе", "район"),
+        ("область области областей", "область"),
+    ],
+)
 def test_russian_lemmas_join_inflected_forms(forms: str, lemma: str) -> None:
     assert {ru_lemma(w) for w in forms.split()} == {lemma}
 
@@ -116,11 +122,24 @@ def test_pages(query_db: QueryDB) -> None:
 def test_index_follows_new_and_old_articles(query_db: QueryDB) -> None:
     with open_session(query_db.url) as session:
         src = get_or_create_source(session, "24.kz")
-        store_articles(session, src, [ArticleIn(url="https://24.kz/new", title="Новый аким Курчумского района",
-                                                text="Акиму Курчумского района представили коллектив.", lang="ru")])
+        store_articles(
+            session,
+            src,
+            [
+                ArticleIn(
+                    url="https://24.kz/new",
+                    title="Новый аким Курчумского района",
+                    text="Акиму Курчумского района представили коллектив.",
+                    lang="ru",
+                )
+            ],
+        )
         session.commit()
         # an article written past the hook (older data, another writer) is indexed at the next search
-        session.execute(sa.text("DELETE FROM article_search WHERE article_id = :i"), {"i": query_db.article_ids["a1"]})
+        session.execute(
+            sa.text("DELETE FROM article_search WHERE article_id = :i"),
+            {"i": query_db.article_ids["a1"]},
+        )
         session.commit()
     assert "a1" in _keys(query_db, text="Сикпаева")
     assert len(search(SearchQuery("Курчумский"), database_url=query_db.url)) == 1
@@ -141,7 +160,9 @@ BAD: list[tuple[dict[str, Any], type[Exception], str]] = [
 
 
 @pytest.mark.parametrize(("kwargs", "error", "words"), BAD, ids=[str(b[0])[:60] for b in BAD])
-def test_bad_queries(query_db: QueryDB, kwargs: dict[str, Any], error: type[Exception], words: str) -> None:
+def test_bad_queries(
+    query_db: QueryDB, kwargs: dict[str, Any], error: type[Exception], words: str
+) -> None:
     with pytest.raises(error) as info:
         search(SearchQuery(**kwargs), database_url=query_db.url)
     assert words in str(info.value) and "\n" not in str(info.value)
@@ -156,10 +177,15 @@ def test_parse_query_keeps_only_words() -> None:
             assert all(w.isalnum() for form in term.forms for w in form)
 
 
-@pytest.mark.parametrize("args", [
-    ["search", '"аким'], ["search", "аким", "--since", "2024/04/01"], ["search", "аким", "--territory", "Нарния"],
-    ["search", "***"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", '"аким'],
+        ["search", "аким", "--since", "2024/04/01"],
+        ["search", "аким", "--territory", "Нарния"],
+        ["search", "***"],
+    ],
+)
 def test_cli_bad_search_is_one_line(query_db: QueryDB, args: list[str]) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code != 0 and result.stdout == ""

@@ -16,7 +16,15 @@ T0 = datetime(2024, 4, 15, 5, 0, tzinfo=timezone.utc)
 
 def test_migrations_create_every_table(db_url: str) -> None:
     names = set(sa.inspect(get_engine(db_url)).get_table_names())
-    assert {"source", "feed_state", "fetch_log", "article", "fact", "territory", "alembic_version"} <= names
+    assert {
+        "source",
+        "feed_state",
+        "fetch_log",
+        "article",
+        "fact",
+        "territory",
+        "alembic_version",
+    } <= names
 
 
 def test_sqlite_runs_in_wal_mode(sqlite_url: str) -> None:
@@ -34,41 +42,68 @@ def _store(items: list[ArticleIn], source: str = "tengrinews.kz") -> tuple[int, 
 
 
 def test_each_article_once_by_url_guid_and_title(db_url: str) -> None:
-    base = ArticleIn(url="https://tengrinews.kz/news/a-1/", title="Аким встретился с жителями",
-                     text="Аким Шемонаихинского района встретился с жителями.", guid="g1", published=T0)
+    base = ArticleIn(
+        url="https://tengrinews.kz/news/a-1/",
+        title="Аким встретился с жителями",
+        text="Аким Шемонаихинского района встретился с жителями.",
+        guid="g1",
+        published=T0,
+    )
     assert _store([base]) == (1, 0)
     # same page with tracking parameters, another scheme, a fragment and no trailing slash
-    again = ArticleIn(url="http://www.tengrinews.kz/news/a-1?utm_source=tg#top", title="Другой", text="x")
+    again = ArticleIn(
+        url="http://www.tengrinews.kz/news/a-1?utm_source=tg#top", title="Другой", text="x"
+    )
     # same guid, new URL
     guid = ArticleIn(url="https://tengrinews.kz/news/a-2/", title="Ещё", text="y", guid="g1")
     # same title (other case and punctuation) three days later, same text
-    title = ArticleIn(url="https://tengrinews.kz/news/a-3/", title="аким встретился с жителями!",
-                      text=base.text, published=T0 + timedelta(days=3))
+    title = ArticleIn(
+        url="https://tengrinews.kz/news/a-3/",
+        title="аким встретился с жителями!",
+        text=base.text,
+        published=T0 + timedelta(days=3),
+    )
     assert _store([again, guid, title]) == (0, 3)
     # the same title from another source is another article
-    assert _store([ArticleIn(url="https://24.kz/a", title=base.title, text=base.text)], "24.kz") == (1, 0)
+    assert _store(
+        [ArticleIn(url="https://24.kz/a", title=base.title, text=base.text)], "24.kz"
+    ) == (1, 0)
 
 
 def test_recurring_headline_with_new_text_is_a_new_article(db_url: str) -> None:
     title = "Паводки в Казахстане: что известно к этому часу"
-    day1 = ArticleIn(url="https://t.kz/1", title=title, text="Вода поднялась в Атырауской области. " * 20,
-                     published=T0)
-    day2 = ArticleIn(url="https://t.kz/2", title=title, text="В Костанае эвакуировали жителей сел. " * 20,
-                     published=T0 + timedelta(days=2))
+    day1 = ArticleIn(
+        url="https://t.kz/1",
+        title=title,
+        text="Вода поднялась в Атырауской области. " * 20,
+        published=T0,
+    )
+    day2 = ArticleIn(
+        url="https://t.kz/2",
+        title=title,
+        text="В Костанае эвакуировали жителей сел. " * 20,
+        published=T0 + timedelta(days=2),
+    )
     assert _store([day1]) == (1, 0)
     assert _store([day2]) == (1, 0)
 
 
 def test_same_title_after_the_window_is_new(db_url: str) -> None:
     a = ArticleIn(url="https://t.kz/a", title="Погода", text="Жарко", published=T0)
-    b = ArticleIn(url="https://t.kz/b", title="Погода", text="Жарко", published=T0 + timedelta(days=8))
+    b = ArticleIn(
+        url="https://t.kz/b", title="Погода", text="Жарко", published=T0 + timedelta(days=8)
+    )
     assert _store([a, b]) == (2, 0)
 
 
 def test_text_is_cleaned_and_datetimes_come_back_utc(db_url: str) -> None:
     almaty = timezone(timedelta(hours=5))
-    item = ArticleIn(url="https://t.kz/nul", title="Nul\x00 title", text="a\x00b\r\nc",
-                     published=datetime(2024, 4, 15, 10, 0, tzinfo=almaty))
+    item = ArticleIn(
+        url="https://t.kz/nul",
+        title="Nul\x00 title",
+        text="a\x00b\r\nc",
+        published=datetime(2024, 4, 15, 10, 0, tzinfo=almaty),
+    )
     _store([item])
     with open_session() as session:
         art = session.exec(select(Article)).one()
@@ -91,5 +126,7 @@ def test_models_and_migrations_agree(db_url: str) -> None:
     from newsmon.store.migrations.env_filters import include_name
 
     with get_engine(db_url).connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"include_name": include_name, "compare_type": False})
+        ctx = MigrationContext.configure(
+            conn, opts={"include_name": include_name, "compare_type": False}
+        )
         assert compare_metadata(ctx, SQLModel.metadata) == []

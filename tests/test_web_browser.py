@@ -19,10 +19,20 @@ from newsmon.web.i18n import LABELS
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed (.ci/run installs Debian's chromium)")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install '.[test]')"
+)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium installed (.ci/run installs Debian's chromium)"
+)
 
 
 def free_port() -> int:
@@ -41,8 +51,11 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('webui') / 'web.db'}"
     fill(url)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(url, watchlist=WATCHLIST), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(url, watchlist=WATCHLIST), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -147,15 +160,19 @@ def test_filter_facts_and_download_csv(page: object, base_url: str, tmp_path: Pa
 
 
 @pytest.mark.parametrize("ui", ["ru", "kk"])
-@pytest.mark.parametrize("name, path, selector, text", [
-    ("akims", "/akims?territory=ВКО", "table.akims tr.akim", "Асет Жумабаев"),
-    ("programs", "/programs", "section.program", "Ауыл аманаты"),
-    ("program", "/programs?program=Ауыл+аманаты", "table.units tr", "Павлодарская область"),
-    ("digest", f"/digest?date={DAY}", "iframe.digest", None),
-    ("coverage", f"/coverage?since=2024-11-18&until={DAY}", "img.chart", "Асет Жумабаев"),
-])
-def test_pages_render_with_data(page: object, base_url: str, ui: str, name: str, path: str, selector: str,
-                                text: str | None) -> None:
+@pytest.mark.parametrize(
+    "name, path, selector, text",
+    [
+        ("akims", "/akims?territory=ВКО", "table.akims tr.akim", "Асет Жумабаев"),
+        ("programs", "/programs", "section.program", "Ауыл аманаты"),
+        ("program", "/programs?program=Ауыл+аманаты", "table.units tr", "Павлодарская область"),
+        ("digest", f"/digest?date={DAY}", "iframe.digest", None),
+        ("coverage", f"/coverage?since=2024-11-18&until={DAY}", "img.chart", "Асет Жумабаев"),
+    ],
+)
+def test_pages_render_with_data(
+    page: object, base_url: str, ui: str, name: str, path: str, selector: str, text: str | None
+) -> None:
     pg = page
     pg.goto(f"{base_url}{path}{'&' if '?' in path else '?'}ui={ui}")  # type: ignore[attr-defined]
     pg.wait_for_selector(selector)  # type: ignore[attr-defined]
@@ -168,6 +185,9 @@ def test_pages_render_with_data(page: object, base_url: str, ui: str, name: str,
         frame = pg.frame_locator("iframe.digest")  # type: ignore[attr-defined]
         frame.locator("body").wait_for()
         assert "Шемонаих" in frame.locator("body").inner_text()
-    assert LABELS[ui]["nav_" + ("programs" if name == "program" else name)] in pg.locator("header").inner_text()  # type: ignore[attr-defined]
+    assert (
+        LABELS[ui]["nav_" + ("programs" if name == "program" else name)]
+        in pg.locator("header").inner_text()
+    )  # type: ignore[attr-defined]
     shot(pg, f"{name}-{ui}")
     assert not pg.csp_errors  # type: ignore[attr-defined]

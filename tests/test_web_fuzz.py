@@ -9,7 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (pip install '.[test]')")
+schemathesis = pytest.importorskip(
+    "schemathesis", reason="schemathesis is not installed (pip install '.[test]')"
+)
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 from web_support import WATCHLIST, fill
@@ -17,9 +19,18 @@ from web_support import WATCHLIST, fill
 from newsmon.web import create_app
 
 EXAMPLES = 12  # per endpoint and mode: 10 endpoints × 2 modes
-PATHS = ["/api/v1/facts", "/api/v1/facts.csv", "/api/v1/facts/{fact_id}", "/api/v1/search", "/api/v1/akims",
-         "/api/v1/programs", "/api/v1/articles", "/api/v1/articles/{article_id}", "/api/v1/digest",
-         "/api/v1/coverage"]
+PATHS = [
+    "/api/v1/facts",
+    "/api/v1/facts.csv",
+    "/api/v1/facts/{fact_id}",
+    "/api/v1/search",
+    "/api/v1/akims",
+    "/api/v1/programs",
+    "/api/v1/articles",
+    "/api/v1/articles/{article_id}",
+    "/api/v1/digest",
+    "/api/v1/coverage",
+]
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +45,22 @@ def test_every_api_endpoint_is_fuzzed(api_schema: object) -> None:
     assert listed == set(PATHS)
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
+@pytest.mark.parametrize(
+    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"]
+)
 @pytest.mark.parametrize("path", PATHS)
 def test_api_never_answers_5xx(api_schema: object, path: str, mode: GenerationMode) -> None:
     operation = api_schema[path]["GET"]  # type: ignore[index]
     seen: list[int] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: object) -> None:
         response = case.call()  # type: ignore[attr-defined]
         seen.append(response.status_code)
@@ -55,4 +73,6 @@ def test_api_never_answers_5xx(api_schema: object, path: str, mode: GenerationMo
     run()
     assert seen
     if mode is GenerationMode.NEGATIVE:
-        assert any(400 <= s < 500 for s in seen) or "{" in path  # invalid input was really sent and refused
+        assert (
+            any(400 <= s < 500 for s in seen) or "{" in path
+        )  # invalid input was really sent and refused

@@ -35,8 +35,15 @@ def _seed(n: int) -> None:
     items = []
     for i in range(n):
         tpl = (TEMPLATES_RU + TEMPLATES_KK)[i % 4]
-        items.append(ArticleIn(url=f"https://news.kz/{i}", title=f"Новость номер {i}", text=tpl.format(n=i % 90 + 10),
-                               published=T0 + timedelta(minutes=i), lang="kk" if i % 4 == 3 else "ru"))
+        items.append(
+            ArticleIn(
+                url=f"https://news.kz/{i}",
+                title=f"Новость номер {i}",
+                text=tpl.format(n=i % 90 + 10),
+                published=T0 + timedelta(minutes=i),
+                lang="kk" if i % 4 == 3 else "ru",
+            )
+        )
     with open_session() as s:
         src = get_or_create_source(s, "news.kz", kind="import")
         for k in range(0, n, 500):
@@ -66,9 +73,25 @@ def test_extract_is_idempotent_and_reports_status(db_url: str) -> None:
 def _worker(db_url: str, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "NEWSMON_DATABASE_URL": db_url}
     return subprocess.Popen(
-        [sys.executable, "-m", "newsmon.cli.__main__", "worker", "--exit-when-idle", "--json", "--batch-size", "20",
-         "--lease", "4", "--poll", "0.5", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "newsmon.cli.__main__",
+            "worker",
+            "--exit-when-idle",
+            "--json",
+            "--batch-size",
+            "20",
+            "--lease",
+            "4",
+            "--poll",
+            "0.5",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
@@ -85,8 +108,9 @@ def _committed(output: str) -> list[int]:
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_two_workers_extract_each_article_exactly_once_even_when_one_is_killed(pg_url: str,
-                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_workers_extract_each_article_exactly_once_even_when_one_is_killed(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from newsmon.settings import get_settings
 
     monkeypatch.setenv("NEWSMON_DATABASE_URL", pg_url)
@@ -97,7 +121,11 @@ def test_two_workers_extract_each_article_exactly_once_even_when_one_is_killed(p
     deadline = time.time() + 120
     with open_session() as s:
         while time.time() < deadline:
-            done = s.exec(select(sa.func.count()).select_from(Article).where(Article.extracted_version.is_not(None))).one()  # type: ignore[union-attr]
+            done = s.exec(
+                select(sa.func.count())
+                .select_from(Article)
+                .where(Article.extracted_version.is_not(None))
+            ).one()  # type: ignore[union-attr]
             if done >= 300:
                 break
             time.sleep(0.2)
@@ -110,7 +138,9 @@ def test_two_workers_extract_each_article_exactly_once_even_when_one_is_killed(p
     assert len(ids_a) == len(set(ids_a)) and len(ids_b) == len(set(ids_b))
     with open_session() as s:
         all_ids = set(s.exec(select(Article.id)).all())
-        pending = s.exec(select(sa.func.count()).select_from(Article).where(Article.extracted_version.is_(None))).one()  # type: ignore[union-attr]
+        pending = s.exec(
+            select(sa.func.count()).select_from(Article).where(Article.extracted_version.is_(None))
+        ).one()  # type: ignore[union-attr]
     assert pending == 0  # nothing lost, even the killed worker's batch
     # the killed worker may have committed its last batch (20 articles) and died before printing its ids
     unreported = all_ids - set(ids_a) - set(ids_b)
@@ -137,6 +167,9 @@ def test_sigkill_then_rerun_on_sqlite_stores_each_fact_once(sqlite_url: str) -> 
     assert len(counts) == 300
     # the same text gives the same facts: a rerun stored no second copy
     with open_session() as s:
-        texts = s.exec(select(Fact.article_id, Fact.kind, Fact.start, sa.func.count()).group_by(
-            Fact.article_id, Fact.kind, Fact.start).having(sa.func.count() > 1)).all()  # type: ignore[call-overload]
+        texts = s.exec(
+            select(Fact.article_id, Fact.kind, Fact.start, sa.func.count())
+            .group_by(Fact.article_id, Fact.kind, Fact.start)
+            .having(sa.func.count() > 1)
+        ).all()  # type: ignore[call-overload]
     assert texts == []

@@ -19,19 +19,40 @@ from newsmon.store.db import dispose_engines, open_session
 from newsmon.store.models import Article
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "web" / "hostile.jsonl"
-KATON = {"name": "Катон-Карагайский район", "level": "district", "kato": "635200000",
-         "path": ["Восточно-Казахстанская область", "Катон-Карагайский район"]}
+KATON = {
+    "name": "Катон-Карагайский район",
+    "level": "district",
+    "kato": "635200000",
+    "path": ["Восточно-Казахстанская область", "Катон-Карагайский район"],
+}
 # (url suffix, kind, text as it stands in the article, keys)
 HOSTILE_FACTS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("script-v-zagolovke", "territory", "Катон-Карагайского района", {"territory": KATON}),
-    ("script-v-zagolovke", "akim", "Аким Катон-Карагайского района Данияр Тлеубаев",
-     {"person": "Данияр Тлеубаев", "role": "аким", "territory": KATON}),
-    ("script-v-zagolovke", "amount", "120 млн тенге",
-     {"value": 120e6, "unit": "KZT", "program": "Ауыл аманаты", "territory": KATON}),
+    (
+        "script-v-zagolovke",
+        "akim",
+        "Аким Катон-Карагайского района Данияр Тлеубаев",
+        {"person": "Данияр Тлеубаев", "role": "аким", "territory": KATON},
+    ),
+    (
+        "script-v-zagolovke",
+        "amount",
+        "120 млн тенге",
+        {"value": 120e6, "unit": "KZT", "program": "Ауыл аманаты", "territory": KATON},
+    ),
     ("script-v-zagolovke", "program", "«Ауыл аманаты»", {"program": "Ауыл аманаты"}),
-    ("takyryptagy-skript", "akim", "Катонқарағай ауданының әкімі Данияр Тілеубаев",
-     {"person": "Данияр Тілеубаев", "role": "аким", "territory": KATON}),
-    ("takyryptagy-skript", "amount", "120 млн теңге", {"value": 120e6, "unit": "KZT", "territory": KATON}),
+    (
+        "takyryptagy-skript",
+        "akim",
+        "Катонқарағай ауданының әкімі Данияр Тілеубаев",
+        {"person": "Данияр Тілеубаев", "role": "аким", "territory": KATON},
+    ),
+    (
+        "takyryptagy-skript",
+        "amount",
+        "120 млн теңге",
+        {"value": 120e6, "unit": "KZT", "territory": KATON},
+    ),
 ]
 WATCHLIST = DEMO_WATCHLIST
 DAY = "2024-11-20"
@@ -49,8 +70,12 @@ def fill(url: str) -> None:
         session.commit()
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def web_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def web_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A filled database for the whole module, once per backend."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"

@@ -30,12 +30,20 @@ def _langs(value: str) -> tuple[str, ...]:
 @app.command()
 @handle_errors
 def digest(
-    day: str = typer.Option(None, "--date", help="The day (YYYY-MM-DD, Asia/Almaty); default today."),
+    day: str = typer.Option(
+        None, "--date", help="The day (YYYY-MM-DD, Asia/Almaty); default today."
+    ),
     lang: str = typer.Option("ru", "--lang", help="Language of headings and labels: ru or kk."),
-    region: str = typer.Option(None, "--region", help="Only this territory («ВКО», «Шемонаихинский район»)."),
+    region: str = typer.Option(
+        None, "--region", help="Only this territory («ВКО», «Шемонаихинский район»)."
+    ),
     fmt: str = typer.Option("md", "--format", "-f", help="md or html."),
-    out: Path = typer.Option(None, "--out", "-o", help="Write to this file (default: standard output)."),
-    watchlist: Path = typer.Option(None, "--watchlist", help="Watchlist file (default ./watchlist.yaml if any)."),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Write to this file (default: standard output)."
+    ),
+    watchlist: Path = typer.Option(
+        None, "--watchlist", help="Watchlist file (default ./watchlist.yaml if any)."
+    ),
     top: int = typer.Option(10, "--top", help="How many stories to show."),
 ) -> None:
     """The day's digest: top stories, akims, amounts, programmes, watchlist hits, outlets.
@@ -61,10 +69,14 @@ def coverage_cmd(
     since: str = typer.Option(..., "--since", help="First day (YYYY-MM-DD)."),
     until: str = typer.Option(..., "--until", help="Last day, included (YYYY-MM-DD)."),
     by: str = typer.Option("day", "--by", help="day, source or region."),
-    entity: str = typer.Option(None, "--entity", help="One watchlist entity (name or any variant)."),
+    entity: str = typer.Option(
+        None, "--entity", help="One watchlist entity (name or any variant)."
+    ),
     fmt: str = typer.Option("table", "--format", "-f", help="table or csv."),
     chart: Path = typer.Option(None, "--chart", help="Also draw the counts into this PNG file."),
-    watchlist: Path = typer.Option(Path("watchlist.yaml"), "--watchlist", help="The watchlist file."),
+    watchlist: Path = typer.Option(
+        Path("watchlist.yaml"), "--watchlist", help="The watchlist file."
+    ),
 ) -> None:
     """Mentions and share of voice of watchlist entities, Kazakh and Russian counted together.
 
@@ -88,12 +100,18 @@ def coverage_cmd(
 @app.command("run")
 @handle_errors
 def run_cmd(
-    feeds: Path = typer.Option(None, "--feeds", help="The feeds file (default: settings, feeds.yaml)."),
+    feeds: Path = typer.Option(
+        None, "--feeds", help="The feeds file (default: settings, feeds.yaml)."
+    ),
     out_dir: Path = typer.Option(Path("digests"), "--out-dir", help="Where the digest files go."),
     lang: str = typer.Option("ru", "--lang", help="Digest language(s): ru, kk or ru,kk."),
     fmt: str = typer.Option("html", "--format", "-f", help="md, html or md,html."),
-    no_fetch: bool = typer.Option(False, "--no-fetch", help="Skip fetching (extract and digest only)."),
-    watchlist: Path = typer.Option(None, "--watchlist", help="Watchlist file (default ./watchlist.yaml if any)."),
+    no_fetch: bool = typer.Option(
+        False, "--no-fetch", help="Skip fetching (extract and digest only)."
+    ),
+    watchlist: Path = typer.Option(
+        None, "--watchlist", help="Watchlist file (default ./watchlist.yaml if any)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Fetch, extract and write today's digest, once; exit status 1 when a feed failed.
@@ -103,9 +121,15 @@ def run_cmd(
     from newsmon.pipeline_run import run_once
     from newsmon.settings import get_settings
 
-    report = run_once(feeds_path=feeds or get_settings().feeds, out_dir=out_dir, langs=_langs(lang),
-                      formats=tuple(f.strip() for f in fmt.split(",")), watchlist_path=watchlist,
-                      fetch=not no_fetch, say=(lambda _m: None) if as_json else _say)
+    report = run_once(
+        feeds_path=feeds or get_settings().feeds,
+        out_dir=out_dir,
+        langs=_langs(lang),
+        formats=tuple(f.strip() for f in fmt.split(",")),
+        watchlist_path=watchlist,
+        fetch=not no_fetch,
+        say=(lambda _m: None) if as_json else _say,
+    )
     if as_json:
         print_json(report.as_dict())
     if report.fetch is not None and report.fetch.feeds_failed:
@@ -115,15 +139,25 @@ def run_cmd(
 @app.command()
 @handle_errors
 def schedule(
-    feeds: Path = typer.Option(None, "--feeds", help="The feeds file (default: settings, feeds.yaml)."),
+    feeds: Path = typer.Option(
+        None, "--feeds", help="The feeds file (default: settings, feeds.yaml)."
+    ),
     every: float = typer.Option(15.0, "--every", help="Fetch every N minutes (fractions allowed)."),
-    digest_at: str = typer.Option("20:00", "--digest-at", help="Write the digest daily at HH:MM (Asia/Almaty)."),
-    digest_of: str = typer.Option("today", "--digest-of", help="today, or yesterday for a morning digest."),
-    digest_now: bool = typer.Option(False, "--digest-now", help="Also write a digest right after starting."),
+    digest_at: str = typer.Option(
+        "20:00", "--digest-at", help="Write the digest daily at HH:MM (Asia/Almaty)."
+    ),
+    digest_of: str = typer.Option(
+        "today", "--digest-of", help="today, or yesterday for a morning digest."
+    ),
+    digest_now: bool = typer.Option(
+        False, "--digest-now", help="Also write a digest right after starting."
+    ),
     out_dir: Path = typer.Option(Path("digests"), "--out-dir", help="Where the digest files go."),
     lang: str = typer.Option("ru", "--lang", help="Digest language(s): ru, kk or ru,kk."),
     fmt: str = typer.Option("html", "--format", "-f", help="md, html or md,html."),
-    watchlist: Path = typer.Option(None, "--watchlist", help="Watchlist file (default ./watchlist.yaml if any)."),
+    watchlist: Path = typer.Option(
+        None, "--watchlist", help="Watchlist file (default ./watchlist.yaml if any)."
+    ),
 ) -> None:
     """Keep running: fetch every N minutes, extract continuously, digest daily; stop with Ctrl-C or SIGTERM.
 
@@ -133,9 +167,16 @@ def schedule(
     from newsmon.settings import get_settings
 
     options = ScheduleOptions(
-        feeds_path=feeds or get_settings().feeds, every_minutes=every, digest_at=parse_clock(digest_at),
-        digest_of=digest_of, digest_on_start=digest_now, out_dir=out_dir, langs=_langs(lang),
-        formats=tuple(f.strip() for f in fmt.split(",")), watchlist_path=watchlist)
+        feeds_path=feeds or get_settings().feeds,
+        every_minutes=every,
+        digest_at=parse_clock(digest_at),
+        digest_of=digest_of,
+        digest_on_start=digest_now,
+        out_dir=out_dir,
+        langs=_langs(lang),
+        formats=tuple(f.strip() for f in fmt.split(",")),
+        watchlist_path=watchlist,
+    )
     run_schedule(options, say=_say)
 
 
@@ -143,8 +184,12 @@ def schedule(
 @handle_errors
 def demo(
     db: Path = typer.Option(Path("newsmon-demo.db"), "--db", help="The SQLite file to create."),
-    out_dir: Path = typer.Option(Path("newsmon-demo"), "--out-dir", help="Where the digests and chart go."),
-    force: bool = typer.Option(False, "--force", help="Replace --db even when it is not the demo's own file."),
+    out_dir: Path = typer.Option(
+        Path("newsmon-demo"), "--out-dir", help="Where the digests and chart go."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace --db even when it is not the demo's own file."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Run the whole pipeline offline on the bundled Russian and Kazakh sample; show what it found.
@@ -160,14 +205,29 @@ def demo(
         print_json(report.as_dict())
         return
     out = typer.echo
-    out(f"database: {report.db}  ({report.articles} articles: "
-        + ", ".join(f"{n} {lg}" for lg, n in sorted(report.articles_by_lang.items())) + ")")
-    out("facts by kind: " + (", ".join(f"{k} {n}" for k, n in sorted(report.facts_by_kind.items())) or "none")
-        + "  (by language: " + ", ".join(f"{lg} {n}" for lg, n in sorted(report.facts_by_lang.items())) + ")")
+    out(
+        f"database: {report.db}  ({report.articles} articles: "
+        + ", ".join(f"{n} {lg}" for lg, n in sorted(report.articles_by_lang.items()))
+        + ")"
+    )
+    out(
+        "facts by kind: "
+        + (", ".join(f"{k} {n}" for k, n in sorted(report.facts_by_kind.items())) or "none")
+        + "  (by language: "
+        + ", ".join(f"{lg} {n}" for lg, n in sorted(report.facts_by_lang.items()))
+        + ")"
+    )
     out("examples:")
     for f in report.examples:
-        what = f.get("person") or f.get("program") or f.get("raw") or (f.get("territory") or {}).get("name")
-        out(f"  {f['kind']:<9} [{f['article']['lang']}] {what}  ← «{f['text']}» ({f['article']['source']})")
+        what = (
+            f.get("person")
+            or f.get("program")
+            or f.get("raw")
+            or (f.get("territory") or {}).get("name")
+        )
+        out(
+            f"  {f['kind']:<9} [{f['article']['lang']}] {what}  ← «{f['text']}» ({f['article']['source']})"
+        )
     out(f"stories on {report.day}: {len(report.stories)} with more than one article")
     for s in report.stories:
         out(f"  {len(s['outlets'])} outlets, {'+'.join(s['langs'])}: {s['title']}")
@@ -175,6 +235,8 @@ def demo(
     for p in report.digests:
         out(f"  {p}")
     out(f"coverage chart: {report.chart}")
-    out(f"done in {report.seconds:.1f} s. Explore: NEWSMON_DATABASE_URL=sqlite:///{report.db} newsmon facts --format table")
+    out(
+        f"done in {report.seconds:.1f} s. Explore: NEWSMON_DATABASE_URL=sqlite:///{report.db} newsmon facts --format table"
+    )
     if report.extract_failed:
         raise typer.Exit(1)

@@ -16,7 +16,9 @@ from newsmon.cli.common import console, handle_errors, print_json
 @app.command()
 @handle_errors
 def extract(
-    batch_size: int = typer.Option(None, "--batch-size", help="Articles per batch (default: settings)."),
+    batch_size: int = typer.Option(
+        None, "--batch-size", help="Articles per batch (default: settings)."
+    ),
     limit: int = typer.Option(None, "--limit", help="Stop after this many articles."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
@@ -27,8 +29,15 @@ def extract(
     """
     from newsmon.nlp.extract import ExtractReport, extract as run_extract
 
-    with Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, disable=quiet or as_json, transient=True) as progress:
+    with Progress(
+        TextColumn("extracting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet or as_json,
+        transient=True,
+    ) as progress:
         task = progress.add_task("extract", total=None)
 
         def show(r: ExtractReport) -> None:
@@ -41,8 +50,11 @@ def extract(
         print_json(report.as_dict())
     elif not quiet:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(report.by_kind.items())) or "none"
-        console.print(f"extract: {report.articles} articles, {report.facts} facts ({kinds}), "
-                      f"{len(report.failed)} failed", markup=False)
+        console.print(
+            f"extract: {report.articles} articles, {report.facts} facts ({kinds}), "
+            f"{len(report.failed)} failed",
+            markup=False,
+        )
     if report.failed:
         raise typer.Exit(1)
 
@@ -50,14 +62,26 @@ def extract(
 @app.command()
 @handle_errors
 def worker(
-    exit_when_idle: bool = typer.Option(False, "--exit-when-idle", help="Exit 0 once no work is left."),
+    exit_when_idle: bool = typer.Option(
+        False, "--exit-when-idle", help="Exit 0 once no work is left."
+    ),
     batch_size: int = typer.Option(None, "--batch-size", help="Articles claimed per batch."),
-    lease: float = typer.Option(None, "--lease", help="Seconds before an unfinished claim expires."),
-    poll: float = typer.Option(None, "--poll", help="Seconds between looks for new articles when idle."),
+    lease: float = typer.Option(
+        None, "--lease", help="Seconds before an unfinished claim expires."
+    ),
+    poll: float = typer.Option(
+        None, "--poll", help="Seconds between looks for new articles when idle."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON line per committed batch, for scripts."),
-    blas_threads: int = typer.Option(1, "--blas-threads", help="Math-library threads (NER); 1 lets workers "
-                                     "share the cores instead of fighting over them."),
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON line per committed batch, for scripts."
+    ),
+    blas_threads: int = typer.Option(
+        1,
+        "--blas-threads",
+        help="Math-library threads (NER); 1 lets workers "
+        "share the cores instead of fighting over them.",
+    ),
 ) -> None:
     """Run an extraction worker; start as many as you like against one PostgreSQL database.
 
@@ -82,15 +106,27 @@ def worker(
             print_json({"committed": r.last_committed, "articles": r.articles, "facts": r.facts})
             sys.stdout.flush()
         elif not quiet:
-            console.print(f"worker: {r.articles} articles, {r.facts} facts, {len(r.failed)} failed", markup=False)
+            console.print(
+                f"worker: {r.articles} articles, {r.facts} facts, {len(r.failed)} failed",
+                markup=False,
+            )
 
-    report = run_worker(exit_when_idle=exit_when_idle, batch_size=batch_size, lease_seconds=lease,
-                        poll_seconds=poll, stop=stop, on_progress=show)
+    report = run_worker(
+        exit_when_idle=exit_when_idle,
+        batch_size=batch_size,
+        lease_seconds=lease,
+        poll_seconds=poll,
+        stop=stop,
+        on_progress=show,
+    )
     if as_json:
         print_json({"done": True, **report.as_dict()})
     elif not quiet:
-        console.print(f"worker done: {report.articles} articles, {report.facts} facts, "
-                      f"{len(report.failed)} failed, {report.lost_claims} claims lost", markup=False)
+        console.print(
+            f"worker done: {report.articles} articles, {report.facts} facts, "
+            f"{len(report.failed)} failed, {report.lost_claims} claims lost",
+            markup=False,
+        )
 
 
 @app.command()
@@ -116,8 +152,12 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON ob
 @handle_errors
 def evaluate_facts_cmd(
     gold: str = typer.Option(..., "--gold", help="Gold JSONL (../shared/data/gold/GUIDELINE.md)."),
-    split: str = typer.Option("all", "--split", help="tune (rules are written on its errors), check (the "
-                              "figure that counts: articles no rule was written against) or all."),
+    split: str = typer.Option(
+        "all",
+        "--split",
+        help="tune (rules are written on its errors), check (the "
+        "figure that counts: articles no rule was written against) or all.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
     errors: bool = typer.Option(False, "--errors", help="Also list every miss and false alarm."),
 ) -> None:
@@ -133,14 +173,23 @@ def evaluate_facts_cmd(
     else:
         table = Table("kind", "gold", "predicted", "correct", "P", "R", "F1")
         for kind, s in result.scores.items():
-            table.add_row(kind, str(s.gold), str(s.predicted), str(s.correct), f"{s.precision:.3f}",
-                          f"{s.recall:.3f}", f"{s.f1:.3f}")
+            table.add_row(
+                kind,
+                str(s.gold),
+                str(s.predicted),
+                str(s.correct),
+                f"{s.precision:.3f}",
+                f"{s.recall:.3f}",
+                f"{s.f1:.3f}",
+            )
         from rich.console import Console
 
         Console().print(table)
         if result.missing:
-            console.print(f"{len(result.missing)} gold articles are not in the database "
-                          "(import them first)", markup=False)
+            console.print(
+                f"{len(result.missing)} gold articles are not in the database (import them first)",
+                markup=False,
+            )
     if errors:
         for kind, s in result.scores.items():
             for e in s.errors:

@@ -11,7 +11,9 @@ from newsmon.cli.common import console, handle_errors, print_json
 @gazetteer_app.command("import")
 @handle_errors
 def import_cmd(
-    path: str = typer.Argument(..., help="The KATO CSV (UTF-8, ';', header id;parent_id;code;name)."),
+    path: str = typer.Argument(
+        ..., help="The KATO CSV (UTF-8, ';', header id;parent_id;code;name)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Import the official KATO classifier into the territory table (rerun replaces it).
@@ -25,13 +27,17 @@ def import_cmd(
         print_json(report.as_dict())
     else:
         levels = ", ".join(f"{n} {level}" for level, n in report.by_level.items())
-        console.print(f"gazetteer import: {report.rows} rows, {report.units} units ({levels})", markup=False)
+        console.print(
+            f"gazetteer import: {report.rows} rows, {report.units} units ({levels})", markup=False
+        )
 
 
 @gazetteer_app.command("lookup")
 @handle_errors
 def lookup_cmd(
-    name: str = typer.Argument(..., help="A territory name in any case form, Russian or Kazakh, or an abbreviation."),
+    name: str = typer.Argument(
+        ..., help="A territory name in any case form, Russian or Kazakh, or an abbreviation."
+    ),
     lang: str = typer.Option(None, "--lang", help="ru or kk (default: try both)."),
 ) -> None:
     """Show the units a name can denote, as JSON lines (name, level, kato, path).

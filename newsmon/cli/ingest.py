@@ -41,13 +41,20 @@ def import_(
     Example: newsmon import articles.jsonl
     """
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-        console=console, disable=quiet or as_json, transient=True,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet or as_json,
+        transient=True,
     ) as progress:
         task = progress.add_task("importing")
 
         def show(r: ImportReport) -> None:
-            progress.update(task, description=f"importing: {r.lines} lines, {r.new} new, {r.duplicates} duplicate")
+            progress.update(
+                task,
+                description=f"importing: {r.lines} lines, {r.new} new, {r.duplicates} duplicate",
+            )
 
         report = import_jsonl(file, on_progress=show)
     for lineno, why in report.skipped:
@@ -93,12 +100,17 @@ def fetch(
     spec = load_feeds(feeds or get_settings().feeds)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(
-        *columns, TimeElapsedColumn(), console=console, transient=True,
+        *columns,
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
         disable=quiet or as_json or not console.is_terminal,
     ) as progress:
         task = progress.add_task("fetching", total=None)
         report = fetch_feeds(
-            spec, only=feed, force=force,
+            spec,
+            only=feed,
+            force=force,
             on_start=lambda n: progress.update(task, total=n),
             on_feed=lambda r: progress.update(task, advance=1, description=f"{r.name}: {r.status}"),
         )
@@ -122,7 +134,12 @@ def _health_table(rows: list[FeedHealth]) -> Table:
     for h in rows:
         error = f"{_when(h.last_error_at)} {h.last_error}" if h.last_error else "-"
         table.add_row(
-            h.name, h.lang, h.status, _when(h.last_success), error, _when(h.next_attempt),
+            h.name,
+            h.lang,
+            h.status,
+            _when(h.last_success),
+            error,
+            _when(h.next_attempt),
             str(h.items_total),
         )
     return table

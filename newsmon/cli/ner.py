@@ -12,16 +12,24 @@ from newsmon.cli.common import console, handle_errors, print_json
 from newsmon.settings import PROJECT_DIR
 
 LANG_OPTION = typer.Option(..., "--lang", "-l", help="ru or kk.")
-NATIVE_OPTION = typer.Option(False, "--native", help="The model's own training labels instead of the canonical ones.")
+NATIVE_OPTION = typer.Option(
+    False, "--native", help="The model's own training labels instead of the canonical ones."
+)
 
 
 @train_app.command("ner")
 @handle_errors
 def train_ner(
     lang: str = LANG_OPTION,
-    config: Path = typer.Option(None, "--config", help="spaCy config (default: configs/ner-<lang>.cfg)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Where the model goes (default: models/<lang>)."),
-    data: Path = typer.Option(None, "--data", help="Folder with the NER JSONL files (default: ../shared/data/ner)."),
+    config: Path = typer.Option(
+        None, "--config", help="spaCy config (default: configs/ner-<lang>.cfg)."
+    ),
+    output: Path = typer.Option(
+        None, "--output", "-o", help="Where the model goes (default: models/<lang>)."
+    ),
+    data: Path = typer.Option(
+        None, "--data", help="Folder with the NER JSONL files (default: ../shared/data/ner)."
+    ),
 ) -> None:
     """Train the NER model for a language (fixed seeds), evaluate it on dev and write its MODEL_CARD.md.
 
@@ -29,9 +37,16 @@ def train_ner(
     """
     from newsmon.nlp.ner.train import DEFAULT_DATA, train_ner as run
 
-    figures = run(lang, output or PROJECT_DIR / "models" / lang, config or PROJECT_DIR / "configs" / f"ner-{lang}.cfg",
-                  data or DEFAULT_DATA, command=f"newsmon train ner --lang {lang}")
-    console.print(f"dev micro F1 (canonical): {figures['canonical']['micro']['f']:.3f}", markup=False)  # type: ignore[index]
+    figures = run(
+        lang,
+        output or PROJECT_DIR / "models" / lang,
+        config or PROJECT_DIR / "configs" / f"ner-{lang}.cfg",
+        data or DEFAULT_DATA,
+        command=f"newsmon train ner --lang {lang}",
+    )
+    console.print(
+        f"dev micro F1 (canonical): {figures['canonical']['micro']['f']:.3f}", markup=False
+    )  # type: ignore[index]
 
 
 @app.command("entities")
@@ -40,8 +55,12 @@ def entities(
     file: str = typer.Argument(..., help="JSON Lines with id and text per line; '-' reads stdin."),
     lang: str = LANG_OPTION,
     native: bool = NATIVE_OPTION,
-    split: str = typer.Option("all", "--split", help="all, or only the lines of the seeded KazNERD train/dev "
-                              "part of the file (as `evaluate ner --split`)."),
+    split: str = typer.Option(
+        "all",
+        "--split",
+        help="all, or only the lines of the seeded KazNERD train/dev "
+        "part of the file (as `evaluate ner --split`).",
+    ),
 ) -> None:
     """Print the named entities of each input line as one JSON line, in input order (CONTRACT §3).
 
@@ -51,7 +70,9 @@ def entities(
     from newsmon.nlp.ner.evaluate import select_split_lines
     from newsmon.nlp.ner.runner import entities_lines, load_pipeline, read_input
 
-    lines = read_input(file) if split == "all" else select_split_lines(list(read_input(file)), split)
+    lines = (
+        read_input(file) if split == "all" else select_split_lines(list(read_input(file)), split)
+    )
     nlp = load_pipeline(lang, native)
     for obj in entities_lines(lines, nlp, lang, native):
         print_json(obj)
@@ -61,11 +82,17 @@ def entities(
 @evaluate_app.command("ner")
 @handle_errors
 def evaluate_ner(
-    gold: Path = typer.Argument(..., help="Gold JSONL: id, text, entities [{start, end, label}] (native labels)."),
+    gold: Path = typer.Argument(
+        ..., help="Gold JSONL: id, text, entities [{start, end, label}] (native labels)."
+    ),
     lang: str = LANG_OPTION,
     native: bool = NATIVE_OPTION,
-    split: str = typer.Option("all", "--split", help="all, or the seeded KazNERD train/dev part of the file."),
-    source: str = typer.Option("pipeline", "--source", help="pipeline (as `entities`), model, natasha, combined."),
+    split: str = typer.Option(
+        "all", "--split", help="all, or the seeded KazNERD train/dev part of the file."
+    ),
+    source: str = typer.Option(
+        "pipeline", "--source", help="pipeline (as `entities`), model, natasha, combined."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON object."),
 ) -> None:
     """Exact span+label P/R/F1 per label and micro (nested gold: flat-tagger recall).
@@ -87,9 +114,16 @@ def evaluate_ner(
 @ner_app.command("export-onnx")
 @handle_errors
 def export_onnx(
-    model_dir: Path = typer.Argument(..., help="A save_pretrained folder: token-classification model + fast tokenizer."),
-    output: Path = typer.Option(None, "--output", "-o", help="Folder for model.onnx (default: MODEL_DIR); "
-                                "it also gets the tokenizer and config, so it works without the torch weights."),
+    model_dir: Path = typer.Argument(
+        ..., help="A save_pretrained folder: token-classification model + fast tokenizer."
+    ),
+    output: Path = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Folder for model.onnx (default: MODEL_DIR); "
+        "it also gets the tokenizer and config, so it works without the torch weights.",
+    ),
     opset: int = typer.Option(17, "--opset", help="ONNX opset version."),
 ) -> None:
     """Export a transformer NER checkpoint to model.onnx, checked against torch, for the ONNX runtime.
@@ -101,5 +135,8 @@ def export_onnx(
     from newsmon.nlp.ner.transformer import export_onnx as run
 
     report = run(model_dir, output, opset)
-    console.print(f"wrote {report.path} ({report.size_bytes / 1e6:.1f} MB); largest logit difference "
-                  f"to torch: {report.max_abs_diff:.1e}", markup=False)
+    console.print(
+        f"wrote {report.path} ({report.size_bytes / 1e6:.1f} MB); largest logit difference "
+        f"to torch: {report.max_abs_diff:.1e}",
+        markup=False,
+    )

@@ -21,16 +21,43 @@ from newsmon.query import (
 )
 from newsmon.search import SearchQuery, search as run_search
 
-FACT_COLUMNS = ["id", "kind", "article_published", "article_source", "text", "person", "role", "program",
-                "value", "unit", "territory_name", "confidence"]
+FACT_COLUMNS = [
+    "id",
+    "kind",
+    "article_published",
+    "article_source",
+    "text",
+    "person",
+    "role",
+    "program",
+    "value",
+    "unit",
+    "territory_name",
+    "confidence",
+]
 SEARCH_COLUMNS = ["published", "source", "title", "snippet", "score"]
-AKIM_COLUMNS = ["territory_name", "territory_level", "person", "role", "first_seen", "last_seen", "articles",
-                "previous", "current", "evidence_url"]
+AKIM_COLUMNS = [
+    "territory_name",
+    "territory_level",
+    "person",
+    "role",
+    "first_seen",
+    "last_seen",
+    "articles",
+    "previous",
+    "current",
+    "evidence_url",
+]
 PROGRAM_COLUMNS = ["program", "mentions", "articles", "first_seen", "last_seen", "units", "totals"]
 
 _since = typer.Option(None, "--since", help="First day (YYYY-MM-DD, Asia/Almaty).")
 _until = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD).")
-_territory = typer.Option(None, "--territory", "-t", help="Unit and everything inside it: «ВКО», «Шемонаиха ауданы», a KATO code.")
+_territory = typer.Option(
+    None,
+    "--territory",
+    "-t",
+    help="Unit and everything inside it: «ВКО», «Шемонаиха ауданы», a KATO code.",
+)
 _source = typer.Option(None, "--source", help="Outlet name, e.g. tengrinews.kz.")
 _lang = typer.Option(None, "--lang", help="ru, kk or en.")
 
@@ -44,7 +71,9 @@ def _fmt(default: str) -> typer.models.OptionInfo:
 def facts(
     kind: str = typer.Option(None, "--kind", help="akim, amount, program or territory."),
     person: str = typer.Option(None, "--person", help="Words of the name, any case: «Сикпаева»."),
-    program: str = typer.Option(None, "--program", help="Programme name, any case: «Ауыл аманаты»."),
+    program: str = typer.Option(
+        None, "--program", help="Programme name, any case: «Ауыл аманаты»."
+    ),
     territory: str = _territory,
     unit: str = typer.Option(None, "--unit", help="KZT, USD, RUB, EUR, %, ha, people, …"),
     min_value: float = typer.Option(None, "--min-value", help="Amounts of at least this value."),
@@ -61,9 +90,21 @@ def facts(
 
     Example: newsmon facts --kind amount --program "Ауыл аманаты" --territory ВКО --format table
     """
-    flt = FactFilter(kind=kind, since=parse_day(since, "--since"), until=parse_day(until, "--until"),
-                     limit=limit, offset=offset, person=person, program=program, territory=territory, unit=unit,
-                     min_value=min_value, max_value=max_value, source=source, lang=lang)
+    flt = FactFilter(
+        kind=kind,
+        since=parse_day(since, "--since"),
+        until=parse_day(until, "--until"),
+        limit=limit,
+        offset=offset,
+        person=person,
+        program=program,
+        territory=territory,
+        unit=unit,
+        min_value=min_value,
+        max_value=max_value,
+        source=source,
+        lang=lang,
+    )
     flt.validate()
     n = write_records(iter_facts(flt), fmt, FACT_COLUMNS)
     if fmt == "table":
@@ -73,7 +114,9 @@ def facts(
 @app.command()
 @handle_errors
 def search(
-    query: str = typer.Argument(..., help='Words (any inflection), "a phrase", a OR b, -excluded, prefix*.'),
+    query: str = typer.Argument(
+        ..., help='Words (any inflection), "a phrase", a OR b, -excluded, prefix*.'
+    ),
     source: str = _source,
     lang: str = _lang,
     since: str = _since,
@@ -87,8 +130,16 @@ def search(
 
     Example: newsmon search "аким паводок" --territory "Атырауская область" --since 2024-04-01
     """
-    q = SearchQuery(text=query, source=source, lang=lang, since=parse_day(since, "--since"),
-                    until=parse_day(until, "--until"), territory=territory, limit=limit, offset=offset)
+    q = SearchQuery(
+        text=query,
+        source=source,
+        lang=lang,
+        since=parse_day(since, "--since"),
+        until=parse_day(until, "--until"),
+        territory=territory,
+        limit=limit,
+        offset=offset,
+    )
     n = write_records((hit.as_dict() for hit in run_search(q)), fmt, SEARCH_COLUMNS)
     if fmt == "table":
         console.print(f"{n} articles", markup=False)
@@ -107,8 +158,12 @@ def akims(
 
     Example: newsmon akims --territory "Шемонаихинский район"
     """
-    entries = akims_directory(territory, since=parse_day(since, "--since"), until=parse_day(until, "--until"),
-                              deputies=deputies)
+    entries = akims_directory(
+        territory,
+        since=parse_day(since, "--since"),
+        until=parse_day(until, "--until"),
+        deputies=deputies,
+    )
     n = write_records((e.as_dict() for e in entries), fmt, AKIM_COLUMNS)
     if fmt == "table":
         console.print(f"{n} akims", markup=False)
@@ -121,17 +176,26 @@ def programs(
     territory: str = _territory,
     since: str = _since,
     until: str = _until,
-    window_days: int = typer.Option(None, "--window-days", help="Same value, currency, programme and unit within "
-                                    "this many days is one announcement, counted once (default: "
-                                    "NEWSMON_ANNOUNCEMENT_WINDOW_DAYS, 14)."),
+    window_days: int = typer.Option(
+        None,
+        "--window-days",
+        help="Same value, currency, programme and unit within "
+        "this many days is one announcement, counted once (default: "
+        "NEWSMON_ANNOUNCEMENT_WINDOW_DAYS, 14).",
+    ),
     fmt: str = _fmt("table"),
 ) -> None:
     """Programmes: mentions, articles, units, money totals per unit with each announcement counted once.
 
     Example: newsmon programs --territory ВКО --since 2024-01-01
     """
-    rows = program_summaries(program, territory=territory, since=parse_day(since, "--since"),
-                             until=parse_day(until, "--until"), window_days=window_days)
+    rows = program_summaries(
+        program,
+        territory=territory,
+        since=parse_day(since, "--since"),
+        until=parse_day(until, "--until"),
+        window_days=window_days,
+    )
     n = write_records((p.as_dict() for p in rows), fmt, PROGRAM_COLUMNS)
     if fmt == "table":
         console.print(f"{n} programmes", markup=False)
@@ -156,11 +220,22 @@ def export(
     """
     days = parse_day(since, "--since"), parse_day(until, "--until")
     if what == "facts":
-        records = iter_facts(FactFilter(kind=kind, territory=territory, source=source, lang=lang, since=days[0],
-                                        until=days[1]))
+        records = iter_facts(
+            FactFilter(
+                kind=kind,
+                territory=territory,
+                source=source,
+                lang=lang,
+                since=days[0],
+                until=days[1],
+            )
+        )
     elif what == "articles":
-        records = iter_articles(ArticleFilter(source=source, lang=lang, since=days[0], until=days[1],
-                                              territory=territory))
+        records = iter_articles(
+            ArticleFilter(
+                source=source, lang=lang, since=days[0], until=days[1], territory=territory
+            )
+        )
     else:
         raise InputError(f"nothing called {what!r} to export: use facts or articles")
     n = export_records(records, what, fmt, out)

@@ -15,16 +15,27 @@ from sqlmodel import Session, select
 from newsmon.digest.labels import LANGS, format_amount, role_label
 from newsmon.errors import InputError, NotFoundError
 from newsmon.query import ALMATY, day_start
-from newsmon.stories import Story, StoryArticle, StoryOptions, fold, group_stories, load_window, skeleton
+from newsmon.stories import (
+    Story,
+    StoryArticle,
+    StoryOptions,
+    fold,
+    group_stories,
+    load_window,
+    skeleton,
+)
 from newsmon.store.db import open_session
 from newsmon.store.models import Fact
 from newsmon.watchlist import Watchlist, sentence_around
 
 MONEY = ("KZT", "USD", "RUB", "EUR")
 ABBREVIATIONS = {
-    "вко": "Восточно-Казахстанская область", "шқо": "Восточно-Казахстанская область",
-    "ско": "Северо-Казахстанская область", "сқо": "Северо-Казахстанская область",
-    "зко": "Западно-Казахстанская область", "бқо": "Западно-Казахстанская область",
+    "вко": "Восточно-Казахстанская область",
+    "шқо": "Восточно-Казахстанская область",
+    "ско": "Северо-Казахстанская область",
+    "сқо": "Северо-Казахстанская область",
+    "зко": "Западно-Казахстанская область",
+    "бқо": "Западно-Казахстанская область",
 }
 
 
@@ -54,7 +65,7 @@ class Evidence:
         i = self.sentence.find(self.text) if self.text else -1
         if i < 0:
             return self.sentence, "", ""
-        return self.sentence[:i], self.text, self.sentence[i + len(self.text):]
+        return self.sentence[:i], self.text, self.sentence[i + len(self.text) :]
 
 
 @dataclass
@@ -141,8 +152,12 @@ def _fact_link(f: dict[str, Any]) -> Link:
 
 
 def _evidence(f: dict[str, Any]) -> Evidence:
-    return Evidence(f.get("sentence") or f.get("text") or "", f.get("text") or "", f["article"]["lang"],
-                    f["article"]["url"])
+    return Evidence(
+        f.get("sentence") or f.get("text") or "",
+        f.get("text") or "",
+        f["article"]["lang"],
+        f["article"]["url"],
+    )
 
 
 def _one_per_lang(evidence: Iterable[Evidence]) -> list[Evidence]:
@@ -190,9 +205,12 @@ def _in_region(f: dict[str, Any], region: str) -> bool:
 def known_territories(session: Session) -> list[str]:
     """Every territory name in stored facts, with the regions and districts of their paths."""
     names: set[str] = set()
-    path_text = sa.cast(Fact.territory_path, sa.Text)  # JSON has no equality on PostgreSQL: DISTINCT on text
-    rows = session.exec(select(Fact.territory_name, path_text).where(
-        Fact.territory_name.is_not(None)).distinct())  # type: ignore[union-attr]
+    path_text = sa.cast(
+        Fact.territory_path, sa.Text
+    )  # JSON has no equality on PostgreSQL: DISTINCT on text
+    rows = session.exec(
+        select(Fact.territory_name, path_text).where(Fact.territory_name.is_not(None)).distinct()
+    )  # type: ignore[union-attr]
     for name, path in rows:
         names.add(str(name))
         names.update(json.loads(path) if path else [])
@@ -208,8 +226,12 @@ def _gazetteer(database_url: str | None) -> Any:
     return get_gazetteer(database_url)
 
 
-def resolve_region(query: str, names: Sequence[str], watchlist: Watchlist | None = None,
-                   database_url: str | None = None) -> str:
+def resolve_region(
+    query: str,
+    names: Sequence[str],
+    watchlist: Watchlist | None = None,
+    database_url: str | None = None,
+) -> str:
     """The territory `query` means («ВКО», «Шығыс Қазақстан облысы», «Шемонаихинский район»), as the
     Russian name facts carry; NotFoundError with close names when nothing matches."""
     q = fold(query.strip())
@@ -235,7 +257,10 @@ def resolve_region(query: str, names: Sequence[str], watchlist: Watchlist | None
         return str(refs[0].name)
     from rapidfuzz import fuzz, process
 
-    close = [c[0] for c in process.extract(query, list(names), scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
+    close = [
+        c[0]
+        for c in process.extract(query, list(names), scorer=fuzz.WRatio, limit=3, score_cutoff=60)
+    ]
     if gaz is not None:
         close += [s for s in gaz.suggest(query, limit=3) if s not in close]
     hint = f": did you mean {', '.join(close[:4])}?" if close else ""
@@ -247,15 +272,25 @@ def resolve_region(query: str, names: Sequence[str], watchlist: Watchlist | None
 # --- sections -------------------------------------------------------------------------------------
 
 
-def _akim_history(session: Session, before: datetime) -> tuple[dict[tuple[str, str], list[tuple[str, str]]],
-                                                                dict[str, list[tuple[datetime, str]]]]:
+def _akim_history(
+    session: Session, before: datetime
+) -> tuple[dict[tuple[str, str], list[tuple[str, str]]], dict[str, list[tuple[datetime, str]]]]:
     """Earlier akims: (territory, role) → [(person, lang)] oldest first, person → [(when, territory name)]."""
     by_post: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     by_person: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
-    query: Any = select(Fact.person, Fact.role, Fact.territory_kato, Fact.territory_name,  # type: ignore[call-overload,misc]
-                        Fact.published, Fact.lang)
-    query = query.where(Fact.kind == "akim", Fact.published < before,  # type: ignore[operator]
-                        Fact.person.is_not(None)).order_by(Fact.published)  # type: ignore[union-attr]
+    query: Any = select(
+        Fact.person,
+        Fact.role,
+        Fact.territory_kato,
+        Fact.territory_name,  # type: ignore[call-overload,misc]
+        Fact.published,
+        Fact.lang,
+    )
+    query = query.where(
+        Fact.kind == "akim",
+        Fact.published < before,  # type: ignore[operator]
+        Fact.person.is_not(None),
+    ).order_by(Fact.published)  # type: ignore[union-attr]
     rows = session.exec(query)
     for person, role, kato, tname, when, lang in rows:
         tkey = str(kato or fold(tname)) if (kato or tname) else ""
@@ -265,7 +300,9 @@ def _akim_history(session: Session, before: datetime) -> tuple[dict[tuple[str, s
     return by_post, by_person
 
 
-def _akims(facts: list[dict[str, Any]], session: Session, before: datetime, lang: str) -> list[Item]:
+def _akims(
+    facts: list[dict[str, Any]], session: Session, before: datetime, lang: str
+) -> list[Item]:
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for f in facts:
         if f["kind"] == "akim" and f.get("person"):
@@ -282,7 +319,9 @@ def _akims(facts: list[dict[str, Any]], session: Session, before: datetime, lang
         if any(_person_key(p) == pkey for p, _ in earlier):
             status, previous = "known", ""
         elif earlier:
-            last = _person_key(earlier[-1][0])  # the latest holder, in Russian spelling when there is one
+            last = _person_key(
+                earlier[-1][0]
+            )  # the latest holder, in Russian spelling when there is one
             spellings = [(lg != "ru", p) for p, lg in earlier if _person_key(p) == last]
             status, previous = "changed", min(spellings)[1]
         elif by_person.get(pkey):
@@ -290,9 +329,16 @@ def _akims(facts: list[dict[str, Any]], session: Session, before: datetime, lang
         else:
             status, previous = "new", ""
         detail = " · ".join(x for x in (role_label(role, lang), terr["name"] if terr else "") if x)
-        items.append(Item(label=main["person"], detail=detail, status=status, previous=previous,
-                          evidence=_one_per_lang(_evidence(f) for f in fs),
-                          links=_unique_links(_fact_link(f) for f in fs)))
+        items.append(
+            Item(
+                label=main["person"],
+                detail=detail,
+                status=status,
+                previous=previous,
+                evidence=_one_per_lang(_evidence(f) for f in fs),
+                links=_unique_links(_fact_link(f) for f in fs),
+            )
+        )
     order = {"changed": 0, "new": 1, "known": 2}
     items.sort(key=lambda it: (order[it.status], -len({ln.source for ln in it.links}), it.label))
     return items
@@ -330,10 +376,15 @@ def _amounts(facts: list[dict[str, Any]], lang: str) -> list[AmountGroup]:
         items = []
         for (value, unit, _), group in same.items():
             terr = next((_territory(f) for f in group if _territory(f)), None)
-            items.append(Item(label=format_amount(value, unit, lang), detail=terr["name"] if terr else "",
-                              badges=list(dict.fromkeys(f.get("raw") or "" for f in group if f.get("raw"))),
-                              evidence=_one_per_lang(_evidence(f) for f in group),
-                              links=_unique_links(_fact_link(f) for f in group)))
+            items.append(
+                Item(
+                    label=format_amount(value, unit, lang),
+                    detail=terr["name"] if terr else "",
+                    badges=list(dict.fromkeys(f.get("raw") or "" for f in group if f.get("raw"))),
+                    evidence=_one_per_lang(_evidence(f) for f in group),
+                    links=_unique_links(_fact_link(f) for f in group),
+                )
+            )
         totals, kzt = _money_totals(fs, lang)
         items.sort(key=lambda it: -len(it.links))
         program, region = names[key]
@@ -354,9 +405,15 @@ def _programs(facts: list[dict[str, Any]], lang: str) -> list[Item]:
     for key, fs in by_program.items():
         links = _unique_links(_fact_link(f) for f in fs)
         totals, _ = _money_totals(amounts.get(key, []), lang)
-        items.append(Item(label=fs[0]["program"], badges=sorted({ln.source for ln in links}),
-                          evidence=_one_per_lang(_evidence(f) for f in fs), links=links,
-                          total=", ".join(totals)))
+        items.append(
+            Item(
+                label=fs[0]["program"],
+                badges=sorted({ln.source for ln in links}),
+                evidence=_one_per_lang(_evidence(f) for f in fs),
+                links=links,
+                total=", ".join(totals),
+            )
+        )
     items.sort(key=lambda it: (-len(it.links), it.label))
     return items
 
@@ -368,11 +425,13 @@ def _watch(articles: Sequence[StoryArticle], watchlist: Watchlist) -> dict[str, 
         for hit in watchlist.scan(text):
             name = hit.entity.name
             ent, count, links, evs = per_entity.get(name, (hit.entity, 0, [], []))
-            evs.append(Evidence(hit.sentence, text[hit.start:hit.end], a.lang, a.url))
+            evs.append(Evidence(hit.sentence, text[hit.start : hit.end], a.lang, a.url))
             per_entity[name] = (ent, count + hit.count, [*links, _link(a)], evs)
     out: dict[str, list[Item]] = defaultdict(list)
     for name, (ent, count, links, evs) in per_entity.items():
-        out[ent.kind].append(Item(label=name, detail=str(count), evidence=_one_per_lang(evs), links=links))
+        out[ent.kind].append(
+            Item(label=name, detail=str(count), evidence=_one_per_lang(evs), links=links)
+        )
     for items in out.values():
         items.sort(key=lambda it: (-len(it.links), -int(it.detail), it.label))
     return {k: out[k] for k in ("person", "party", "program", "territory") if k in out}
@@ -397,13 +456,23 @@ def _story_item(story: Story, lang: str) -> StoryItem:
             label = f"«{f['program']}»"
         else:
             continue  # bare territories say little on their own
-        facts.append(Item(label=label, detail=f["kind"], evidence=[_evidence(f)], links=[_fact_link(f)]))
+        facts.append(
+            Item(label=label, detail=f["kind"], evidence=[_evidence(f)], links=[_fact_link(f)])
+        )
     pool = [a for a in story.articles if a.lang == lang] or story.articles
     lead_article = pool[0]
-    lead_text = sentence_around(lead_article.text.lstrip(), 0, 1) if lead_article.text.strip() else ""
+    lead_text = (
+        sentence_around(lead_article.text.lstrip(), 0, 1) if lead_article.text.strip() else ""
+    )
     lead = Evidence(lead_text, "", lead_article.lang, lead_article.url) if lead_text else None
-    return StoryItem(title=story.title(lang), outlets=story.outlets, langs=story.langs,
-                     links=[_link(a) for a in story.articles], facts=facts[:4], lead=lead)
+    return StoryItem(
+        title=story.title(lang),
+        outlets=story.outlets,
+        langs=story.langs,
+        links=[_link(a) for a in story.articles],
+        facts=facts[:4],
+        lead=lead,
+    )
 
 
 # --- the digest -----------------------------------------------------------------------------------
@@ -426,18 +495,34 @@ def build_digest(
     if top < 1:
         raise InputError("--top must be at least 1")
     start, end = day_start(day), day_start(day + timedelta(days=1))
-    digest = Digest(day=day, lang=lang, region=None, generated=(now or datetime.now(ALMATY)).astimezone(ALMATY),
-                    watchlist_used=watchlist is not None)
+    digest = Digest(
+        day=day,
+        lang=lang,
+        region=None,
+        generated=(now or datetime.now(ALMATY)).astimezone(ALMATY),
+        watchlist_used=watchlist is not None,
+    )
     with open_session(database_url) as session:
         if region:
-            digest.region = resolve_region(region, known_territories(session), watchlist, database_url)
+            digest.region = resolve_region(
+                region, known_territories(session), watchlist, database_url
+            )
         articles, facts_by_article = load_window(session, start, end)
         if digest.region:
-            keep = {aid for aid, fs in facts_by_article.items() if any(_in_region(f, digest.region) for f in fs)}
+            keep = {
+                aid
+                for aid, fs in facts_by_article.items()
+                if any(_in_region(f, digest.region) for f in fs)
+            }
             articles = [a for a in articles if a.id in keep]
             facts_by_article = {
-                aid: [f for f in fs if not _territory(f) or _in_region(f, digest.region) or f["kind"] == "program"]
-                for aid, fs in facts_by_article.items() if aid in keep
+                aid: [
+                    f
+                    for f in fs
+                    if not _territory(f) or _in_region(f, digest.region) or f["kind"] == "program"
+                ]
+                for aid, fs in facts_by_article.items()
+                if aid in keep
             }
         all_facts = [f for a in articles for f in facts_by_article.get(a.id, [])]
         digest.articles = len(articles)
@@ -456,8 +541,16 @@ def build_digest(
     for a in articles:
         per_source[a.source].append(a)
     digest.outlets = sorted(
-        (OutletRow(src, len(arts), sum(len(facts_by_article.get(a.id, [])) for a in arts),
-                   sorted({a.lang for a in arts}), [_link(a) for a in arts]) for src, arts in per_source.items()),
+        (
+            OutletRow(
+                src,
+                len(arts),
+                sum(len(facts_by_article.get(a.id, [])) for a in arts),
+                sorted({a.lang for a in arts}),
+                [_link(a) for a in arts],
+            )
+            for src, arts in per_source.items()
+        ),
         key=lambda r: (-r.articles, r.source),
     )
     return digest

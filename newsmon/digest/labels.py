@@ -85,22 +85,51 @@ ROLES = {
 }
 
 UNITS = {
-    "ru": {"KZT": "тенге", "USD": "долл. США", "RUB": "руб.", "EUR": "евро", "%": "%", "ha": "га",
-           "km": "км", "people": "чел.", "t": "т"},
-    "kk": {"KZT": "теңге", "USD": "АҚШ доллары", "RUB": "рубль", "EUR": "еуро", "%": "%", "ha": "га",
-           "km": "км", "people": "адам", "t": "т"},
+    "ru": {
+        "KZT": "тенге",
+        "USD": "долл. США",
+        "RUB": "руб.",
+        "EUR": "евро",
+        "%": "%",
+        "ha": "га",
+        "km": "км",
+        "people": "чел.",
+        "t": "т",
+    },
+    "kk": {
+        "KZT": "теңге",
+        "USD": "АҚШ доллары",
+        "RUB": "рубль",
+        "EUR": "еуро",
+        "%": "%",
+        "ha": "га",
+        "km": "км",
+        "people": "адам",
+        "t": "т",
+    },
 }
-SCALES = {"ru": ((1e12, "трлн"), (1e9, "млрд"), (1e6, "млн"), (1e3, "тыс.")),
-          "kk": ((1e12, "трлн"), (1e9, "млрд"), (1e6, "млн"), (1e3, "мың"))}
+SCALES = {
+    "ru": ((1e12, "трлн"), (1e9, "млрд"), (1e6, "млн"), (1e3, "тыс.")),
+    "kk": ((1e12, "трлн"), (1e9, "млрд"), (1e6, "млн"), (1e3, "мың")),
+}
 
 
 # counted nouns: Russian has three forms after numerals (1 статья, 2 статьи, 5 статей); Kazakh one
 PLURALS: dict[str, dict[str, tuple[str, ...]]] = {
-    "ru": {"articles": ("статья", "статьи", "статей"), "outlets": ("издание", "издания", "изданий"),
-           "facts": ("факт", "факта", "фактов"), "mentions": ("упоминание", "упоминания", "упоминаний"),
-           "in_articles": ("статье", "статьях", "статьях")},
-    "kk": {"articles": ("мақала",), "outlets": ("басылым",), "facts": ("дерек",), "mentions": ("рет аталды",),
-           "in_articles": ("мақалада",)},
+    "ru": {
+        "articles": ("статья", "статьи", "статей"),
+        "outlets": ("издание", "издания", "изданий"),
+        "facts": ("факт", "факта", "фактов"),
+        "mentions": ("упоминание", "упоминания", "упоминаний"),
+        "in_articles": ("статье", "статьях", "статьях"),
+    },
+    "kk": {
+        "articles": ("мақала",),
+        "outlets": ("басылым",),
+        "facts": ("дерек",),
+        "mentions": ("рет аталды",),
+        "in_articles": ("мақалада",),
+    },
 }
 
 
@@ -130,7 +159,11 @@ def role_label(role: str | None, lang: str) -> str:
 def format_number(value: float, lang: str = "ru") -> str:
     """1500000000 → «1,5 млрд»; 450 → «450»; decimal comma, thin spaces between thousands."""
     for scale, word in SCALES[lang]:
-        if abs(value) >= scale and scale >= 1e6 or (scale == 1e3 and abs(value) >= 1e4 and value % 1000 == 0):
+        if (
+            abs(value) >= scale
+            and scale >= 1e6
+            or (scale == 1e3 and abs(value) >= 1e4 and value % 1000 == 0)
+        ):
             num = f"{value / scale:.2f}".rstrip("0").rstrip(".").replace(".", ",")
             return f"{num} {word}"
     if float(value).is_integer():
@@ -142,4 +175,8 @@ def format_amount(value: float | None, unit: str | None, lang: str = "ru") -> st
     if value is None:
         return ""
     unit_word = UNITS[lang].get(unit or "", unit or "")
-    return f"{format_number(value, lang)} {unit_word}".strip() if unit != "%" else f"{format_number(value, lang)}%"
+    return (
+        f"{format_number(value, lang)} {unit_word}".strip()
+        if unit != "%"
+        else f"{format_number(value, lang)}%"
+    )

@@ -51,13 +51,23 @@ def md_url(url: object) -> MdRaw:
 @lru_cache(maxsize=2)
 def _env(kind: str) -> jinja2.Environment:
     if kind == "html":
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                                 undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         env.filters["url"] = safe_url
     else:
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
-                                 undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                                 finalize=md_escape)
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=False,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            finalize=md_escape,
+        )
         env.filters["url"] = md_url
         env.filters["raw"] = MdRaw
     return env
@@ -71,7 +81,9 @@ def render(digest: Digest, fmt: str = "html") -> str:
     region_note = f" ({digest.region})" if digest.region else ""
     empty = labels(digest.lang)["empty"].format(day=digest.day.isoformat(), region_note=region_note)
     lang = digest.lang
-    return template.render(d=digest, L=labels(lang), empty_message=empty, P=lambda n, key: plural(n, key, lang))
+    return template.render(
+        d=digest, L=labels(lang), empty_message=empty, P=lambda n, key: plural(n, key, lang)
+    )
 
 
 def write_atomic(path: Path | str, text: str) -> Path:

@@ -83,7 +83,11 @@ def parse_line(raw: str) -> tuple[str, ArticleIn]:
         raise ValueError(f"'lang' must be one of {', '.join(LANGS)}")
     host = host.removeprefix("www.")
     return (source or host).strip() or host, ArticleIn(
-        url=url, title=obj["title"], text=obj["text"], published=parse_published(obj.get("published")), lang=lang
+        url=url,
+        title=obj["title"],
+        text=obj["text"],
+        published=parse_published(obj.get("published")),
+        lang=lang,
     )
 
 

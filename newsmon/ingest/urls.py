@@ -23,7 +23,11 @@ def normalize_url(url: str) -> str:
     if port and port not in (80, 443):
         host = f"{host}:{port}"
     path = re.sub(r"/{2,}", "/", parts.path or "/").rstrip("/")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not TRACKING_PARAMS.match(k)
+    ]
     key = host + path
     if query:
         key += "?" + urlencode(sorted(query))

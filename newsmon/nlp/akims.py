@@ -26,36 +26,124 @@ if not Span.has_extension("akim"):
 ROLE_AKIM = "аким"
 ROLE_DEPUTY = "заместитель акима"
 
-_AKIM_RU = re.compile(r"^(?:аким|акима|акиму|акимом|акиме|акимы|акимов|акимам|акимами|акимах|замакима|замакимом)$", re.I)
+_AKIM_RU = re.compile(
+    r"^(?:аким|акима|акиму|акимом|акиме|акимы|акимов|акимам|акимами|акимах|замакима|замакимом)$",
+    re.I,
+)
 _DEPUTY_RU = re.compile(r"^(?:заместител(?:ь|я|ю|ем|и|ей)|зам|замакима|замакимом)$", re.I)
 _ACTING_RU = re.compile(r"^(?:и\.?о\.?|врио|исполняющ\w*|временно)$", re.I)
 _FORMER = re.compile(r"^(?:бывш\w*|экс|экс-\w+|прежн\w*|бұрынғы|экс-әкім\w*)$", re.I)
-_AKIM_KK = re.compile(r"^(?:әкім|әкімі|әкімінің|әкімнің|әкімдері|әкімдерінің|әкіміне|әкімге|әкімін|әкімімен)$", re.I)
+_AKIM_KK = re.compile(
+    r"^(?:әкім|әкімі|әкімінің|әкімнің|әкімдері|әкімдерінің|әкіміне|әкімге|әкімін|әкімімен)$", re.I
+)
 _DEPUTY_KK = re.compile(r"^орынбасар\w*$", re.I)
 _ACTING_KK = re.compile(r"^(?:м\.а\.?|міндетін|уақытша)$", re.I)
 
 # a bare type word after (ru) or before (kk) the title: the unit comes from the article
 _GENERIC_RU = {
-    "области": "region", "областей": "region", "региона": "region", "регионов": "region", "регионе": "region",
-    "района": "district", "районов": "district", "города": "city", "городов": "city", "села": "settlement",
-    "поселка": "settlement", "посёлка": "settlement", "аула": "settlement", "сельского": "rural_district",
-    "округа": "rural_district", "столицы": "city", "мегаполиса": "city",
+    "области": "region",
+    "областей": "region",
+    "региона": "region",
+    "регионов": "region",
+    "регионе": "region",
+    "района": "district",
+    "районов": "district",
+    "города": "city",
+    "городов": "city",
+    "села": "settlement",
+    "поселка": "settlement",
+    "посёлка": "settlement",
+    "аула": "settlement",
+    "сельского": "rural_district",
+    "округа": "rural_district",
+    "столицы": "city",
+    "мегаполиса": "city",
 }
 _GENERIC_KK = {
-    "облыс": "region", "облысы": "region", "облыстың": "region", "облысының": "region", "өңір": "region",
-    "өңірдің": "region", "аудан": "district", "ауданы": "district", "ауданның": "district", "ауданының": "district",
-    "қала": "city", "қаласы": "city", "қаланың": "city", "қаласының": "city", "округ": "rural_district",
-    "округі": "rural_district", "округінің": "rural_district", "ауыл": "settlement", "ауылы": "settlement",
-    "ауылының": "settlement", "кент": "settlement", "кенті": "settlement",
+    "облыс": "region",
+    "облысы": "region",
+    "облыстың": "region",
+    "облысының": "region",
+    "өңір": "region",
+    "өңірдің": "region",
+    "аудан": "district",
+    "ауданы": "district",
+    "ауданның": "district",
+    "ауданының": "district",
+    "қала": "city",
+    "қаласы": "city",
+    "қаланың": "city",
+    "қаласының": "city",
+    "округ": "rural_district",
+    "округі": "rural_district",
+    "округінің": "rural_district",
+    "ауыл": "settlement",
+    "ауылы": "settlement",
+    "ауылының": "settlement",
+    "кент": "settlement",
+    "кенті": "settlement",
 }
 # words between a name and the title that introduce it («Бейбут Шаханов стал заместителем акима»)
 _LINK_BEFORE = {
-    "стал", "стала", "назначен", "назначена", "назначили", "избран", "избрана", "занял", "заняла", "вновь",
-    "новым", "новый", "первым", "первый", "на", "пост", "должность", "должности", ",", "—", "–", "-", "является",
-    "работает", "был", "была", "болып", "тағайындалды", "сайланды",
+    "стал",
+    "стала",
+    "назначен",
+    "назначена",
+    "назначили",
+    "избран",
+    "избрана",
+    "занял",
+    "заняла",
+    "вновь",
+    "новым",
+    "новый",
+    "первым",
+    "первый",
+    "на",
+    "пост",
+    "должность",
+    "должности",
+    ",",
+    "—",
+    "–",
+    "-",
+    "является",
+    "работает",
+    "был",
+    "была",
+    "болып",
+    "тағайындалды",
+    "сайланды",
 }
-_SKIP = {'"', "«", "»", "“", "”", "'", "„", ",", "—", "–", "-", ":", "г-н", "г-жа", "господин", "госпожа"}
-_APPOINTED = {"назначен", "назначена", "назначили", "стал", "стала", "избран", "избрана", "утвержден", "утверждена"}
+_SKIP = {
+    '"',
+    "«",
+    "»",
+    "“",
+    "”",
+    "'",
+    "„",
+    ",",
+    "—",
+    "–",
+    "-",
+    ":",
+    "г-н",
+    "г-жа",
+    "господин",
+    "госпожа",
+}
+_APPOINTED = {
+    "назначен",
+    "назначена",
+    "назначили",
+    "стал",
+    "стала",
+    "избран",
+    "избрана",
+    "утвержден",
+    "утверждена",
+}
 _LEADS = {"возглавил", "возглавила", "басқарады"}  # «X возглавил Y район»: X heads Y
 
 
@@ -84,8 +172,11 @@ def _context_unit(doc: Doc, level: str) -> dict[str, Any] | None:
     spans = list(doc.spans["territories"]) if "territories" in doc.spans else []
     refs = [r for r in (_ref(s) for s in spans) if r is not None and r.level == level]
     if level == "city" and not refs:  # «аким города» in a story about Almaty or another city-region
-        refs = [r for r in (_ref(s) for s in spans) if r is not None and r.level == "region" and r.kato
-                and r.kato[:2] in ("71", "75", "79")]
+        refs = [
+            r
+            for r in (_ref(s) for s in spans)
+            if r is not None and r.level == "region" and r.kato and r.kato[:2] in ("71", "75", "79")
+        ]
     if not refs:
         return None
     counts = Counter((r.kato, r.name) for r in refs)
@@ -93,8 +184,19 @@ def _context_unit(doc: Doc, level: str) -> dict[str, Any] | None:
     return best.as_dict()
 
 
-_UNIT_WORDS = {"района", "области", "округа", "города", "поселка", "посёлка", "села", "аула", "сельского",
-               "городского", "поселкового"}
+_UNIT_WORDS = {
+    "района",
+    "области",
+    "округа",
+    "города",
+    "поселка",
+    "посёлка",
+    "села",
+    "аула",
+    "сельского",
+    "городского",
+    "поселкового",
+}
 
 
 def _skip_unknown_units(doc: Doc, j: int, end: int) -> int:
@@ -119,8 +221,11 @@ def _listed_units(doc: Doc, sent: Span, level: str | None, n: int) -> list[dict[
     last before the sentence, in order, when exactly n are listed together."""
     if "territories" not in doc.spans:
         return None
-    before = [s for s in doc.spans["territories"] if s.end <= sent.start and _ref(s) is not None
-              and (level is None or _ref(s).level == level)]
+    before = [
+        s
+        for s in doc.spans["territories"]
+        if s.end <= sent.start and _ref(s) is not None and (level is None or _ref(s).level == level)
+    ]
     if len(before) < n:
         return None
     last = before[-n:]
@@ -141,7 +246,9 @@ class AkimFinder:
         starts, ends = _territory_index(doc)
         found: list[_Found] = []
         for sent in doc.sents:
-            triggers = [t.i for t in sent if (_AKIM_KK if self.lang == "kk" else _AKIM_RU).match(t.text)]
+            triggers = [
+                t.i for t in sent if (_AKIM_KK if self.lang == "kk" else _AKIM_RU).match(t.text)
+            ]
             leads = [t.i for t in sent if t.lower_ in _LEADS]
             if not triggers and not leads:
                 continue
@@ -159,8 +266,13 @@ class AkimFinder:
         spans = []
         for f in found:
             span = Span(doc, f.start, f.end, label="AKIM")
-            span._.akim = {"person": f.person, "role": f.role, "acting": f.acting, "territory": f.territory,
-                           "confidence": f.confidence}
+            span._.akim = {
+                "person": f.person,
+                "role": f.role,
+                "acting": f.acting,
+                "territory": f.territory,
+                "confidence": f.confidence,
+            }
             spans.append(span)
         doc.spans["akims"] = spans
         return doc
@@ -187,25 +299,39 @@ class AkimFinder:
             j += 1
         return j
 
-    def _person_before(self, doc: Doc, i: int, sent: Span, people: list[P.Person]) -> P.Person | None:
+    def _person_before(
+        self, doc: Doc, i: int, sent: Span, people: list[P.Person]
+    ) -> P.Person | None:
         j = i
-        while j > sent.start and (doc[j - 1].lower_ in _LINK_BEFORE or _DEPUTY_RU.match(doc[j - 1].text)
-                                  or _ACTING_RU.match(doc[j - 1].text)) and i - j < 5:
+        while (
+            j > sent.start
+            and (
+                doc[j - 1].lower_ in _LINK_BEFORE
+                or _DEPUTY_RU.match(doc[j - 1].text)
+                or _ACTING_RU.match(doc[j - 1].text)
+            )
+            and i - j < 5
+        ):
             j -= 1
         return self._person_ending(people, j) if j < i else None
 
     def _name(self, person: P.Person, case: str = "nomn") -> str:
         return P.nominative(person.name, self.lang, case)
 
-    def _ru(self, doc: Doc, i: int, sent: Span, people: list[P.Person], starts: dict[int, Span]) -> list[_Found]:
+    def _ru(
+        self, doc: Doc, i: int, sent: Span, people: list[P.Person], starts: dict[int, Span]
+    ) -> list[_Found]:
         prev = [doc[k] for k in range(max(sent.start, i - 3), i)]
         if any(_FORMER.match(t.text) for t in prev) or doc[i].lower_.startswith("экс"):
             return []
         deputy = doc[i].lower_.startswith("зам") or any(_DEPUTY_RU.match(t.text) for t in prev[-2:])
         acting = any(_ACTING_RU.match(t.text) for t in prev[-3:])
         start = i
-        while start > sent.start and (_DEPUTY_RU.match(doc[start - 1].text) or _ACTING_RU.match(doc[start - 1].text)
-                                      or doc[start - 1].lower_ in ("первый", "первого", "обязанности")):
+        while start > sent.start and (
+            _DEPUTY_RU.match(doc[start - 1].text)
+            or _ACTING_RU.match(doc[start - 1].text)
+            or doc[start - 1].lower_ in ("первый", "первого", "обязанности")
+        ):
             start -= 1
         head = next((doc[k] for k in range(start, i) if _DEPUTY_RU.match(doc[k].text)), doc[i])
         case = P.head_case(head.text)
@@ -214,7 +340,13 @@ class AkimFinder:
         territory, explicit, generic = None, False, None
         if j < sent.end and doc[j].lower_ in _GENERIC_RU and j not in starts:
             generic = _GENERIC_RU[doc[j].lower_]
-            j += 2 if doc[j].lower_ == "сельского" and j + 1 < sent.end and doc[j + 1].lower_ == "округа" else 1
+            j += (
+                2
+                if doc[j].lower_ == "сельского"
+                and j + 1 < sent.end
+                and doc[j + 1].lower_ == "округа"
+                else 1
+            )
             if j in starts and _ref(starts[j]) is not None:  # «аким города Алматы»
                 territory, explicit = _ref(starts[j]).as_dict(), True
             else:
@@ -226,7 +358,9 @@ class AkimFinder:
             j = starts[j].end
         j = _skip_unknown_units(doc, j, sent.end)  # units the gazetteer does not know: no territory
         j = self._skip(doc, j, sent.end)
-        if j < sent.end and doc[j].lower_ in _APPOINTED:  # «…акима города Алматы назначен Бейбут Шаханов»
+        if (
+            j < sent.end and doc[j].lower_ in _APPOINTED
+        ):  # «…акима города Алматы назначен Бейбут Шаханов»
             j, case = self._skip(doc, j + 1, sent.end), "nomn"
         person = self._person_at(people, j)
         conf = 0.9 if explicit else (0.75 if territory else 0.6)
@@ -244,20 +378,47 @@ class AkimFinder:
                     break
                 group.append(nxt)
                 person = nxt
-            units = _listed_units(doc, sent, generic, len(group)) if plural and len(group) > 1 else None
+            units = (
+                _listed_units(doc, sent, generic, len(group)) if plural and len(group) > 1 else None
+            )
             return [
-                _Found(p.start, p.end, self._name(p, case), role, acting,
-                       units[n] if units else territory, conf) if n else
-                _Found(start, p.end, self._name(p, case), role, acting, units[0] if units else territory, conf)
+                _Found(
+                    p.start,
+                    p.end,
+                    self._name(p, case),
+                    role,
+                    acting,
+                    units[n] if units else territory,
+                    conf,
+                )
+                if n
+                else _Found(
+                    start,
+                    p.end,
+                    self._name(p, case),
+                    role,
+                    acting,
+                    units[0] if units else territory,
+                    conf,
+                )
                 for n, p in enumerate(group)
             ]
         person = self._person_before(doc, start, sent, people)
         if person is None:
             return []
-        return [_Found(person.start, max(j, i + 1), self._name(person), role, acting, territory, conf)]
+        return [
+            _Found(person.start, max(j, i + 1), self._name(person), role, acting, territory, conf)
+        ]
 
-    def _kk(self, doc: Doc, i: int, sent: Span, people: list[P.Person], starts: dict[int, Span],
-            ends: dict[int, Span]) -> _Found | None:
+    def _kk(
+        self,
+        doc: Doc,
+        i: int,
+        sent: Span,
+        people: list[P.Person],
+        starts: dict[int, Span],
+        ends: dict[int, Span],
+    ) -> _Found | None:
         prev = [doc[k] for k in range(max(sent.start, i - 4), i)]
         if any(_FORMER.match(t.text) for t in prev):
             return None
@@ -271,7 +432,11 @@ class AkimFinder:
         elif i > sent.start and doc[i - 1].lower_ in _GENERIC_KK:
             level = _GENERIC_KK[doc[i - 1].lower_]
             start = i - 1
-            if level == "rural_district" and i - 2 >= sent.start and doc[i - 2].lower_.startswith("ауылдық"):
+            if (
+                level == "rural_district"
+                and i - 2 >= sent.start
+                and doc[i - 2].lower_.startswith("ауылдық")
+            ):
                 start = i - 2
             if start > sent.start and doc[start - 1].is_title and not doc[start - 1].is_sent_start:
                 start -= 1  # «Шемонаиха ауданының әкімі»: a named unit the gazetteer does not know
@@ -292,24 +457,43 @@ class AkimFinder:
             if person is None:
                 return None
             start, end = person.start, max(j, i + 1)
-        return _Found(start, end, self._name(person), ROLE_DEPUTY if deputy else ROLE_AKIM, acting, territory,
-                      0.9 if explicit else (0.75 if territory else 0.6))
+        return _Found(
+            start,
+            end,
+            self._name(person),
+            ROLE_DEPUTY if deputy else ROLE_AKIM,
+            acting,
+            territory,
+            0.9 if explicit else (0.75 if territory else 0.6),
+        )
 
     def _skip_back(self, doc: Doc, i: int, sent: Span) -> int:
         while i > sent.start and doc[i - 1].lower_ in _SKIP:
             i -= 1
         return i
 
-    def _leads(self, doc: Doc, i: int, people: list[P.Person], starts: dict[int, Span]) -> _Found | None:
+    def _leads(
+        self, doc: Doc, i: int, people: list[P.Person], starts: dict[int, Span]
+    ) -> _Found | None:
         """«Арман Шамшин возглавил Алмалинский район»: a new head of a unit."""
         person = self._person_ending(people, i)
         target = starts.get(i + 1)
         if person is None or target is None or _ref(target) is None:
             return None
-        return _Found(person.start, target.end, self._name(person), ROLE_AKIM, False, _ref(target).as_dict(), 0.7)
+        return _Found(
+            person.start,
+            target.end,
+            self._name(person),
+            ROLE_AKIM,
+            False,
+            _ref(target).as_dict(),
+            0.7,
+        )
 
 
-def person_finder_for(nlp: Language, lang: str, use_natasha: bool) -> Callable[[Span], list[P.Person]]:
+def person_finder_for(
+    nlp: Language, lang: str, use_natasha: bool
+) -> Callable[[Span], list[P.Person]]:
     def find(sent: Span) -> list[P.Person]:
         if "ner" in nlp.pipe_names or any(n.startswith("newsmon_ner") for n in nlp.pipe_names):
             return P.model_persons(sent)

@@ -52,8 +52,20 @@ _forms(4, "четыре", "четырех", "четырёх", "четырем", 
 for _v, _stem in enumerate(("пят", "шест", "сем", "восем", "девят", "десят"), start=5):
     _forms(_v, _stem + "ь", _stem + "и", _stem + "ью")
 _forms(8, "восьми", "восьмью")
-for _v, _stem in enumerate(("одиннадцат", "двенадцат", "тринадцат", "четырнадцат", "пятнадцат",
-                            "шестнадцат", "семнадцат", "восемнадцат", "девятнадцат"), start=11):
+for _v, _stem in enumerate(
+    (
+        "одиннадцат",
+        "двенадцат",
+        "тринадцат",
+        "четырнадцат",
+        "пятнадцат",
+        "шестнадцат",
+        "семнадцат",
+        "восемнадцат",
+        "девятнадцат",
+    ),
+    start=11,
+):
     _forms(_v, _stem + "ь", _stem + "и", _stem + "ью")
 _forms(20, "двадцать", "двадцати", "двадцатью")
 _forms(30, "тридцать", "тридцати", "тридцатью")
@@ -68,13 +80,35 @@ _forms(200, "двести", "двухсот", "двумстам", "двумяс�
 _forms(300, "триста", "трехсот", "трёхсот", "тремстам", "тремястами", "трехстах", "трёхстах")
 _forms(400, "четыреста", "четырехсот", "четырёхсот", "четыремстам", "четырьмястами", "четырехстах")
 for _v, _w in ((500, "пят"), (600, "шест"), (700, "сем"), (800, "восем"), (900, "девят")):
-    _forms(_v, _w + "ьсот", _w.replace("восем", "восьм") + "исот", _w.replace("восем", "восьм") + "истам",
-           _w + "ьюстами", _w.replace("восем", "восьм") + "истах")
+    _forms(
+        _v,
+        _w + "ьсот",
+        _w.replace("восем", "восьм") + "исот",
+        _w.replace("восем", "восьм") + "истам",
+        _w + "ьюстами",
+        _w.replace("восем", "восьм") + "истах",
+    )
 _forms(1.5, "полтора", "полторы", "полутора")
 
 KK_NUMBERS: dict[str, float] = {
-    "нөл": 0, "бір": 1, "екі": 2, "үш": 3, "төрт": 4, "бес": 5, "алты": 6, "жеті": 7, "сегіз": 8, "тоғыз": 9,
-    "он": 10, "жиырма": 20, "отыз": 30, "қырық": 40, "елу": 50, "алпыс": 60, "жетпіс": 70, "сексен": 80,
+    "нөл": 0,
+    "бір": 1,
+    "екі": 2,
+    "үш": 3,
+    "төрт": 4,
+    "бес": 5,
+    "алты": 6,
+    "жеті": 7,
+    "сегіз": 8,
+    "тоғыз": 9,
+    "он": 10,
+    "жиырма": 20,
+    "отыз": 30,
+    "қырық": 40,
+    "елу": 50,
+    "алпыс": 60,
+    "жетпіс": 70,
+    "сексен": 80,
     "тоқсан": 90,
 }
 RU_NUMBERS = dict(_RU_NUMBERS)
@@ -88,8 +122,11 @@ _SCALE_RX = {
     1e12: r"трлн\.?|триллион(?!н(?:ый|ая|ое|ого|ой|ом|ую|ые|ых|ым)|ер)[а-яәғқңөұүһі]{0,4}|trln",
 }
 # a scale word alone is a number only in the singular: «миллиард тенге», not «миллионы тенге»
-_ONE_SCALE_WORD = re.compile(r"(?:тысяч[аиуе]|тысячей|(?:миллион|миллиард|триллион)(?:а|у|ом|е)?|мың)"
-                             r"(?:[а-яәғқңөұүһі]{0,4})?", re.I)
+_ONE_SCALE_WORD = re.compile(
+    r"(?:тысяч[аиуе]|тысячей|(?:миллион|миллиард|триллион)(?:а|у|ом|е)?|мың)"
+    r"(?:[а-яәғқңөұүһі]{0,4})?",
+    re.I,
+)
 _RU_PLURAL_SCALE = re.compile(r"(?:тысяч|(?:миллион|миллиард|триллион)(?:ы|ов|ам|ами|ах))", re.I)
 
 _CURRENCY_RX = {
@@ -110,10 +147,18 @@ _UNIT_RX = {
     # kind, unit: pattern
     ("percent", "%"): r"процент(?:а|ов|ам|ами|ах|у|ом|е)?|проц\.|пайыз[а-яәғқңөұүһі]{0,6}",
     ("area", "ha"): r"гектар[а-яәғқңөұүһі]{0,5}|га(?:-[а-яәғқңөұүһі]+)?",
-    ("area", "km2"): r"кв\.\s?км|км²|км2|квадратн[а-я]{2,3}\s+километр[а-я]{0,3}|шаршы\s+(?:километр|шақырым)\w{0,5}",
-    ("area", "m2"): r"кв\.\s?м(?![а-яё])|м²|м2|квадратн[а-я]{2,3}\s+метр[а-я]{0,3}|шаршы\s+метр\w{0,5}",
-    ("count", "people"): (r"человек[а-я]{0,2}|жител[а-яь]{1,3}|людей|граждан|"
-                          r"адам(?:ға|дан|ды|ның|ның|мен|нан|ға)?|тұрғын[а-яәғқңөұүһі]{0,6}"),
+    (
+        "area",
+        "km2",
+    ): r"кв\.\s?км|км²|км2|квадратн[а-я]{2,3}\s+километр[а-я]{0,3}|шаршы\s+(?:километр|шақырым)\w{0,5}",
+    (
+        "area",
+        "m2",
+    ): r"кв\.\s?м(?![а-яё])|м²|м2|квадратн[а-я]{2,3}\s+метр[а-я]{0,3}|шаршы\s+метр\w{0,5}",
+    ("count", "people"): (
+        r"человек[а-я]{0,2}|жител[а-яь]{1,3}|людей|граждан|"
+        r"адам(?:ға|дан|ды|ның|ның|мен|нан|ға)?|тұрғын[а-яәғқңөұүһі]{0,6}"
+    ),
 }
 
 _NUMBER_RX = (
@@ -179,7 +224,9 @@ class _Lexer:
         self.words: dict[str, tuple[str, float]] = {w: ("word", v) for w, v in number_words.items()}
         self.words.update({w: ("half", v) for w, v in HALF_WORDS.items() if " " not in w})
         self.words.update({w: ("hundred", 100.0) for w in HUNDRED_WORDS})
-        self.words.update({"от": ("ot", 0.0), "from": ("ot", 0.0), "до": ("do", 0.0), "to": ("do", 0.0)})
+        self.words.update(
+            {"от": ("ot", 0.0), "from": ("ot", 0.0), "до": ("do", 0.0), "to": ("do", 0.0)}
+        )
         groups = [
             ("num", _NUMBER_RX),
             ("scale", _NB + "(?:" + _alt(_SCALE_RX.values()) + ")" + _KK_SUFFIX_AFTER_ABBR + _NA),
@@ -192,7 +239,9 @@ class _Lexer:
             ("dash", r"[-–—]"),
         ]
         self.rx = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in groups), re.I)
-        self.scales = [(v, re.compile(f"(?:{rx}){_KK_SUFFIX_AFTER_ABBR}", re.I)) for v, rx in _SCALE_RX.items()]
+        self.scales = [
+            (v, re.compile(f"(?:{rx}){_KK_SUFFIX_AFTER_ABBR}", re.I)) for v, rx in _SCALE_RX.items()
+        ]
         self.currencies = [(c, re.compile(rx, re.I)) for c, rx in _CURRENCY_RX.items()]
         self.units = [(k, re.compile(rx, re.I)) for k, rx in _UNIT_RX.items()]
 
@@ -210,7 +259,7 @@ class _Lexer:
                 if hit is not None and (w.end() == len(text) or not text[w.end()].isdigit()):
                     yield _Atom(hit[0], s, w.end(), hit[1])
                     continue
-                if text[s:s + 2].lower() not in _ATOM_PREFIXES:
+                if text[s : s + 2].lower() not in _ATOM_PREFIXES:
                     continue
             m = self.rx.match(text, s)
             if m is None:
@@ -225,7 +274,9 @@ class _Lexer:
             elif kind == "scale":
                 yield _Atom("scale", s, e, next(v for v, rx in self.scales if rx.fullmatch(t)))
             elif kind == "cur":
-                yield _Atom("cur", s, e, unit=next(c for c, rx in self.currencies if rx.fullmatch(t)))
+                yield _Atom(
+                    "cur", s, e, unit=next(c for c, rx in self.currencies if rx.fullmatch(t))
+                )
             elif kind == "cursym":
                 yield _Atom("cursym", s, e, unit=_CURRENCY_SYMBOLS[t])
             elif kind == "unit":
@@ -282,8 +333,16 @@ class Amount:
     range: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "unit": self.unit, "raw": self.raw, "implicit": self.implicit,
-                "confidence": self.confidence, "kind": self.kind, "range": self.range, "program": None}
+        return {
+            "value": self.value,
+            "unit": self.unit,
+            "raw": self.raw,
+            "implicit": self.implicit,
+            "confidence": self.confidence,
+            "kind": self.kind,
+            "range": self.range,
+            "program": None,
+        }
 
 
 _QUANT_KINDS = {"num", "word", "half", "hundred", "scale"}
@@ -338,8 +397,13 @@ def _smaller_scale_follows(chain: list[_Atom], j: int, last_scale: float) -> boo
 class AmountFinder:
     """Finds amounts in a text; reusable, built once per pipeline."""
 
-    def __init__(self, lang: str = "ru", implicit_confidence: float = 0.5,
-                 implicit_without_currency: bool = False, default_currency: str = "KZT") -> None:
+    def __init__(
+        self,
+        lang: str = "ru",
+        implicit_confidence: float = 0.5,
+        implicit_without_currency: bool = False,
+        default_currency: str = "KZT",
+    ) -> None:
         words = dict(RU_NUMBERS)
         if lang == "kk":
             words.update(KK_NUMBERS)
@@ -352,7 +416,9 @@ class AmountFinder:
 
     def find(self, text: str) -> list[Amount]:
         found: list[Amount] = []
-        pending: list[Amount] = []  # scale without currency: decided once the article's currency is known
+        pending: list[
+            Amount
+        ] = []  # scale without currency: decided once the article's currency is known
         for chain in _chains(self.lexer.atoms(text), text):
             self._parse_chain(chain, text, found, pending)
         if pending:
@@ -373,7 +439,9 @@ class AmountFinder:
                 found.sort(key=lambda a: (a.start, a.end))
         return found
 
-    def _parse_chain(self, chain: list[_Atom], text: str, found: list[Amount], pending: list[Amount]) -> None:
+    def _parse_chain(
+        self, chain: list[_Atom], text: str, found: list[Amount], pending: list[Amount]
+    ) -> None:
         i = 0
         n = len(chain)
         while i < n:
@@ -397,16 +465,30 @@ class AmountFinder:
                 i += 1
                 continue
             # «1,5–2 млрд тенге»: the first number borrows the scale and unit of the second
-            if (not q.scaled and prefix is None and q.last + 1 < n and chain[q.last].kind == "dash"
-                    and chain[q.last + 1].kind in _QUANT_KINDS):
+            if (
+                not q.scaled
+                and prefix is None
+                and q.last + 1 < n
+                and chain[q.last].kind == "dash"
+                and chain[q.last + 1].kind in _QUANT_KINDS
+            ):
                 upper = _quantity(chain, q.last + 1)
                 if upper is not None:
                     made = self._finish(chain, upper, None, text, range_="max")
                     if made is not None:
                         hi, nxt_i = made
                         lo_val = q.value * _scale_of(chain, q.last + 1, upper.last)
-                        lo = Amount(q.start, q.end, lo_val, hi.unit, hi.kind, text[q.start:hi.end],
-                                    hi.implicit, hi.confidence, "min")
+                        lo = Amount(
+                            q.start,
+                            q.end,
+                            lo_val,
+                            hi.unit,
+                            hi.kind,
+                            text[q.start : hi.end],
+                            hi.implicit,
+                            hi.confidence,
+                            "min",
+                        )
                         hi.raw = lo.raw
                         self._emit([lo, hi], found, pending)
                         i = nxt_i
@@ -423,8 +505,14 @@ class AmountFinder:
         for a in amounts:
             (pending if a.implicit else found).append(a)
 
-    def _finish(self, chain: list[_Atom], q: _Quantity, prefix: _Atom | None, text: str,
-                range_: str | None = None) -> tuple[Amount, int] | None:
+    def _finish(
+        self,
+        chain: list[_Atom],
+        q: _Quantity,
+        prefix: _Atom | None,
+        text: str,
+        range_: str | None = None,
+    ) -> tuple[Amount, int] | None:
         """The quantity with the unit after it (or the prefix before it); None when it is no amount."""
         j = q.last
         start = prefix.start if prefix else q.start
@@ -432,29 +520,83 @@ class AmountFinder:
         conf = 0.85 if q.words else 0.95
         if not q.digits:
             # «миллиард тенге»: only a full scale word with an explicit currency; «сотни миллионов» is vague
-            if (prefix is None and unit_atom is not None and unit_atom.kind == "cur"
-                    and _ONE_SCALE_WORD.fullmatch(text, q.start, q.end)
-                    and not _RU_PLURAL_SCALE.fullmatch(text, q.start, q.end) and not _vague_before(text, q.start)):
-                return Amount(start, unit_atom.end, q.value, unit_atom.unit, "money",
-                              text[start:unit_atom.end], confidence=0.8, range=range_), j + 1
+            if (
+                prefix is None
+                and unit_atom is not None
+                and unit_atom.kind == "cur"
+                and _ONE_SCALE_WORD.fullmatch(text, q.start, q.end)
+                and not _RU_PLURAL_SCALE.fullmatch(text, q.start, q.end)
+                and not _vague_before(text, q.start)
+            ):
+                return Amount(
+                    start,
+                    unit_atom.end,
+                    q.value,
+                    unit_atom.unit,
+                    "money",
+                    text[start : unit_atom.end],
+                    confidence=0.8,
+                    range=range_,
+                ), j + 1
             return None
         if prefix is not None:
             if prefix.kind == "pctsym":
-                return Amount(start, q.end, q.value, "%", "percent", text[start:q.end], confidence=conf,
-                              range=range_), j
-            return Amount(start, q.end, q.value, prefix.unit, "money", text[start:q.end], confidence=conf,
-                          range=range_), j
+                return Amount(
+                    start,
+                    q.end,
+                    q.value,
+                    "%",
+                    "percent",
+                    text[start : q.end],
+                    confidence=conf,
+                    range=range_,
+                ), j
+            return Amount(
+                start,
+                q.end,
+                q.value,
+                prefix.unit,
+                "money",
+                text[start : q.end],
+                confidence=conf,
+                range=range_,
+            ), j
         if unit_atom is not None and unit_atom.kind in ("cur", "cursym"):
-            return Amount(start, unit_atom.end, q.value, unit_atom.unit, "money", text[start:unit_atom.end],
-                          confidence=conf, range=range_), j + 1
+            return Amount(
+                start,
+                unit_atom.end,
+                q.value,
+                unit_atom.unit,
+                "money",
+                text[start : unit_atom.end],
+                confidence=conf,
+                range=range_,
+            ), j + 1
         if unit_atom is not None and unit_atom.kind in ("unit", "pctsym"):
-            return Amount(start, unit_atom.end, q.value, unit_atom.unit, unit_atom.unit_kind,
-                          text[start:unit_atom.end], confidence=conf, range=range_), j + 1
+            return Amount(
+                start,
+                unit_atom.end,
+                q.value,
+                unit_atom.unit,
+                unit_atom.unit_kind,
+                text[start : unit_atom.end],
+                confidence=conf,
+                range=range_,
+            ), j + 1
         if unit_atom is not None and unit_atom.kind == "other":
             return None
         if q.scaled and self._implicit_ok(text, q.end):
-            return Amount(start, q.end, q.value, "", "money", text[start:q.end], implicit=True,
-                          confidence=self.implicit_confidence, range=range_), j
+            return Amount(
+                start,
+                q.end,
+                q.value,
+                "",
+                "money",
+                text[start : q.end],
+                implicit=True,
+                confidence=self.implicit_confidence,
+                range=range_,
+            ), j
         return None
 
     @staticmethod
@@ -465,11 +607,15 @@ class AmountFinder:
             return True
         if not nxt[0].isalpha():
             return nxt not in "%$€₽₸"
-        if text[end - 1] == "." and nxt[0].isupper():  # «2 млрд. Остальное»: the dot ends the sentence
+        if (
+            text[end - 1] == "." and nxt[0].isupper()
+        ):  # «2 млрд. Остальное»: the dot ends the sentence
             return True
         return nxt.lower() in _IMPLICIT_NEXT
 
-    def _range_from_to(self, chain: list[_Atom], i: int, text: str) -> tuple[list[Amount], int] | None:
+    def _range_from_to(
+        self, chain: list[_Atom], i: int, text: str
+    ) -> tuple[list[Amount], int] | None:
         """«от 1 до 2 млрд тенге», «от 500 млн до 1 млрд тенге»."""
         if i + 1 >= len(chain) or chain[i + 1].kind not in _QUANT_KINDS:
             return None
@@ -477,7 +623,11 @@ class AmountFinder:
         if lo_q is None:
             return None
         k = lo_q.last
-        lo_unit = chain[k] if k < len(chain) and chain[k].kind in ("cur", "cursym", "unit", "pctsym") else None
+        lo_unit = (
+            chain[k]
+            if k < len(chain) and chain[k].kind in ("cur", "cursym", "unit", "pctsym")
+            else None
+        )
         if lo_unit is not None:
             k += 1
         if k + 1 >= len(chain) or chain[k].kind != "do" or chain[k + 1].kind not in _QUANT_KINDS:
@@ -490,8 +640,17 @@ class AmountFinder:
             return None
         hi, nxt = made
         lo_val = lo_q.value if lo_q.scaled else lo_q.value * _scale_of(chain, k + 1, hi_q.last)
-        lo = Amount(lo_q.start, lo_unit.end if lo_unit else lo_q.end, lo_val, hi.unit, hi.kind,
-                    text[chain[i].start:hi.end], hi.implicit, hi.confidence, "min")
+        lo = Amount(
+            lo_q.start,
+            lo_unit.end if lo_unit else lo_q.end,
+            lo_val,
+            hi.unit,
+            hi.kind,
+            text[chain[i].start : hi.end],
+            hi.implicit,
+            hi.confidence,
+            "min",
+        )
         hi.raw = lo.raw
         return [lo, hi], nxt
 
@@ -501,12 +660,15 @@ def _scale_of(chain: list[_Atom], i: int, j: int) -> float:
     return min(scales) if scales else 1.0
 
 
-_VAGUE = re.compile(r"(?:несколько|нескольких|сотни|сотен|десятки|десятков|многие|многих|миллионы|"
-                    r"миллиарды|тысячи|бірнеше|ондаған|жүздеген|мыңдаған)\s*$", re.I)
+_VAGUE = re.compile(
+    r"(?:несколько|нескольких|сотни|сотен|десятки|десятков|многие|многих|миллионы|"
+    r"миллиарды|тысячи|бірнеше|ондаған|жүздеген|мыңдаған)\s*$",
+    re.I,
+)
 
 
 def _vague_before(text: str, start: int) -> bool:
-    return bool(_VAGUE.search(text[max(0, start - 24):start]))
+    return bool(_VAGUE.search(text[max(0, start - 24) : start]))
 
 
 # ---- spaCy --------------------------------------------------------------------------------------
@@ -518,16 +680,27 @@ if not Span.has_extension("amount"):
 class AmountsComponent:
     """spaCy component: `doc.spans["amounts"]` with `span._.amount` dicts; links programmes when present."""
 
-    def __init__(self, nlp: Language, name: str, implicit_confidence: float, implicit_without_currency: bool,
-                 default_currency: str, link_programs: bool) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        implicit_confidence: float,
+        implicit_without_currency: bool,
+        default_currency: str,
+        link_programs: bool,
+    ) -> None:
         self.name = name
-        self.finder = AmountFinder(nlp.lang, implicit_confidence, implicit_without_currency, default_currency)
+        self.finder = AmountFinder(
+            nlp.lang, implicit_confidence, implicit_without_currency, default_currency
+        )
         self.link_programs = link_programs
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
         for a in self.finder.find(doc.text):
-            span = doc.char_span(a.start, a.end, label=LABELS.get(a.kind, "AMOUNT"), alignment_mode="expand")
+            span = doc.char_span(
+                a.start, a.end, label=LABELS.get(a.kind, "AMOUNT"), alignment_mode="expand"
+            )
             if span is None or len(span) == 0:
                 continue
             span._.amount = a.as_dict()
@@ -541,21 +714,34 @@ class AmountsComponent:
 @Language.factory(
     "newsmon_amounts",
     assigns=["doc.spans", "span._.amount"],
-    default_config={"implicit_confidence": 0.5, "implicit_without_currency": False, "default_currency": "KZT",
-                    "link_programs": True},
+    default_config={
+        "implicit_confidence": 0.5,
+        "implicit_without_currency": False,
+        "default_currency": "KZT",
+        "link_programs": True,
+    },
 )
-def make_amounts(nlp: Language, name: str, implicit_confidence: float, implicit_without_currency: bool,
-                 default_currency: str, link_programs: bool) -> AmountsComponent:
+def make_amounts(
+    nlp: Language,
+    name: str,
+    implicit_confidence: float,
+    implicit_without_currency: bool,
+    default_currency: str,
+    link_programs: bool,
+) -> AmountsComponent:
     """Money, percentages, areas and counts as `doc.spans["amounts"]`."""
-    return AmountsComponent(nlp, name, implicit_confidence, implicit_without_currency, default_currency,
-                            link_programs)
+    return AmountsComponent(
+        nlp, name, implicit_confidence, implicit_without_currency, default_currency, link_programs
+    )
 
 
 # ---- linking amounts to programmes --------------------------------------------------------------
 
 _SENT_END = re.compile(r"[.!?…]+[\"»”)]*(?=\s*[\"«“]?[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ])|\n+")
 _CLAUSE_BREAK = re.compile(
-    r";|:|\(|\)|\s[—–-]\s|,\s*(?:а|но|однако|тогда как|в то время как|а также|ал|бірақ|алайда)\s", re.I)
+    r";|:|\(|\)|\s[—–-]\s|,\s*(?:а|но|однако|тогда как|в то время как|а также|ал|бірақ|алайда)\s",
+    re.I,
+)
 
 
 def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
@@ -604,7 +790,11 @@ def link_amounts_to_programs(doc: Doc) -> None:
 
         def distance(p: Span) -> tuple[int, int]:
             same = _clause_id(text, s_start, p.start_char) == clause
-            gap = p.start_char - span.end_char if p.start_char >= span.end_char else span.start_char - p.end_char
+            gap = (
+                p.start_char - span.end_char
+                if p.start_char >= span.end_char
+                else span.start_char - p.end_char
+            )
             return (0 if same else 1, gap)
 
         best = min(cands, key=distance)

@@ -49,7 +49,9 @@ class Score:
     gold: int = 0
     predicted: int = 0
     correct: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)  # misses and false alarms, for reading
+    errors: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # misses and false alarms, for reading
 
     @property
     def precision(self) -> float:
@@ -65,8 +67,14 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"gold": self.gold, "predicted": self.predicted, "correct": self.correct,
-                "precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        return {
+            "gold": self.gold,
+            "predicted": self.predicted,
+            "correct": self.correct,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 def territory_key(name: str | None) -> str:
@@ -79,7 +87,9 @@ def program_key(name: str) -> str:
     return " ".join(re.sub(r"[«»\"“”„'`]", " ", name.lower().replace("ё", "е")).split())
 
 
-def _match(gold: Sequence[Any], pred: Sequence[Any], same: Callable[[Any, Any], bool]) -> list[tuple[int, int]]:
+def _match(
+    gold: Sequence[Any], pred: Sequence[Any], same: Callable[[Any, Any], bool]
+) -> list[tuple[int, int]]:
     """Maximum one-to-one matching (Kuhn's augmenting paths); pairs (gold index, predicted index)."""
     edges = [[j for j, p in enumerate(pred) if same(g, p)] for g in gold]
     owner: dict[int, int] = {}
@@ -103,15 +113,25 @@ def _same_akim(g: dict[str, Any], p: dict[str, Any]) -> bool:
     surname = (g.get("surname") or g["person"].split()[-1]).lower().replace("ё", "е")
     if surname not in (p.get("person") or "").lower().replace("ё", "е"):
         return False
-    return g.get("territory") is None or territory_key(g["territory"]) == territory_key(p.get("territory"))
+    return g.get("territory") is None or territory_key(g["territory"]) == territory_key(
+        p.get("territory")
+    )
 
 
 def _same_amount(g: dict[str, Any], p: dict[str, Any]) -> bool:
-    return g["unit"] == p["unit"] and abs(float(g["value"]) - float(p["value"])) <= 0.01 * abs(float(g["value"]))
+    return g["unit"] == p["unit"] and abs(float(g["value"]) - float(p["value"])) <= 0.01 * abs(
+        float(g["value"])
+    )
 
 
-def _score_kind(score: Score, url: str, gold: list[Any], pred: list[Any], same: Callable[[Any, Any], bool],
-                ignored_gold: set[int] | None = None) -> None:
+def _score_kind(
+    score: Score,
+    url: str,
+    gold: list[Any],
+    pred: list[Any],
+    same: Callable[[Any, Any], bool],
+    ignored_gold: set[int] | None = None,
+) -> None:
     ignored_gold = ignored_gold or set()
     # explicit gold first; implicit gold may only take the predictions left over
     explicit = [i for i in range(len(gold)) if i not in ignored_gold]
@@ -119,7 +139,10 @@ def _score_kind(score: Score, url: str, gold: list[Any], pred: list[Any], same: 
     used = {j for _, j in pairs}
     rest = [j for j in range(len(pred)) if j not in used]
     implicit = sorted(ignored_gold)
-    pairs += [(implicit[i], rest[j]) for i, j in _match([gold[i] for i in implicit], [pred[j] for j in rest], same)]
+    pairs += [
+        (implicit[i], rest[j])
+        for i, j in _match([gold[i] for i in implicit], [pred[j] for j in rest], same)
+    ]
     matched_gold = {i for i, _ in pairs}
     matched_pred = {j: i for i, j in pairs}
     score.gold += sum(1 for i in range(len(gold)) if i not in ignored_gold)
@@ -178,19 +201,26 @@ class FactsEvaluation:
     split: str = "all"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"split": self.split, "articles": self.articles, "missing_articles": self.missing,
-                "kinds": {k: s.as_dict() for k, s in self.scores.items()}}
+        return {
+            "split": self.split,
+            "articles": self.articles,
+            "missing_articles": self.missing,
+            "kinds": {k: s.as_dict() for k, s in self.scores.items()},
+        }
 
 
-def evaluate_facts(gold_path: str | Path, *, split: str = "all",
-                   database_url: str | None = None) -> FactsEvaluation:
+def evaluate_facts(
+    gold_path: str | Path, *, split: str = "all", database_url: str | None = None
+) -> FactsEvaluation:
     """Score the stored facts of the gold file's articles (those of `split`: tune, check or all)."""
     gold_rows = select_gold_split(load_gold(gold_path), split)
     scores = {k: Score() for k in KINDS}
     missing: list[str] = []
     with open_session(database_url) as session:
         for row in gold_rows:
-            art = session.exec(select(Article).where(Article.url_norm == normalize_url(row["url"]))).first()
+            art = session.exec(
+                select(Article).where(Article.url_norm == normalize_url(row["url"]))
+            ).first()
             pred = _predicted(session, art.id) if art is not None else {k: [] for k in KINDS}  # type: ignore[arg-type]
             if art is None:
                 missing.append(row["url"])
@@ -199,8 +229,18 @@ def evaluate_facts(gold_path: str | Path, *, split: str = "all",
             gold_amounts = [a for a in row.get("amounts", []) if a.get("unit") in MONEY_UNITS]
             implicit = {i for i, a in enumerate(gold_amounts) if a.get("implicit")}
             _score_kind(scores["amount"], url, gold_amounts, pred["amount"], _same_amount, implicit)
-            _score_kind(scores["program"], url, row.get("programs", []), pred["program"],
-                        lambda g, p: program_key(g) == program_key(p or ""))
-            _score_kind(scores["territory"], url, row.get("territories", []), pred["territory"],
-                        lambda g, p: territory_key(g) == territory_key(p))
+            _score_kind(
+                scores["program"],
+                url,
+                row.get("programs", []),
+                pred["program"],
+                lambda g, p: program_key(g) == program_key(p or ""),
+            )
+            _score_kind(
+                scores["territory"],
+                url,
+                row.get("territories", []),
+                pred["territory"],
+                lambda g, p: territory_key(g) == territory_key(p),
+            )
     return FactsEvaluation(scores, len(gold_rows), missing, split)

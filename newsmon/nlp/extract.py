@@ -44,8 +44,13 @@ class ExtractReport:
     last_committed: list[int] = field(default_factory=list)  # ids the last batch stored
 
     def as_dict(self) -> dict[str, Any]:
-        return {"articles": self.articles, "facts": self.facts, "by_kind": dict(self.by_kind),
-                "failed": [{"article": i, "error": e} for i, e in self.failed], "lost_claims": self.lost_claims}
+        return {
+            "articles": self.articles,
+            "facts": self.facts,
+            "by_kind": dict(self.by_kind),
+            "failed": [{"article": i, "error": e} for i, e in self.failed],
+            "lost_claims": self.lost_claims,
+        }
 
 
 def worker_name() -> str:
@@ -65,7 +70,9 @@ def pending_condition(lang: str) -> list[Any]:
 
 def count_pending(session: Session) -> int:
     return sum(
-        session.exec(select(sa.func.count()).select_from(Article).where(*pending_condition(lang))).one()
+        session.exec(
+            select(sa.func.count()).select_from(Article).where(*pending_condition(lang))
+        ).one()
         for lang in (*LANGS, OTHER)
     )
 
@@ -75,7 +82,10 @@ def claim(session: Session, lang: str, size: int, lease: timedelta, me: str) -> 
     now = utcnow()
     sub = (
         select(Article.id)
-        .where(*pending_condition(lang), sa.or_(Article.claim_expires.is_(None), Article.claim_expires < now))  # type: ignore[union-attr]
+        .where(
+            *pending_condition(lang),
+            sa.or_(Article.claim_expires.is_(None), Article.claim_expires < now),
+        )  # type: ignore[union-attr]
         .order_by(Article.id)  # type: ignore[arg-type]
         .limit(size)
     )
@@ -110,24 +120,53 @@ def _process(nlp: Any, articles: list[Article]) -> list[list[FactRecord] | Excep
 def _to_row(rec: FactRecord, art: Article, version: str) -> dict[str, Any]:
     terr = rec.territory or {}
     return dict(
-        article_id=art.id, kind=rec.kind, text=rec.text, sentence=rec.sentence, start=rec.start, end=rec.end,
-        confidence=round(rec.confidence, 3), extractor=version, published=art.published, source_id=art.source_id,
-        lang=art.lang, person=rec.person, role=rec.role, program=rec.program, value=rec.value, unit=rec.unit,
-        raw=rec.raw, territory_kato=terr.get("kato"), territory_name=terr.get("name"),
-        territory_level=terr.get("level"), territory_path=terr.get("path"), mentions=rec.mentions,
+        article_id=art.id,
+        kind=rec.kind,
+        text=rec.text,
+        sentence=rec.sentence,
+        start=rec.start,
+        end=rec.end,
+        confidence=round(rec.confidence, 3),
+        extractor=version,
+        published=art.published,
+        source_id=art.source_id,
+        lang=art.lang,
+        person=rec.person,
+        role=rec.role,
+        program=rec.program,
+        value=rec.value,
+        unit=rec.unit,
+        raw=rec.raw,
+        territory_kato=terr.get("kato"),
+        territory_name=terr.get("name"),
+        territory_level=terr.get("level"),
+        territory_path=terr.get("path"),
+        mentions=rec.mentions,
         extra=rec.extra or None,
     )
 
 
-def finish(session: Session, ids: list[int], results: dict[int, list[FactRecord] | Exception], version: str,
-           me: str, report: ExtractReport) -> None:
+def finish(
+    session: Session,
+    ids: list[int],
+    results: dict[int, list[FactRecord] | Exception],
+    version: str,
+    me: str,
+    report: ExtractReport,
+) -> None:
     """Write the batch's facts for the articles this worker still holds, in one transaction."""
     now = utcnow()
     # the UPDATE locks our rows (PostgreSQL) or the database (SQLite) before anything else is read
-    owned = set(session.execute(
-        sa.update(Article).where(Article.id.in_(ids), Article.claimed_by == me)  # type: ignore[union-attr]
-        .values(claim_expires=now + timedelta(minutes=5)).returning(Article.id)
-    ).scalars().all())
+    owned = set(
+        session.execute(
+            sa.update(Article)
+            .where(Article.id.in_(ids), Article.claimed_by == me)  # type: ignore[union-attr]
+            .values(claim_expires=now + timedelta(minutes=5))
+            .returning(Article.id)
+        )
+        .scalars()
+        .all()
+    )
     report.lost_claims += len(ids) - len(owned)
     report.last_committed = []
     if owned:
@@ -137,7 +176,10 @@ def finish(session: Session, ids: list[int], results: dict[int, list[FactRecord]
     for art_id in sorted(owned):
         art, res = articles[art_id], results[art_id]
         if isinstance(res, Exception):
-            art.extract_error, art.extract_failed_version = f"{type(res).__name__}: {res}"[:2000], version
+            art.extract_error, art.extract_failed_version = (
+                f"{type(res).__name__}: {res}"[:2000],
+                version,
+            )
             report.failed.append((art_id, art.extract_error))
         else:
             rows.extend(_to_row(rec, art, version) for rec in res)
@@ -180,20 +222,34 @@ def run_worker(
         while not stop.is_set() and (limit is None or report.articles < limit):
             did = 0
             for lang in (*LANGS, OTHER):
-                size = batch_size if limit is None else max(1, min(batch_size, limit - report.articles))
+                size = (
+                    batch_size
+                    if limit is None
+                    else max(1, min(batch_size, limit - report.articles))
+                )
                 ids = claim(session, lang, size, lease, me)
                 if not ids:
                     continue
                 did += len(ids)
-                articles = list(session.exec(select(Article).where(Article.id.in_(ids)).order_by(Article.id)).all())  # type: ignore[union-attr,arg-type]
+                articles = list(
+                    session.exec(
+                        select(Article).where(Article.id.in_(ids)).order_by(Article.id)
+                    ).all()
+                )  # type: ignore[union-attr,arg-type]
                 if lang == OTHER:
                     results: list[list[FactRecord] | Exception] = [[] for _ in articles]
                 else:
                     if lang not in pipelines:
                         pipelines[lang] = load_pipeline(lang)
                     results = _process(pipelines[lang], articles)
-                finish(session, ids, {a.id: r for a, r in zip(articles, results)}, extractor_version(lang), me,  # type: ignore[misc]
-                       report)
+                finish(
+                    session,
+                    ids,
+                    {a.id: r for a, r in zip(articles, results)},
+                    extractor_version(lang),
+                    me,  # type: ignore[misc]
+                    report,
+                )
                 if on_progress:
                     on_progress(report)
                 if stop.is_set():
@@ -215,11 +271,23 @@ def queue_status(session: Session, window_minutes: int = 10) -> dict[str, Any]:
     """Queue depth, leases in flight, failures and recent throughput (for `newsmon status`)."""
     now = utcnow()
     since = now - timedelta(minutes=window_minutes)
-    in_flight = session.exec(select(sa.func.count()).select_from(Article).where(Article.claim_expires > now)).one()  # type: ignore[operator]
-    failed = session.exec(select(sa.func.count()).select_from(Article).where(Article.extract_error.is_not(None))).one()  # type: ignore[union-attr]
-    recent = session.exec(select(sa.func.count()).select_from(Article).where(Article.extracted_at >= since)).one()  # type: ignore[operator]
+    in_flight = session.exec(
+        select(sa.func.count()).select_from(Article).where(Article.claim_expires > now)
+    ).one()  # type: ignore[operator]
+    failed = session.exec(
+        select(sa.func.count()).select_from(Article).where(Article.extract_error.is_not(None))
+    ).one()  # type: ignore[union-attr]
+    recent = session.exec(
+        select(sa.func.count()).select_from(Article).where(Article.extracted_at >= since)
+    ).one()  # type: ignore[operator]
     total = session.exec(select(sa.func.count()).select_from(Article)).one()
     facts = session.exec(select(sa.func.count()).select_from(Fact)).one()
-    return {"articles": total, "pending": count_pending(session), "in_flight": in_flight, "failed": failed,
-            "facts": facts, f"extracted_last_{window_minutes}_min": recent,
-            "articles_per_minute": round(recent / window_minutes, 1)}
+    return {
+        "articles": total,
+        "pending": count_pending(session),
+        "in_flight": in_flight,
+        "failed": failed,
+        "facts": facts,
+        f"extracted_last_{window_minutes}_min": recent,
+        "articles_per_minute": round(recent / window_minutes, 1),
+    }

@@ -50,8 +50,11 @@ def _territory_in_sentence(span: Span) -> dict[str, Any] | None:
         return None
     order = {"settlement": 0, "rural_district": 1, "district": 2, "city": 3, "region": 4}
     sent = span.sent
-    refs = [t._.territory for t in span.doc.spans["territories"]
-            if t.start >= sent.start and t.end <= sent.end and t._.territory is not None]
+    refs = [
+        t._.territory
+        for t in span.doc.spans["territories"]
+        if t.start >= sent.start and t.end <= sent.end and t._.territory is not None
+    ]
     if not refs:
         return None
     return min(refs, key=lambda r: order.get(r.level, 9)).as_dict()
@@ -88,27 +91,54 @@ def build_facts(doc: Doc) -> list[FactRecord]:
     merger = _Merger()
     for span in doc.spans.get("akims", []):
         a = span._.akim
-        fact = FactRecord("akim", span.text, evidence(span), span.start_char, span.end_char, a["confidence"],
-                          person=a["person"], role=a["role"], territory=a["territory"],
-                          extra={"acting": True} if a.get("acting") else {})
+        fact = FactRecord(
+            "akim",
+            span.text,
+            evidence(span),
+            span.start_char,
+            span.end_char,
+            a["confidence"],
+            person=a["person"],
+            role=a["role"],
+            territory=a["territory"],
+            extra={"acting": True} if a.get("acting") else {},
+        )
         merger.add(("akim", _surname(a["person"]), a["role"]), fact)
     for span in doc.spans.get("amounts", []):
         a = span._.amount
-        fact = FactRecord("amount", span.text, evidence(span), span.start_char, span.end_char,
-                          float(a.get("confidence", 0.9)), value=float(a["value"]), unit=a["unit"],
-                          raw=a.get("raw", span.text), program=a.get("program"),
-                          territory=_territory_in_sentence(span),
-                          extra={k: a[k] for k in ("implicit", "kind") if k in a})
+        fact = FactRecord(
+            "amount",
+            span.text,
+            evidence(span),
+            span.start_char,
+            span.end_char,
+            float(a.get("confidence", 0.9)),
+            value=float(a["value"]),
+            unit=a["unit"],
+            raw=a.get("raw", span.text),
+            program=a.get("program"),
+            territory=_territory_in_sentence(span),
+            extra={k: a[k] for k in ("implicit", "kind") if k in a},
+        )
         merger.add(("amount", round(float(a["value"]), 2), a["unit"]), fact)
     for span in doc.spans.get("programs", []):
         name = span._.program
-        fact = FactRecord("program", span.text, evidence(span), span.start_char, span.end_char, 0.9, program=name)
+        fact = FactRecord(
+            "program", span.text, evidence(span), span.start_char, span.end_char, 0.9, program=name
+        )
         merger.add(("program", name.lower()), fact)
     for span in doc.spans.get("territories", []):
         ref = span._.territory
         if ref is None:
             continue
-        fact = FactRecord("territory", span.text, evidence(span), span.start_char, span.end_char,
-                          float(getattr(ref, "confidence", 0.9)), territory=ref.as_dict())
+        fact = FactRecord(
+            "territory",
+            span.text,
+            evidence(span),
+            span.start_char,
+            span.end_char,
+            float(getattr(ref, "confidence", 0.9)),
+            territory=ref.as_dict(),
+        )
         merger.add(("territory", ref.kato or ref.name), fact)
     return list(merger.facts.values())

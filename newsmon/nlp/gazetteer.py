@@ -31,17 +31,44 @@ LEVEL_RANK = {"region": 4, "city": 3, "district": 2, "rural_district": 1, "settl
 # ---------------------------------------------------------------------------------------------
 # folding and the scoring key (GUIDELINE: "territory key")
 
-_KK_FOLD = str.maketrans({"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х",
-                          "і": "ы", "ё": "е", "i": "ы"})
+_KK_FOLD = str.maketrans(
+    {
+        "ә": "а",
+        "ғ": "г",
+        "қ": "к",
+        "ң": "н",
+        "ө": "о",
+        "ұ": "у",
+        "ү": "у",
+        "һ": "х",
+        "і": "ы",
+        "ё": "е",
+        "i": "ы",
+    }
+)
 _TYPE_WORDS = (  # nominative type words and their abbreviations, after folding (GUIDELINE + Kazakh ones)
-    "сельский округ", "сельская администрация", "поселковая администрация", "аульный округ",
-    "область", "район", "город", "поселок", "село", "аул",
-    "ауылдык округы", "облысы", "ауданы", "каласы", "ауылы",
+    "сельский округ",
+    "сельская администрация",
+    "поселковая администрация",
+    "аульный округ",
+    "область",
+    "район",
+    "город",
+    "поселок",
+    "село",
+    "аул",
+    "ауылдык округы",
+    "облысы",
+    "ауданы",
+    "каласы",
+    "ауылы",
 )
 _TYPE_ABBRS = ("с.о.", "с.о", "обл.", "р-н", "г.", "с.", "п.", "пос.")
 _KEY_TYPES = re.compile(
     r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in _TYPE_WORDS) + r")(?![\w-])"
-    r"|(?<![\w-])(?:" + "|".join(re.escape(a) for a in sorted(_TYPE_ABBRS, key=len, reverse=True)) + r")"
+    r"|(?<![\w-])(?:"
+    + "|".join(re.escape(a) for a in sorted(_TYPE_ABBRS, key=len, reverse=True))
+    + r")"
 )
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -118,8 +145,15 @@ class Unit:
     parent_idx: int | None = None
 
     def row(self) -> dict[str, Any]:
-        return {"kato": self.kato, "parent": self.parent, "level": self.level, "name": self.name,
-                "name_kk": self.name_kk, "raw": self.raw, "aliases": self.aliases or None}
+        return {
+            "kato": self.kato,
+            "parent": self.parent,
+            "level": self.level,
+            "name": self.name,
+            "name_kk": self.name_kk,
+            "raw": self.raw,
+            "aliases": self.aliases or None,
+        }
 
 
 @dataclass
@@ -154,13 +188,20 @@ def read_kato(path: str | Path) -> list[KatoRow]:
     """Parse a KATO CSV (UTF-8, optional BOM, `;`, header `id;parent_id;code;name`); errors name the line."""
     p = Path(path)
     if not p.is_file():
-        raise GazetteerError(f"{p}: no such file (expected the KATO CSV, e.g. KATO_17.10.2022_ru.csv)")
+        raise GazetteerError(
+            f"{p}: no such file (expected the KATO CSV, e.g. KATO_17.10.2022_ru.csv)"
+        )
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise GazetteerError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     lines = text.splitlines()
-    if not lines or [c.strip().lower() for c in lines[0].split(";")] != ["id", "parent_id", "code", "name"]:
+    if not lines or [c.strip().lower() for c in lines[0].split(";")] != [
+        "id",
+        "parent_id",
+        "code",
+        "name",
+    ]:
         raise GazetteerError(f"{p}:1: expected the header 'id;parent_id;code;name'")
     rows: list[KatoRow] = []
     seen: dict[int, int] = {}
@@ -169,10 +210,14 @@ def read_kato(path: str | Path) -> list[KatoRow]:
         if not fields or all(not f.strip() for f in fields):
             continue
         if len(fields) != 4:
-            raise GazetteerError(f"{p}:{lineno}: expected 4 fields separated by ';', got {len(fields)}")
+            raise GazetteerError(
+                f"{p}:{lineno}: expected 4 fields separated by ';', got {len(fields)}"
+            )
         sid, spid, code, name = (f.strip() for f in fields)
         if not sid.isdigit() or not spid.isdigit():
-            raise GazetteerError(f"{p}:{lineno}: id and parent_id must be whole numbers, got {sid!r}, {spid!r}")
+            raise GazetteerError(
+                f"{p}:{lineno}: id and parent_id must be whole numbers, got {sid!r}, {spid!r}"
+            )
         if not (len(code) == 9 and code.isdigit()):
             raise GazetteerError(f"{p}:{lineno}: code must be a 9-digit KATO code, got {code!r}")
         if not name:
@@ -222,8 +267,16 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"[Рр]айон\s+(?P<b>.+)"), "district", "район"),
     (re.compile(r"(?P<b>.+?)\s+район"), "district", "район"),
     (re.compile(r"с\.о\.?\s*(?P<b>.+)|(?P<b2>.+?)\s*с\.о\.?"), "rural_district", "сельский округ"),
-    (re.compile(r"с\.а\.?\s*(?P<b>.+)|(?P<b2>.+?)\s*с\.а\.?"), "rural_district", "сельская администрация"),
-    (re.compile(r"п\.а\.?\s*(?P<b>.+)|(?P<b2>.+?)\s*п\.а\.?"), "rural_district", "поселковая администрация"),
+    (
+        re.compile(r"с\.а\.?\s*(?P<b>.+)|(?P<b2>.+?)\s*с\.а\.?"),
+        "rural_district",
+        "сельская администрация",
+    ),
+    (
+        re.compile(r"п\.а\.?\s*(?P<b>.+)|(?P<b2>.+?)\s*п\.а\.?"),
+        "rural_district",
+        "поселковая администрация",
+    ),
     (re.compile(r"г\.\s*(?P<b>.+)"), "city", "city"),
     (re.compile(r"(?:с|п|ст|а|аул)\.\s*(?P<b>.+)"), "settlement", "settlement"),
 ]
@@ -260,8 +313,11 @@ _KK_TYPE = {"region": "облысы", "district": "ауданы", "rural_distric
 
 def bare_name(name: str) -> str:
     """The name without its type word: «Шемонаихинский район» → «Шемонаихинский»."""
-    text = re.sub(r"(?i)\b(?:сельский округ|сельская администрация|поселковая администрация|область|район)\b",
-                  " ", name)
+    text = re.sub(
+        r"(?i)\b(?:сельский округ|сельская администрация|поселковая администрация|область|район)\b",
+        " ",
+        name,
+    )
     text = re.sub(r"^\s*имени\s+", "", _SPACES.sub(" ", text).strip())
     return text.strip()
 
@@ -348,7 +404,11 @@ def load_core(path: str | None = None) -> Core:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise GazetteerError(f"{p}: cannot read the territory core: {exc}") from exc
-    core = Core(list(data.get("regions") or []), list(data.get("cities") or []), list(data.get("units") or []))
+    core = Core(
+        list(data.get("regions") or []),
+        list(data.get("cities") or []),
+        list(data.get("units") or []),
+    )
     for entry in [*core.regions, *core.cities, *core.units]:
         if not entry.get("name"):
             raise GazetteerError(f"{p}: an entry has no name: {entry}")
@@ -358,12 +418,46 @@ def load_core(path: str | None = None) -> Core:
 def core_units() -> list[Unit]:
     """The units of the core alone (what serves before any KATO import)."""
     core = load_core()
-    units = [Unit(e["kato"], None, "region", e["name"], e.get("name_kk"), None, list(e.get("aliases") or []), True)
-             for e in core.regions]
-    units += [Unit(e["kato"], e.get("parent"), "city", e["name"], e.get("name_kk"), None,
-                   list(e.get("aliases") or []), True) for e in core.cities]
-    units += [Unit(None, e.get("parent"), e.get("level", "district"), e["name"], e.get("name_kk"), None,
-                   list(e.get("aliases") or []), True) for e in core.units if not e.get("kato")]
+    units = [
+        Unit(
+            e["kato"],
+            None,
+            "region",
+            e["name"],
+            e.get("name_kk"),
+            None,
+            list(e.get("aliases") or []),
+            True,
+        )
+        for e in core.regions
+    ]
+    units += [
+        Unit(
+            e["kato"],
+            e.get("parent"),
+            "city",
+            e["name"],
+            e.get("name_kk"),
+            None,
+            list(e.get("aliases") or []),
+            True,
+        )
+        for e in core.cities
+    ]
+    units += [
+        Unit(
+            None,
+            e.get("parent"),
+            e.get("level", "district"),
+            e["name"],
+            e.get("name_kk"),
+            None,
+            list(e.get("aliases") or []),
+            True,
+        )
+        for e in core.units
+        if not e.get("kato")
+    ]
     return units
 
 
@@ -419,7 +513,11 @@ def normalize_kato(rows: list[KatoRow]) -> list[Unit]:
     for r in rows:
         level, name, _ = info[r.id]
         if level == "city" and depth[r.id] > 0 and re.search(r"(?i)г\.а\.?", r.name):
-            towns = [c for c in children[r.id] if info[c.id][0] == "city" and c.name.lower().startswith("г.")]
+            towns = [
+                c
+                for c in children[r.id]
+                if info[c.id][0] == "city" and c.name.lower().startswith("г.")
+            ]
             if towns:
                 town = towns[0]
                 info[r.id] = ("city", info[town.id][1], False)
@@ -478,7 +576,12 @@ class ImportReport:
     by_level: dict[str, int]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "rows": self.rows, "units": self.units, "by_level": self.by_level}
+        return {
+            "path": self.path,
+            "rows": self.rows,
+            "units": self.units,
+            "by_level": self.by_level,
+        }
 
 
 def import_kato(path: str | Path, database_url: str | None = None) -> ImportReport:
@@ -495,7 +598,7 @@ def import_kato(path: str | Path, database_url: str | None = None) -> ImportRepo
         session.execute(sa.delete(table))
         batch = [u.row() for u in units]
         for i in range(0, len(batch), 2000):
-            session.execute(sa.insert(table), batch[i: i + 2000])
+            session.execute(sa.insert(table), batch[i : i + 2000])
         session.commit()
     clear_cache()
     counts: dict[str, int] = defaultdict(int)
@@ -520,14 +623,25 @@ def units_from_database(database_url: str | None = None) -> list[Unit] | None:
     engine = get_engine(url)
     table = Territory.__table__  # type: ignore[attr-defined]
     with engine.connect() as conn:
-        result = conn.execute(sa.select(table.c.kato, table.c.parent, table.c.level, table.c.name,
-                                        table.c.name_kk, table.c.raw, table.c.aliases)).all()
+        result = conn.execute(
+            sa.select(
+                table.c.kato,
+                table.c.parent,
+                table.c.level,
+                table.c.name,
+                table.c.name_kk,
+                table.c.raw,
+                table.c.aliases,
+            )
+        ).all()
     if not result:
         return None
     units = []
     for kato, parent, level, name, name_kk, raw, aliases in result:
         minor = bool(raw) and level == "settlement" and classify(raw, 3)[2]
-        units.append(Unit(kato, parent, level, name, name_kk, raw, list(aliases or []), False, minor))
+        units.append(
+            Unit(kato, parent, level, name, name_kk, raw, list(aliases or []), False, minor)
+        )
     return units
 
 
@@ -536,10 +650,20 @@ def units_from_database(database_url: str | None = None) -> list[Unit] | None:
 
 MODE_BARE, MODE_ABBR, MODE_BEFORE, MODE_AFTER = "bare", "abbr", "before", "after"
 _RU_TYPED = [
-    (re.compile(r"^(?P<b>.+?)\s+(?:сельский округ|сельская администрация|поселковая администрация|аульный округ)$"),
-     "rural_district", MODE_AFTER),
-    (re.compile(r"^(?:сельский округ|сельская администрация|поселковая администрация)\s+(?:имени\s+)?(?P<b>.+)$"),
-     "rural_district", MODE_BEFORE),
+    (
+        re.compile(
+            r"^(?P<b>.+?)\s+(?:сельский округ|сельская администрация|поселковая администрация|аульный округ)$"
+        ),
+        "rural_district",
+        MODE_AFTER,
+    ),
+    (
+        re.compile(
+            r"^(?:сельский округ|сельская администрация|поселковая администрация)\s+(?:имени\s+)?(?P<b>.+)$"
+        ),
+        "rural_district",
+        MODE_BEFORE,
+    ),
     (re.compile(r"^(?P<b>.+?)\s+(?:область)$"), "region", MODE_AFTER),
     (re.compile(r"^(?:область)\s+(?P<b>.+)$"), "region", MODE_BEFORE),
     (re.compile(r"^(?P<b>.+?)\s+(?:район)$"), "district", MODE_AFTER),
@@ -615,7 +739,9 @@ class Gazetteer:
         for u in units:
             p = self.by_kato.get(u.parent or "")
             if p is None and u.kato and u.level != "region" and u.parent is not None:
-                p = self.by_kato.get(region_code(u.kato))  # core-only: the district above is unknown
+                p = self.by_kato.get(
+                    region_code(u.kato)
+                )  # core-only: the district above is unknown
             if p is None and u.kato is None and u.parent:
                 p = self.by_kato.get(u.parent)
             u.parent_idx = p.idx if p is not None and p is not u else None
@@ -672,7 +798,11 @@ class Gazetteer:
                 base = bare_name(u.name)
                 words = base.split()
                 if words:
-                    stems = adjective_stems(words[-1]) if _is_adjective(words[-1]) else [fold(words[-1])]
+                    stems = (
+                        adjective_stems(words[-1])
+                        if _is_adjective(words[-1])
+                        else [fold(words[-1])]
+                    )
                     head = "".join(skeleton(w) for w in words[:-1])
                     for s in {head + skeleton(s) for s in stems}:
                         if len(s) >= 2 and u.idx not in self.skeletons[s]:
@@ -706,8 +836,13 @@ class Gazetteer:
             return True
         if any(a is ancestor for a in self.ancestors(u)):
             return True
-        return bool(ancestor.kato and u.kato and ancestor.level != "settlement"
-                    and contains(ancestor.kato, u.kato) and ancestor.kato != u.kato)
+        return bool(
+            ancestor.kato
+            and u.kato
+            and ancestor.level != "settlement"
+            and contains(ancestor.kato, u.kato)
+            and ancestor.kato != u.kato
+        )
 
     def top_unit(self, name: str) -> Unit | None:
         """The top-level unit (region or city of republican significance) of that name."""
@@ -731,7 +866,7 @@ class Gazetteer:
 
         found: list[Unit] = []
         guess = ["kk", "ru"] if _looks_kk(name_or_abbr) else ["ru", "kk"]
-        for lg in ([lang] if lang else guess):
+        for lg in [lang] if lang else guess:
             found = TerritoryFinder(self, lg).candidates_of_text(name_or_abbr)
             if found:
                 break
@@ -744,7 +879,9 @@ class Gazetteer:
         k = key(text)
         return [self.units[i] for i in self.by_key.get(k, [])] if k else []
 
-    def resolve(self, text: str, lang: str = "ru", *, within: str | None = None) -> TerritoryRef | None:
+    def resolve(
+        self, text: str, lang: str = "ru", *, within: str | None = None
+    ) -> TerritoryRef | None:
         """The unit a mention denotes («Шемонаихинского района», «Өскеменде», «ВКО»); None if none.
 
         In a genitive chain the most specific unit is returned, resolved consistently with the rest.
@@ -788,10 +925,18 @@ class Gazetteer:
         counts: dict[str, int] = defaultdict(int)
         for u in self.units:
             counts[u.level] += 1
-        return {"source": self.source, "units": len(self.units), "by_level": dict(sorted(counts.items()))}
+        return {
+            "source": self.source,
+            "units": len(self.units),
+            "by_level": dict(sorted(counts.items())),
+        }
 
 
-_CITY_ADJ_EXCEPTIONS = {"Актобе": "Актюбинский", "Рудный": "Рудненский", "Алма-Ата": "Алма-Атинский"}
+_CITY_ADJ_EXCEPTIONS = {
+    "Актобе": "Актюбинский",
+    "Рудный": "Рудненский",
+    "Алма-Ата": "Алма-Атинский",
+}
 
 
 def city_adjectives(name: str, aliases: Iterable[str] = ()) -> list[str]:
@@ -850,6 +995,19 @@ def clear_cache() -> None:
 
 
 __all__ = [
-    "LEVELS", "Gazetteer", "ImportReport", "TerritoryRef", "Unit", "classify", "clear_cache", "contains",
-    "fold", "get_gazetteer", "import_kato", "kato_prefix", "key", "read_kato", "skeleton",
+    "LEVELS",
+    "Gazetteer",
+    "ImportReport",
+    "TerritoryRef",
+    "Unit",
+    "classify",
+    "clear_cache",
+    "contains",
+    "fold",
+    "get_gazetteer",
+    "import_kato",
+    "kato_prefix",
+    "key",
+    "read_kato",
+    "skeleton",
 ]

@@ -75,15 +75,21 @@ def load_programs(path: Path) -> list[Program]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"programmes file not found: {path} (check NEWSMON_PROGRAMS_FILE)") from None
+        raise ConfigError(
+            f"programmes file not found: {path} (check NEWSMON_PROGRAMS_FILE)"
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     out: list[Program] = []
     for i, raw in enumerate(_entries(data, path), start=1):
         label = raw.get("name") if isinstance(raw, dict) else None
-        where = f"{path}: entry {i}" + (f" ({label.strip()})" if isinstance(label, str) and label.strip() else "")
+        where = f"{path}: entry {i}" + (
+            f" ({label.strip()})" if isinstance(label, str) and label.strip() else ""
+        )
         if not isinstance(raw, dict):
-            raise ConfigError(f"{where}: expected a mapping with `name` and optional `variants`, `context`")
+            raise ConfigError(
+                f"{where}: expected a mapping with `name` and optional `variants`, `context`"
+            )
         try:
             entry = ProgramEntry.model_validate(raw)
         except ValidationError as exc:
@@ -93,9 +99,17 @@ def load_programs(path: Path) -> list[Program]:
         names = [n.strip() for n in (entry.name, *entry.variants)]
         for k, n in enumerate(names):
             if not n:
-                raise ConfigError(f"{where}: field `{'name' if k == 0 else f'variants.{k - 1}'}`: empty name")
-        out.append(Program(" ".join(names[0].split()), tuple(names[1:]), entry.context == "required",
-                           entry.context != "auto"))
+                raise ConfigError(
+                    f"{where}: field `{'name' if k == 0 else f'variants.{k - 1}'}`: empty name"
+                )
+        out.append(
+            Program(
+                " ".join(names[0].split()),
+                tuple(names[1:]),
+                entry.context == "required",
+                entry.context != "auto",
+            )
+        )
     return out
 
 
@@ -111,9 +125,19 @@ def default_programs(extra_file: Path | None = None, builtin: bool = True) -> li
 # ---- matching -----------------------------------------------------------------------------------
 
 _FOLD = str.maketrans("әғқңөұүһіё", "агкноуухие")
-_KK_TWINS = {"а": "аә", "г": "гғ", "к": "кқ", "н": "нң", "о": "оө", "у": "уұү", "х": "хһ", "и": "иі", "е": "её"}
+_KK_TWINS = {
+    "а": "аә",
+    "г": "гғ",
+    "к": "кқ",
+    "н": "нң",
+    "о": "оө",
+    "у": "уұү",
+    "х": "хһ",
+    "и": "иі",
+    "е": "её",
+}
 _DASHES = "-–—"
-_QUOTES = "«»\"“”„"
+_QUOTES = '«»"“”„'
 
 
 def name_key(name: str) -> str:
@@ -170,10 +194,14 @@ def variant_rx(name: str) -> str:
     return "".join(out)
 
 
-_RU_TRIGGER = (r"(?:гос|под|нац)?программ(?:а|ы|е|у|ой|ою|ам|ами|ах)?|(?:нац|мега)?проект(?:а|у|ом|е|ы|ов|ам|ами|ах)?"
-               r"|инициатив(?:а|ы|е|у|ой|ам|ами|ах)?|акци(?:я|и|ю|ей|ям|ями|ях)|кампани(?:я|и|ю|ей|ям|ями|ях)")
-_KK_TRIGGER = (r"бағдарлама[а-яәғқңөұүһі]{0,8}|жоба[а-яәғқңөұүһі]{0,8}|бастама[а-яәғқңөұүһі]{0,8}"
-               r"|акция[а-яәғқңөұүһі]{0,6}|науқан[а-яәғқңөұүһі]{0,6}")
+_RU_TRIGGER = (
+    r"(?:гос|под|нац)?программ(?:а|ы|е|у|ой|ою|ам|ами|ах)?|(?:нац|мега)?проект(?:а|у|ом|е|ы|ов|ам|ами|ах)?"
+    r"|инициатив(?:а|ы|е|у|ой|ам|ами|ах)?|акци(?:я|и|ю|ей|ям|ями|ях)|кампани(?:я|и|ю|ей|ям|ями|ях)"
+)
+_KK_TRIGGER = (
+    r"бағдарлама[а-яәғқңөұүһі]{0,8}|жоба[а-яәғқңөұүһі]{0,8}|бастама[а-яәғқңөұүһі]{0,8}"
+    r"|акция[а-яәғқңөұүһі]{0,6}|науқан[а-яәғқңөұүһі]{0,6}"
+)
 TRIGGER = re.compile(rf"{_NB}(?:{_RU_TRIGGER}|{_KK_TRIGGER}){_NA}", re.I)
 KK_TRIGGER_AFTER = re.compile(rf"(?:{_KK_TRIGGER}){_NA}", re.I)
 # words that make the quoted name something else: an organisation, a law, a building
@@ -187,8 +215,9 @@ _BLOCKERS = set(
     "турнир турнира форум форума выставка выставки фильм фильма книга книги апта аптасы күні іс-шара".split()
 )
 # the name after these belongs to another phrase: «кампании, которая … - это неделя "X"», «акцию и … "X"»
-_GAP_BREAK = re.compile(r"[,»”()]|\s[-–—]\s|(?<![\w])(?:и|а|но|или|также|және|мен|бен|пен|немесе)(?![\w])",
-                        re.I)
+_GAP_BREAK = re.compile(
+    r"[,»”()]|\s[-–—]\s|(?<![\w])(?:и|а|но|или|также|және|мен|бен|пен|немесе)(?![\w])", re.I
+)
 # an organisation named right after the quotes: «"Самұрық-Қазына" АҚ», «"Казатомпром" ЖШС»
 _ORG_AFTER = re.compile(r"\s*(?:ТОО|АО|АҚ|ЖШС|КеАҚ|НАО|РГП|ГКП|КГП|ОО|ҚБ|ЖК|LLP|JSC)(?![\w])")
 _OPENER = re.compile(r"[«\"“„#]")
@@ -214,7 +243,11 @@ def _valid_name(name: str) -> bool:
     if not (name[0].isupper() or name[0].isdigit() or name[0] == "#"):
         return False
     low = name.lower()
-    return not (low.startswith(("о ", "об ")) or low.endswith("туралы") or not any(c.isalpha() for c in name))
+    return not (
+        low.startswith(("о ", "об "))
+        or low.endswith("туралы")
+        or not any(c.isalpha() for c in name)
+    )
 
 
 class ProgramFinder:
@@ -239,10 +272,14 @@ class ProgramFinder:
             for n in prog.names():
                 low = n[0].lower().translate(_FOLD)
                 firsts.update(n[0], *_KK_TWINS.get(low, low), *_KK_TWINS.get(low, low).upper())
-        self.candidates = re.compile(rf"(?<![\w#-])[{''.join(re.escape(c) for c in sorted(firsts))}]")
+        self.candidates = re.compile(
+            rf"(?<![\w#-])[{''.join(re.escape(c) for c in sorted(firsts))}]"
+        )
 
-    def _match_known(self, text: str, pos: int, full_end: int | None = None) -> tuple[int, Program, bool] | None:
-        group = self.by_prefix.get(_prefix(text[pos:pos + 2]))
+    def _match_known(
+        self, text: str, pos: int, full_end: int | None = None
+    ) -> tuple[int, Program, bool] | None:
+        group = self.by_prefix.get(_prefix(text[pos : pos + 2]))
         if not group:
             return None
         for rx, prog, needs, _ in group:
@@ -291,13 +328,16 @@ class ProgramFinder:
             pos = end
 
     def _has_context(self, text: str, start: int, end: int) -> bool:
-        before = text[max(0, start - 60):start]
-        after = text[end:end + 40]
+        before = text[max(0, start - 60) : start]
+        after = text[end : end + 40]
         if before.rstrip().endswith(tuple(_QUOTES)) or after.lstrip().startswith(tuple(_QUOTES)):
             return True
         last = list(TRIGGER.finditer(before))
-        if last and len(_WORD.findall(before[last[-1].end():])) <= 2 and not _SENT_PUNCT.search(
-                before[last[-1].end():]):
+        if (
+            last
+            and len(_WORD.findall(before[last[-1].end() :])) <= 2
+            and not _SENT_PUNCT.search(before[last[-1].end() :])
+        ):
             return True
         nxt = re.match(rf"[\s»\"”]*([{_L}]+)", after)
         return bool(nxt and KK_TRIGGER_AFTER.fullmatch(nxt.group(1)))
@@ -309,11 +349,13 @@ class ProgramFinder:
             q = _OPENER.search(text, pos, pos + 120)
             if q is None:
                 continue
-            gap = text[pos:q.start()]
+            gap = text[pos : q.start()]
             if _SENT_PUNCT.search(gap) or _GAP_BREAK.search(gap):
                 continue
             gap_words = _WORD.findall(gap)
-            if len(gap_words) > self.max_gap_words or any(w.lower() in _BLOCKERS for w in gap_words):
+            if len(gap_words) > self.max_gap_words or any(
+                w.lower() in _BLOCKERS for w in gap_words
+            ):
                 continue
             start = q.start()
             while True:
@@ -337,8 +379,13 @@ class ProgramFinder:
         close = text.find(_OPEN_CLOSE[opener], start + 1, start + 90)
         if close < 0:
             return None
-        inner = text[start + 1:close]
-        if "\n" in inner or inner != inner.strip() or not _valid_name(inner) or _ORG_AFTER.match(text, close + 1):
+        inner = text[start + 1 : close]
+        if (
+            "\n" in inner
+            or inner != inner.strip()
+            or not _valid_name(inner)
+            or _ORG_AFTER.match(text, close + 1)
+        ):
             return None
         name, known = self.canonical(inner)
         return Mention(start + 1, close, name, known), close + 1
@@ -349,15 +396,19 @@ class ProgramFinder:
             s = t.start()
             if s and text[s - 1].isalpha():
                 continue
-            back = text[max(0, s - 60):s]
-            closes = [i for i, c in enumerate(back) if c in "»\"”“"]
+            back = text[max(0, s - 60) : s]
+            closes = [i for i, c in enumerate(back) if c in '»"”“']
             if not closes:
                 continue
             ci = closes[-1]
-            gap = back[ci + 1:]
+            gap = back[ci + 1 :]
             gap_words = _WORD.findall(gap)
-            if (len(gap_words) > 3 or _SENT_PUNCT.search(gap) or any(w.lower() in _BLOCKERS for w in gap_words)
-                    or not re.fullmatch(r"(?:-?[а-яәғқңөұүһі]{0,6})?[\s\w-]*", gap)):
+            if (
+                len(gap_words) > 3
+                or _SENT_PUNCT.search(gap)
+                or any(w.lower() in _BLOCKERS for w in gap_words)
+                or not re.fullmatch(r"(?:-?[а-яәғқңөұүһі]{0,6})?[\s\w-]*", gap)
+            ):
                 continue
             close = s - len(back) + ci
             closer = text[close]
@@ -365,7 +416,7 @@ class ProgramFinder:
             open_ = text.rfind(openers, max(0, close - 90), close)
             if open_ < 0:
                 continue
-            inner = text[open_ + 1:close]
+            inner = text[open_ + 1 : close]
             if "\n" in inner or inner != inner.strip() or not _valid_name(inner):
                 continue
             name, known = self.canonical(inner)
@@ -389,7 +440,9 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
     out: list[Mention] = []
     cluster: list[Mention] = []
     cluster_end = -1
-    for m in sorted(mentions, key=lambda m: (m.start, m.end)) + [Mention(1 << 62, 1 << 62, "", False)]:
+    for m in sorted(mentions, key=lambda m: (m.start, m.end)) + [
+        Mention(1 << 62, 1 << 62, "", False)
+    ]:
         if cluster and m.start >= cluster_end:
             kept: list[Mention] = []
             for c in sorted(cluster, key=lambda c: (not c.known, -(c.end - c.start), c.start)):
@@ -411,8 +464,9 @@ if not Span.has_extension("program"):
 class ProgramsComponent:
     """spaCy component: `doc.spans["programs"]` with `span._.program`; links amounts when present."""
 
-    def __init__(self, nlp: Language, name: str, programs_file: str | None, builtin: bool,
-                 max_gap_words: int) -> None:
+    def __init__(
+        self, nlp: Language, name: str, programs_file: str | None, builtin: bool, max_gap_words: int
+    ) -> None:
         self.name = name
         self.max_gap_words = max_gap_words
         self.programs = default_programs(Path(programs_file) if programs_file else None, builtin)
@@ -436,15 +490,28 @@ class ProgramsComponent:
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
-        data = [{"name": p.name, "variants": list(p.variants),
-                 "context": ("required" if p.needs_context else "optional") if p.context_set else "auto"}
-                for p in self.programs]
-        (path / "programs.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        data = [
+            {
+                "name": p.name,
+                "variants": list(p.variants),
+                "context": ("required" if p.needs_context else "optional")
+                if p.context_set
+                else "auto",
+            }
+            for p in self.programs
+        ]
+        (path / "programs.json").write_text(
+            json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ProgramsComponent:
         data = json.loads((ensure_path(path) / "programs.json").read_text(encoding="utf-8"))
-        self.programs = [Program(d["name"], tuple(d["variants"]), d["context"] == "required", d["context"] != "auto")
-                         for d in data]
+        self.programs = [
+            Program(
+                d["name"], tuple(d["variants"]), d["context"] == "required", d["context"] != "auto"
+            )
+            for d in data
+        ]
         self.finder = ProgramFinder(self.programs, self.max_gap_words)
         return self
 
@@ -454,7 +521,8 @@ class ProgramsComponent:
     assigns=["doc.spans", "span._.program"],
     default_config={"programs_file": None, "builtin": True, "max_gap_words": 6},
 )
-def make_programs(nlp: Language, name: str, programs_file: str | None, builtin: bool,
-                  max_gap_words: int) -> ProgramsComponent:
+def make_programs(
+    nlp: Language, name: str, programs_file: str | None, builtin: bool, max_gap_words: int
+) -> ProgramsComponent:
     """Programme mentions as `doc.spans["programs"]`; programs_file defaults to settings.programs_file."""
     return ProgramsComponent(nlp, name, programs_file, builtin, max_gap_words)

@@ -26,13 +26,30 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from newsmon.nlp.gazetteer import (
-    LEVEL_RANK, MODE_ABBR, MODE_AFTER, MODE_BARE, MODE_BEFORE, Entry, Gazetteer, TerritoryRef, Unit, fold,
-    get_gazetteer, kato_prefix, skeleton,
+    LEVEL_RANK,
+    MODE_ABBR,
+    MODE_AFTER,
+    MODE_BARE,
+    MODE_BEFORE,
+    Entry,
+    Gazetteer,
+    TerritoryRef,
+    Unit,
+    fold,
+    get_gazetteer,
+    kato_prefix,
+    skeleton,
 )
 
 SPAN_KEY = "territories"
 LABEL = "TERRITORY"
-REGION, CITY, DISTRICT, RURAL, SETTLEMENT = "region", "city", "district", "rural_district", "settlement"
+REGION, CITY, DISTRICT, RURAL, SETTLEMENT = (
+    "region",
+    "city",
+    "district",
+    "rural_district",
+    "settlement",
+)
 Levels = tuple[str, ...]
 
 # ---------------------------------------------------------------------------------------------
@@ -45,40 +62,77 @@ def _forms(words: str, levels: Levels) -> dict[str, Levels]:
 
 RU_TYPES: dict[str, Levels] = {
     **_forms("область области областью областей областям областях областями обл обл.", (REGION,)),
-    **_forms("район района району районом районе районы районов районам районами районах р-н р-на р-не р-ну "
-             "р-ном", (DISTRICT,)),
-    **_forms("город города городу городом городе городов городам городами городах г. гор.", (CITY,)),
-    **_forms("село села селу селом селе сел сёл селам селами селах с. аул аула аулу аулом ауле аулы аулов аулам "
-             "аулах деревня деревни деревне деревню деревней станция станции станцию ст. пос. п. "
-             "поселок посёлок поселка посёлка поселку посёлку поселком посёлком поселке посёлке поселки посёлки "
-             "поселков посёлков поселкам посёлкам поселках посёлках", (SETTLEMENT,)),
+    **_forms(
+        "район района району районом районе районы районов районам районами районах р-н р-на р-не р-ну "
+        "р-ном",
+        (DISTRICT,),
+    ),
+    **_forms(
+        "город города городу городом городе городов городам городами городах г. гор.", (CITY,)
+    ),
+    **_forms(
+        "село села селу селом селе сел сёл селам селами селах с. аул аула аулу аулом ауле аулы аулов аулам "
+        "аулах деревня деревни деревне деревню деревней станция станции станцию ст. пос. п. "
+        "поселок посёлок поселка посёлка поселку посёлку поселком посёлком поселке посёлке поселки посёлки "
+        "поселков посёлков поселкам посёлкам поселках посёлках",
+        (SETTLEMENT,),
+    ),
     **_forms("с.о с.о.", (RURAL,)),
 }
 # adjectives that act as a type word after a name: «Сырымская районная больница», «… областной филиал»
 RU_TYPES_AFTER: dict[str, Levels] = {
-    **_forms("областной областного областному областным областном областная областную областные областных "
-             "областными", (REGION,)),
-    **_forms("районный районного районному районным районном районная районной районную районное районные "
-             "районных районными", (DISTRICT,)),
-    **_forms("городской городского городскому городским городском городская городскую городское городские "
-             "городских городскими", (CITY,)),
+    **_forms(
+        "областной областного областному областным областном областная областную областные областных "
+        "областными",
+        (REGION,),
+    ),
+    **_forms(
+        "районный районного районному районным районном районная районной районную районное районные "
+        "районных районными",
+        (DISTRICT,),
+    ),
+    **_forms(
+        "городской городского городскому городским городском городская городскую городское городские "
+        "городских городскими",
+        (CITY,),
+    ),
 }
-_RU_RURAL_1 = set("сельский сельского сельскому сельским сельском сельские сельских сельскими аульный аульного "
-                  "аульному аульным аульном поселковый поселкового поселковом".split())
-_RU_RURAL_2 = set("округ округа округу округом округе округи округов округам округами округах".split())
+_RU_RURAL_1 = set(
+    "сельский сельского сельскому сельским сельском сельские сельских сельскими аульный аульного "
+    "аульному аульным аульном поселковый поселкового поселковом".split()
+)
+_RU_RURAL_2 = set(
+    "округ округа округу округом округе округи округов округам округами округах".split()
+)
 _RU_ADMIN_1 = set("сельская сельской сельскую поселковая поселковой поселковую".split())
 _RU_ADMIN_2 = set("администрация администрации администрацию администрацией".split())
-_RU_PLURAL = set("области областей областям областях областями районы районов районам районами районах городов "
-                 "городам городами городах села сел сёл селам селами селах аулы аулов аулах поселки поселков "
-                 "поселках округи округов округах".split())
-_GLUE_TYPE_FORMS = sorted((f for f in RU_TYPES if len(f) >= 5 and not f.endswith(".")), key=len, reverse=True)
+_RU_PLURAL = set(
+    "области областей областям областях областями районы районов районам районами районах городов "
+    "городам городами городах села сел сёл селам селами селах аулы аулов аулах поселки поселков "
+    "поселках округи округов округах".split()
+)
+_GLUE_TYPE_FORMS = sorted(
+    (f for f in RU_TYPES if len(f) >= 5 and not f.endswith(".")), key=len, reverse=True
+)
 _GLUE_PREFIXES = {f[:5] for f in _GLUE_TYPE_FORMS}
 _RU_TYPE_FIRST = set(RU_TYPES) | _RU_RURAL_1 | _RU_ADMIN_1 | {"с.о"}
 
-KK_TYPE_BASES: dict[str, Levels] = {"облыс": (REGION,), "аудан": (DISTRICT,), "қала": (CITY,),
-                                    "ауыл": (SETTLEMENT,), "кент": (SETTLEMENT,), "село": (SETTLEMENT,)}
-KK_TYPE_ABBR: dict[str, Levels] = {"обл.": (REGION,), "ауд.": (DISTRICT,), "қ.": (CITY,), "а.": (SETTLEMENT,),
-                                   "г.": (CITY,), "с.": (SETTLEMENT,)}
+KK_TYPE_BASES: dict[str, Levels] = {
+    "облыс": (REGION,),
+    "аудан": (DISTRICT,),
+    "қала": (CITY,),
+    "ауыл": (SETTLEMENT,),
+    "кент": (SETTLEMENT,),
+    "село": (SETTLEMENT,),
+}
+KK_TYPE_ABBR: dict[str, Levels] = {
+    "обл.": (REGION,),
+    "ауд.": (DISTRICT,),
+    "қ.": (CITY,),
+    "а.": (SETTLEMENT,),
+    "г.": (CITY,),
+    "с.": (SETTLEMENT,),
+}
 CONJ = {"и", "или", ",", "және", "мен", "бен", "пен", "немесе"}
 
 # a capitalized name right after these is a street, river, organisation … («улица Абая», «реки Урал»)
@@ -91,43 +145,150 @@ RU_BLOCK = re.compile(
     r"комплекс|санатори|курорт|завод|фабрик|рынок|рынка|базар|ооо$|пао$|зао$)"
 )
 # … and a bare name right before these is one too («Сергеевском водохранилище», «Орал өзені»)
-RU_BLOCK_AFTER = re.compile(r"^(?:водохранилищ|озер|ГЭС|ТЭЦ|ГРЭС|полигон|месторожден|заповедник|перевал|ущель|"
-                            r"хребт|хребет|нацпарк|аэропорт|вокзал)", re.I)
-KK_BLOCK_AFTER = re.compile(r"^(?:өзен|көше|даңғыл|көл|тау|шың|жота|алаң|саябақ|бұлақ|су$|жол$|жолы$|бөген)")
+RU_BLOCK_AFTER = re.compile(
+    r"^(?:водохранилищ|озер|ГЭС|ТЭЦ|ГРЭС|полигон|месторожден|заповедник|перевал|ущель|"
+    r"хребт|хребет|нацпарк|аэропорт|вокзал)",
+    re.I,
+)
+KK_BLOCK_AFTER = re.compile(
+    r"^(?:өзен|көше|даңғыл|көл|тау|шың|жота|алаң|саябақ|бұлақ|су$|жол$|жолы$|бөген)"
+)
 OPEN_QUOTES, CLOSE_QUOTES, BOTH_QUOTES = "«“„", "»”", "\"'"
-NOT_UNITS = {"казахстан", "казакстан", "республика", "россия", "ресей", "китай", "кытай", "узбекистан",
-             "озбекстан", "кыргызстан", "москва", "маскеу", "европа", "азия"}
-_SURNAME = re.compile(r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ский|цкий|ская|улы|ұлы|кызы|қызы|уулу)$")
-_PLACE_PREPS = {"в", "во", "из", "изо", "до", "под", "около", "возле", "близ", "через", "город", "города",
-                "городе", "г.", "пригороде", "окрестностях"}
-_FUNCTION_WORDS = {"и", "или", "а", "но", "в", "во", "на", "с", "со", "по", "из", "к", "у", "о", "об", "от", "до",
-                   "за", "для", "при", "же", "ли", "не", "что", "как", "где", "также", "уже"}
+NOT_UNITS = {
+    "казахстан",
+    "казакстан",
+    "республика",
+    "россия",
+    "ресей",
+    "китай",
+    "кытай",
+    "узбекистан",
+    "озбекстан",
+    "кыргызстан",
+    "москва",
+    "маскеу",
+    "европа",
+    "азия",
+}
+_SURNAME = re.compile(
+    r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ский|цкий|ская|улы|ұлы|кызы|қызы|уулу)$"
+)
+_PLACE_PREPS = {
+    "в",
+    "во",
+    "из",
+    "изо",
+    "до",
+    "под",
+    "около",
+    "возле",
+    "близ",
+    "через",
+    "город",
+    "города",
+    "городе",
+    "г.",
+    "пригороде",
+    "окрестностях",
+}
+_FUNCTION_WORDS = {
+    "и",
+    "или",
+    "а",
+    "но",
+    "в",
+    "во",
+    "на",
+    "с",
+    "со",
+    "по",
+    "из",
+    "к",
+    "у",
+    "о",
+    "об",
+    "от",
+    "до",
+    "за",
+    "для",
+    "при",
+    "же",
+    "ли",
+    "не",
+    "что",
+    "как",
+    "где",
+    "также",
+    "уже",
+}
 _KK_LETTERS = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
-_RU_FUNCTION = {"в", "и", "на", "что", "по", "с", "не", "из", "за", "к", "от", "для", "это", "как", "его"}
+_RU_FUNCTION = {
+    "в",
+    "и",
+    "на",
+    "что",
+    "по",
+    "с",
+    "не",
+    "из",
+    "за",
+    "к",
+    "от",
+    "для",
+    "это",
+    "как",
+    "его",
+}
 
 # ---------------------------------------------------------------------------------------------
 # word normalization (cached per word form)
 
 _CYR_UPPER = "А-ЯЁӘҒҚҢӨҰҮҺІ"
 _CYR_LOWER = "а-яёәғқңөұүһі"
-_GLUED_PREFIX = re.compile(rf"^(?:[{_CYR_LOWER}]{{1,2}}|[{_CYR_UPPER}]{{1,5}})(?=[{_CYR_UPPER}][{_CYR_LOWER}]{{2}})")
+_GLUED_PREFIX = re.compile(
+    rf"^(?:[{_CYR_LOWER}]{{1,2}}|[{_CYR_UPPER}]{{1,5}})(?=[{_CYR_UPPER}][{_CYR_LOWER}]{{2}})"
+)
 _LEAD_WORD = re.compile(r"^[\w-]+")
 _DOMAIN = re.compile(r"\.[a-z]{2,}$", re.I)
 # Russian case endings → what the nominative may end with instead (masculine, feminine, neuter, plural)
 _RU_NOUN_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("ами", ("ы", "и", "а", "")), ("ями", ("и", "я", "ь")), ("ах", ("ы", "и", "а", "")), ("ях", ("и", "я", "ь")),
-    ("ам", ("ы", "и", "а", "")), ("ям", ("и", "я", "ь")), ("ов", ("ы", "")), ("ев", ("и", "й")),
-    ("ой", ("а",)), ("ою", ("а",)), ("ей", ("я", "ь")), ("ею", ("я",)), ("ом", ("", "о")), ("ем", ("ь", "й", "е", "")),
-    ("а", ("", "о")), ("я", ("ь", "й", "е")), ("у", ("", "а", "о")), ("ю", ("ь", "й", "я", "е")),
-    ("е", ("", "а", "я", "о", "й", "ь")), ("и", ("а", "я", "ь", "й")), ("ы", ("а", "")),
+    ("ами", ("ы", "и", "а", "")),
+    ("ями", ("и", "я", "ь")),
+    ("ах", ("ы", "и", "а", "")),
+    ("ях", ("и", "я", "ь")),
+    ("ам", ("ы", "и", "а", "")),
+    ("ям", ("и", "я", "ь")),
+    ("ов", ("ы", "")),
+    ("ев", ("и", "й")),
+    ("ой", ("а",)),
+    ("ою", ("а",)),
+    ("ей", ("я", "ь")),
+    ("ею", ("я",)),
+    ("ом", ("", "о")),
+    ("ем", ("ь", "й", "е", "")),
+    ("а", ("", "о")),
+    ("я", ("ь", "й", "е")),
+    ("у", ("", "а", "о")),
+    ("ю", ("ь", "й", "я", "е")),
+    ("е", ("", "а", "я", "о", "й", "ь")),
+    ("и", ("а", "я", "ь", "й")),
+    ("ы", ("а", "")),
 )
-_RU_ADJ = re.compile(r"^(.{3,}?)(ого|его|ому|ему|ыми|ими|ым|им|ом|ем|ой|ей|ую|юю|ая|яя|ое|ее|ые|ие|ых|их|ий|ый)$")
+_RU_ADJ = re.compile(
+    r"^(.{3,}?)(ого|его|ому|ему|ыми|ими|ым|им|ом|ем|ой|ей|ую|юю|ая|яя|ое|ее|ые|ие|ых|их|ий|ый)$"
+)
 _ADJ_FORM = re.compile(r"(?<=[а-яё]{3})(?:ого|ому|ым|им|ом|ой|ую|ая|ий|ый|ие|ые|их|ых|ими|ыми)$")
 _ADJ_LOOKING = re.compile(r"(?:[сц]к|н)(?:ого|ому|ым|им|ом|ой|ую|ая|ое|ий|ый|ие|ые|их|ых|ими|ыми)$")
-KK_SUFFIXES = tuple(sorted(set(
-    "ның нің дың дің тың тің ға ге қа ке на не ны ні ды ді ты ті да де та те нда нде дан ден тан тен нан нен "
-    "мен бен пен менен дағы дегі тағы тегі ндағы ндегі лар лер дар дер тар тер сы сі ы і н а е ша ше".split()),
-    key=len, reverse=True))
+KK_SUFFIXES = tuple(
+    sorted(
+        set(
+            "ның нің дың дің тың тің ға ге қа ке на не ны ні ды ді ты ті да де та те нда нде дан ден тан тен нан нен "
+            "мен бен пен менен дағы дегі тағы тегі ндағы ндегі лар лер дар дер тар тер сы сі ы і н а е ша ше".split()
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -185,8 +346,10 @@ def word_info(word: str) -> tuple[bool, bool, bool]:
     """pymorphy3 on one Russian word: (a dictionary word, a person's name or surname, a place name)."""
     parses = _morph().parse(word.lower())
     known = _morph().word_is_known(word.lower())
-    person = any(bool({"Name", "Surn", "Patr"} & set(re.split(r"[ ,]", str(p.tag)))) and p.score >= 0.1
-                 for p in parses[:3])
+    person = any(
+        bool({"Name", "Surn", "Patr"} & set(re.split(r"[ ,]", str(p.tag)))) and p.score >= 0.1
+        for p in parses[:3]
+    )
     geo = any("Geox" in p.tag for p in parses[:4])
     return known, person, geo
 
@@ -201,7 +364,11 @@ def nominative(word: str) -> str:
     if not re.search(r"(?:е|у|ой|ом|ем)$", word) or not word[:1].isupper():
         return word
     for p in _morph().parse(word)[:3]:
-        if p.tag.POS == "NOUN" and p.tag.case != "nomn" and ("Geox" in p.tag or "Name" not in p.tag):
+        if (
+            p.tag.POS == "NOUN"
+            and p.tag.case != "nomn"
+            and ("Geox" in p.tag or "Name" not in p.tag)
+        ):
             nf = str(p.normal_form)
             return nf[:1].upper() + nf[1:]
     return word
@@ -270,8 +437,16 @@ class TerritoryFinder:
         self.lang = lang
 
     # == public ==================================================================================
-    def find(self, words: list[str], sent_starts: list[bool] | None = None, spaces: list[bool] | None = None,
-             *, title_end: int = 0, explicit: bool = False, within: str | None = None) -> list[Mention]:
+    def find(
+        self,
+        words: list[str],
+        sent_starts: list[bool] | None = None,
+        spaces: list[bool] | None = None,
+        *,
+        title_end: int = 0,
+        explicit: bool = False,
+        within: str | None = None,
+    ) -> list[Mention]:
         """Resolved mentions of a token sequence; `explicit`: the text is known to name a territory."""
         n = len(words)
         if sent_starts is None:
@@ -329,17 +504,32 @@ class TerritoryFinder:
             surface = w
             m = _GLUED_PREFIX.match(w)
             if m and not w.isupper():
-                surface = w[m.end():]
+                surface = w[m.end() :]
             if _DOMAIN.search(surface):
                 surface = ""
             lead = _LEAD_WORD.match(surface)
             if lead and lead.end() < len(surface) and lead.end() >= 2 and not surface.endswith("."):
                 surface = lead.group()  # «ВКО).Также» → ВКО
-            elif lead and surface.endswith(".") and lead.end() == len(surface) - 1 and len(surface) > 4:
+            elif (
+                lead
+                and surface.endswith(".")
+                and lead.end() == len(surface) - 1
+                and len(surface) > 4
+            ):
                 surface = lead.group()
             is_abbr = surface.isupper() and 2 <= len(surface.replace("-", "")) <= 6
-            toks.append(_Tok(w, w.lower(), surface, surface[:1].isupper(), is_abbr, sent_starts[i], depth > 0,
-                             lang))
+            toks.append(
+                _Tok(
+                    w,
+                    w.lower(),
+                    surface,
+                    surface[:1].isupper(),
+                    is_abbr,
+                    sent_starts[i],
+                    depth > 0,
+                    lang,
+                )
+            )
             if not w.isalnum():
                 for ch in w:
                     if ch in OPEN_QUOTES:
@@ -364,7 +554,12 @@ class TerritoryFinder:
             kk_words = sum(1 for t in alpha if _KK_LETTERS.search(t.text))
             ru_words = sum(1 for t in alpha if t.lower in _RU_FUNCTION)
             lang = self.lang
-            if self.lang == "ru" and kk_words >= 2 and kk_words >= 0.2 * len(alpha) and ru_words <= kk_words:
+            if (
+                self.lang == "ru"
+                and kk_words >= 2
+                and kk_words >= 0.2 * len(alpha)
+                and ru_words <= kk_words
+            ):
                 lang = "kk"
             elif self.lang == "kk" and kk_words == 0 and ru_words >= 2 and len(alpha) >= 4:
                 lang = "ru"
@@ -385,14 +580,18 @@ class TerritoryFinder:
             return kk_keys(s) | {fold(s)}
         return ru_keys(s)
 
-    def _key_at(self, toks: list[_Tok], i: int, keys: list[frozenset[str] | None]) -> frozenset[str]:
+    def _key_at(
+        self, toks: list[_Tok], i: int, keys: list[frozenset[str] | None]
+    ) -> frozenset[str]:
         k = keys[i]
         if k is None:
             k = keys[i] = self._keys(toks[i])
         return k
 
     # == type words ==============================================================================
-    def _type_at(self, toks: list[_Tok], i: int, hi: int, after: bool = False) -> tuple[Levels, int, bool] | None:
+    def _type_at(
+        self, toks: list[_Tok], i: int, hi: int, after: bool = False
+    ) -> tuple[Levels, int, bool] | None:
         """(levels, tokens taken, plural) when a type word starts at token i; `after`: one following a name."""
         if i >= hi:
             return None
@@ -431,8 +630,9 @@ class TerritoryFinder:
         return None
 
     # == names ===================================================================================
-    def _names_at(self, toks: list[_Tok], i: int, hi: int,
-                  keys: list[frozenset[str] | None]) -> list[tuple[int, list[Entry]]]:
+    def _names_at(
+        self, toks: list[_Tok], i: int, hi: int, keys: list[frozenset[str] | None]
+    ) -> list[tuple[int, list[Entry]]]:
         """Gazetteer entries whose words start at token i, longest first: [(end, entries)]."""
         t = toks[i]
         if not (t.cap or t.abbr) or not t.surface[:1].isalpha():
@@ -466,21 +666,41 @@ class TerritoryFinder:
     def _glued_name(self, toks: list[_Tok], i: int) -> list[tuple[int, list[Entry]]]:
         """A major city glued to the next word at an HTML boundary: «Алматыподдержал», «Петропавловскаостались»."""
         s = toks[i].surface
-        if toks[i].lang != "ru" or len(s) < 8 or not toks[i].cap or _ADJ_FORM.search(s) or is_known_word(s):
+        if (
+            toks[i].lang != "ru"
+            or len(s) < 8
+            or not toks[i].cap
+            or _ADJ_FORM.search(s)
+            or is_known_word(s)
+        ):
             return []
         for cut in range(len(s) - 3, 3, -1):
             head, rest = s[:cut], s[cut:]
             if not rest.islower():
                 continue
-            entries = [e for k in ru_keys(head) for e in self.gaz.index.get(k, ())
-                       if e.mode == MODE_BARE and len(e.keys) == 1 and not e.kk and self.gaz.units[e.unit].core]
+            entries = [
+                e
+                for k in ru_keys(head)
+                for e in self.gaz.index.get(k, ())
+                if e.mode == MODE_BARE
+                and len(e.keys) == 1
+                and not e.kk
+                and self.gaz.units[e.unit].core
+            ]
             if entries and is_known_word(rest) and not word_info(rest)[1]:
                 return [(i + 1, entries)]
         return []
 
     # == detection ===============================================================================
-    def _detect(self, toks: list[_Tok], keys: list[frozenset[str] | None], lo: int, hi: int, lang: str,
-                group: list[int]) -> list[Mention]:
+    def _detect(
+        self,
+        toks: list[_Tok],
+        keys: list[frozenset[str] | None],
+        lo: int,
+        hi: int,
+        lang: str,
+        group: list[int],
+    ) -> list[Mention]:
         out: list[Mention] = []
         ru = lang == "ru"
         i = lo
@@ -543,7 +763,9 @@ class TerritoryFinder:
                 i = made.end
         return out
 
-    def _typed_entries(self, entries: list[Entry], levels: Levels, before: bool, lang: str) -> list[Entry]:
+    def _typed_entries(
+        self, entries: list[Entry], levels: Levels, before: bool, lang: str
+    ) -> list[Entry]:
         """Entries compatible with a type word of `levels` placed before (or after) the name."""
         ok = []
         for e in entries:
@@ -565,8 +787,17 @@ class TerritoryFinder:
             seen.setdefault(e.unit, self.gaz.units[e.unit])
         return list(seen.values())
 
-    def _list_after(self, toks: list[_Tok], keys: list[frozenset[str] | None], j: int, hi: int, levels: Levels,
-                    group: int, lang: str, plural: bool = False) -> list[Mention]:
+    def _list_after(
+        self,
+        toks: list[_Tok],
+        keys: list[frozenset[str] | None],
+        j: int,
+        hi: int,
+        levels: Levels,
+        group: int,
+        lang: str,
+        plural: bool = False,
+    ) -> list[Mention]:
         """Names after a type word, and the list it heads: «селах Капитоновка, Иванковка и Вознесенка»."""
         members: list[Mention] = []
         while j < hi:
@@ -580,8 +811,11 @@ class TerritoryFinder:
                     if levels == (DISTRICT,):
                         # «районам Алматы» are the districts of the city; «в районе Алматы» may be either
                         # (Astana's district, or the city): the article's context decides
-                        cities = self._units(e for e in entries if e.mode == MODE_BARE and
-                                             self.gaz.units[e.unit].level == CITY)
+                        cities = self._units(
+                            e
+                            for e in entries
+                            if e.mode == MODE_BARE and self.gaz.units[e.unit].level == CITY
+                        )
                         if cities:
                             cands = cities if plural else cands + cities
                     break
@@ -590,30 +824,58 @@ class TerritoryFinder:
                 cands = [u for u in cands if u.level == SETTLEMENT]  # «в селе Орал» is not Уральск
             if cands:
                 members.append(Mention(j, end, j, end, cands, levels, lang, group=group))
-            elif t.cap and t.surface[:1].isalpha() and not t.abbr and not self._type_at(toks, j, hi):
+            elif (
+                t.cap and t.surface[:1].isalpha() and not t.abbr and not self._type_at(toks, j, hi)
+            ):
                 if found or _ADJ_FORM.search(t.surface) or fold(t.surface) in NOT_UNITS:
                     break  # a unit of another kind, or an adjective («и Сырымскую районную»), ends the list
                 end = j + 1
-                while end < hi and end - j < 3 and toks[end].cap and toks[end].surface[:1].isalpha() \
-                        and not self._names_at(toks, end, hi, keys) and not self._type_at(toks, end, hi):
+                while (
+                    end < hi
+                    and end - j < 3
+                    and toks[end].cap
+                    and toks[end].surface[:1].isalpha()
+                    and not self._names_at(toks, end, hi, keys)
+                    and not self._type_at(toks, end, hi)
+                ):
                     end += 1
                 surface = " ".join(toks[k].surface for k in range(j, end))
                 name = " ".join(nominative(toks[k].surface) for k in range(j, end))
-                members.append(Mention(j, end, j, end, [], levels, lang, unknown=name, unknown_level=levels[0],
-                                       surface=surface, group=group))
+                members.append(
+                    Mention(
+                        j,
+                        end,
+                        j,
+                        end,
+                        [],
+                        levels,
+                        lang,
+                        unknown=name,
+                        unknown_level=levels[0],
+                        surface=surface,
+                        group=group,
+                    )
+                )
             else:
                 break
             k = end
             if k + 1 < hi and toks[k].lower in CONJ and toks[k + 1].cap:
                 j = k + 1
                 continue
-            if k + 2 < hi and toks[k].text == "," and toks[k + 1].lower in ("и", "а") and toks[k + 2].cap:
+            if (
+                k + 2 < hi
+                and toks[k].text == ","
+                and toks[k + 1].lower in ("и", "а")
+                and toks[k + 2].cap
+            ):
                 j = k + 2
                 continue
             break
         return members
 
-    def _unknown_typed(self, toks: list[_Tok], i: int, hi: int, lang: str, known: bool) -> Mention | None:
+    def _unknown_typed(
+        self, toks: list[_Tok], i: int, hi: int, lang: str, known: bool
+    ) -> Mention | None:
         """A name with a type word that the gazetteer lacks: «Арысского района», «Жарқайың ауданы» (Kazakh
         names are looked up by their consonants), «Западно-Казахстанкой области» (a typo)."""
         t = toks[i]
@@ -625,7 +887,11 @@ class TerritoryFinder:
         levels, width, _ = typ
         if lang == "kk":
             sk = skeleton(fold(t.surface))
-            units = [self.gaz.units[u] for u in self.gaz.skeletons.get(sk, []) if self.gaz.units[u].level in levels]
+            units = [
+                self.gaz.units[u]
+                for u in self.gaz.skeletons.get(sk, [])
+                if self.gaz.units[u].level in levels
+            ]
             if units:
                 return Mention(i, i + 1 + width, i, i + 1, units, levels, lang, fuzzy=True)
             return None
@@ -634,12 +900,34 @@ class TerritoryFinder:
             return None
         stem = _ADJ_FORM.sub("", s)
         masc = stem + ("ый" if stem.endswith("н") and not stem.endswith(("ин", "ын")) else "ий")
-        name = {REGION: stem + "ая область", DISTRICT: masc + " район", RURAL: masc + " сельский округ"}
-        return Mention(i, i + 1 + width, i, i + 1, [], levels, lang, unknown=name[levels[0]],
-                       unknown_level=levels[0], surface=s)
+        name = {
+            REGION: stem + "ая область",
+            DISTRICT: masc + " район",
+            RURAL: masc + " сельский округ",
+        }
+        return Mention(
+            i,
+            i + 1 + width,
+            i,
+            i + 1,
+            [],
+            levels,
+            lang,
+            unknown=name[levels[0]],
+            unknown_level=levels[0],
+            surface=s,
+        )
 
-    def _mention_from(self, toks: list[_Tok], keys: list[frozenset[str] | None], i: int, hi: int,
-                      found: list[tuple[int, list[Entry]]], group: int, lang: str) -> Mention | list[Mention] | None:
+    def _mention_from(
+        self,
+        toks: list[_Tok],
+        keys: list[frozenset[str] | None],
+        i: int,
+        hi: int,
+        found: list[tuple[int, list[Entry]]],
+        group: int,
+        lang: str,
+    ) -> Mention | list[Mention] | None:
         ru = lang == "ru"
         # a type word after the name (Russian adjectives, every Kazakh name)
         for end, entries in found:
@@ -664,19 +952,46 @@ class TerritoryFinder:
             if surface in NOT_UNITS or (lang == "kk" and kk_keys(toks[i].surface) & NOT_UNITS):
                 return None  # Kazakhstan itself and foreign places, even where a village shares the name
             exact = [e for e in bare if surface in e.keys[0]] if end == i + 1 else bare
-            if ru and not exact and _ADJ_LOOKING.search(surface) and end < hi and toks[end].text.isalpha() \
-                    and toks[end].text.islower() and toks[end].lower not in _FUNCTION_WORDS:
+            if (
+                ru
+                and not exact
+                and _ADJ_LOOKING.search(surface)
+                and end < hi
+                and toks[end].text.isalpha()
+                and toks[end].text.islower()
+                and toks[end].lower not in _FUNCTION_WORDS
+            ):
                 return None  # «Петропавловском водохранилище»: an adjective with its noun, not the city
-            if exact:  # «Актау» is the city, not a village «Актай»; «Караганды» may still be Караганда
+            if (
+                exact
+            ):  # «Актау» is the city, not a village «Актай»; «Караганды» may still be Караганда
                 top = max(LEVEL_RANK[self.gaz.units[e.unit].level] for e in exact)
-                bare = [e for e in bare if e in exact or LEVEL_RANK[self.gaz.units[e.unit].level] > top]
+                bare = [
+                    e for e in bare if e in exact or LEVEL_RANK[self.gaz.units[e.unit].level] > top
+                ]
             prep = i > 0 and toks[i - 1].lower in _PLACE_PREPS
-            return Mention(i, end, i, end, self._units(bare), None, lang, surface=toks[i].surface,
-                           place_prep=prep)
+            return Mention(
+                i,
+                end,
+                i,
+                end,
+                self._units(bare),
+                None,
+                lang,
+                surface=toks[i].surface,
+                place_prep=prep,
+            )
         return None
 
-    def _coordinated(self, toks: list[_Tok], keys: list[frozenset[str] | None], i: int, hi: int,
-                     found: list[tuple[int, list[Entry]]], group: int) -> list[Mention] | None:
+    def _coordinated(
+        self,
+        toks: list[_Tok],
+        keys: list[frozenset[str] | None],
+        i: int,
+        hi: int,
+        found: list[tuple[int, list[Entry]]],
+        group: int,
+    ) -> list[Mention] | None:
         adjs: list[tuple[int, int, list[Entry]]] = []
         cur, j = found, i
         while True:
@@ -696,8 +1011,18 @@ class TerritoryFinder:
                     if not ok:
                         return None
                     last = idx == len(adjs) - 1
-                    out.append(Mention(s, e + (width if last else 0), s, e, self._units(ok), levels, "ru",
-                                       group=group))
+                    out.append(
+                        Mention(
+                            s,
+                            e + (width if last else 0),
+                            s,
+                            e,
+                            self._units(ok),
+                            levels,
+                            "ru",
+                            group=group,
+                        )
+                    )
                 return out
             k = end
             if k < hi and toks[k].lower in CONJ:
@@ -714,12 +1039,17 @@ class TerritoryFinder:
             return None
 
     # == resolution ==============================================================================
-    def _resolve(self, toks: list[_Tok], mentions: list[Mention], explicit: bool, within: str | None) -> None:
+    def _resolve(
+        self, toks: list[_Tok], mentions: list[Mention], explicit: bool, within: str | None
+    ) -> None:
         gaz = self.gaz
         # tokens of mentions that are not themselves bare village names («Дархан Мыңбай» is a person)
-        covered = {k for m in mentions
-                   if m.levels is not None or not all(self._needs_context(u, m) for u in m.cands)
-                   for k in range(m.start, m.end)}
+        covered = {
+            k
+            for m in mentions
+            if m.levels is not None or not all(self._needs_context(u, m) for u in m.cands)
+            for k in range(m.start, m.end)
+        }
         for m in mentions:
             if m.levels is None:
                 self._filter_untyped(toks, m, explicit, covered)
@@ -752,18 +1082,28 @@ class TerritoryFinder:
         for members in groups.values():  # unknown list members: the place of the known ones
             known = [m for m in members if m.unit is not None and m.unit.level == SETTLEMENT]
             for m in members:
-                if m.ref is None and m.unknown and m.unknown_level == SETTLEMENT and not m.dropped and known:
+                if (
+                    m.ref is None
+                    and m.unknown
+                    and m.unknown_level == SETTLEMENT
+                    and not m.dropped
+                    and known
+                ):
                     parent = gaz.parent(known[0].unit) if known[0].unit else None
                     if parent is not None and parent.level == RURAL:
                         parent = gaz.parent(parent)
                     if parent is not None:
-                        m.ref = TerritoryRef(m.unknown, SETTLEMENT, None, [*gaz.path(parent), m.unknown], 0.5)
+                        m.ref = TerritoryRef(
+                            m.unknown, SETTLEMENT, None, [*gaz.path(parent), m.unknown], 0.5
+                        )
 
     def _context(self, live: list[Mention], within: str | None) -> _Ctx:
         """What the article is about: regions and units named without ambiguity (title counts 3×)."""
         ctx = _Ctx(within=within)
         for m in live:
-            if not m.cands or (m.levels is None and all(self._needs_context(u, m) for u in m.cands)):
+            if not m.cands or (
+                m.levels is None and all(self._needs_context(u, m) for u in m.cands)
+            ):
                 continue
             w = 3.0 if m.in_title else 1.0
             regions = {self.gaz.region(u).idx for u in m.cands}
@@ -782,12 +1122,20 @@ class TerritoryFinder:
         gaz = self.gaz
         if a.cands and b.cands:
             down = [(x, y) for x in a.cands for y in b.cands if x is not y and gaz.within(y, x)]
-            up = [] if down else [(x, y) for x in a.cands for y in b.cands if x is not y and gaz.within(x, y)]
+            up = (
+                []
+                if down
+                else [(x, y) for x in a.cands for y in b.cands if x is not y and gaz.within(x, y)]
+            )
             pairs = down or up
             if not pairs:
                 if a.levels and a.levels[0] == SETTLEMENT and b.levels and len(b.cands) == 1:
                     # a typed village the chain places elsewhere: KATO (2022) lacks it there
-                    a.unknown, a.unknown_level, a.cands = a.surface or _surface_name(a), SETTLEMENT, []
+                    a.unknown, a.unknown_level, a.cands = (
+                        a.surface or _surface_name(a),
+                        SETTLEMENT,
+                        [],
+                    )
                     a.chain_parent = b
                 return
             a.cands = list(dict.fromkeys(x for x, _ in pairs))
@@ -804,7 +1152,9 @@ class TerritoryFinder:
             if LEVEL_RANK[a.cands[0].level] > LEVEL_RANK[b.unknown_level] and b.lang == "kk":
                 b.chain_parent = a
 
-    def _filter_untyped(self, toks: list[_Tok], m: Mention, explicit: bool, covered: set[int]) -> None:
+    def _filter_untyped(
+        self, toks: list[_Tok], m: Mention, explicit: bool, covered: set[int]
+    ) -> None:
         """Drop bare names that are not territories: in quotes, after «улица», next to a person's name …"""
         if explicit:
             return
@@ -816,24 +1166,41 @@ class TerritoryFinder:
             m.cands = []
         if fold(t.surface) in NOT_UNITS:
             m.cands = []
-        if nxt is not None and (RU_BLOCK_AFTER.match(nxt.lower) if ru else
-                                (KK_BLOCK_AFTER.match(nxt.lower) and not _declined(t.surface, m.cands))):
+        if nxt is not None and (
+            RU_BLOCK_AFTER.match(nxt.lower)
+            if ru
+            else (KK_BLOCK_AFTER.match(nxt.lower) and not _declined(t.surface, m.cands))
+        ):
             m.cands = []  # «Сергеевском водохранилище», «Орал өзені» (but «Оралда су көп» is the city)
         if m.lang == "kk":  # Kazakh names of people are village names too: a village needs «ауылы»
             m.cands = [u for u in m.cands if u.level != SETTLEMENT]
         gated = [u for u in m.cands if self._needs_context(u, m)]
         if gated and len(gated) == len(m.cands):
             word = t.surface
-            in_name = (prev is not None and prev.cap and not prev.sent_start and m.name_start - 1 not in covered
-                       and not prev.abbr and prev.surface[:1].isalpha()) or \
-                      (nxt is not None and nxt.cap and not nxt.sent_start and m.name_end not in covered
-                       and nxt.surface[:1].isalpha() and not nxt.abbr)
+            in_name = (
+                prev is not None
+                and prev.cap
+                and not prev.sent_start
+                and m.name_start - 1 not in covered
+                and not prev.abbr
+                and prev.surface[:1].isalpha()
+            ) or (
+                nxt is not None
+                and nxt.cap
+                and not nxt.sent_start
+                and m.name_end not in covered
+                and nxt.surface[:1].isalpha()
+                and not nxt.abbr
+            )
             if in_name:  # part of a longer proper name: «Қозы Көрпеш», «Аманбек Калжанов»
                 m.cands = []
             elif ru:
                 known, is_person, geo = word_info(word)
-                if is_person or (geo and known and all(u.level == SETTLEMENT for u in gated)) or \
-                        (t.sent_start and m.name_end - m.name_start == 1 and known):
+                if (
+                    is_person
+                    or (geo and known and all(u.level == SETTLEMENT for u in gated))
+                    or (t.sent_start and m.name_end - m.name_start == 1 and known)
+                ):
                     # a person's name, a famous place elsewhere, a common word: only a named city
                     # («Сатпаев», «Курчатов» are surnames too) stays, and it needs its region in the article
                     m.cands = [u for u in m.cands if u.level == CITY and u.core]
@@ -881,8 +1248,14 @@ class TerritoryFinder:
         from rapidfuzz.distance import Levenshtein
 
         limit = 1 if len(target) < 12 else 2
-        return [u for u, names in _core_names(self.gaz, level)
-                if any(abs(len(c) - len(target)) <= limit and Levenshtein.distance(c, target) <= limit for c in names)]
+        return [
+            u
+            for u, names in _core_names(self.gaz, level)
+            if any(
+                abs(len(c) - len(target)) <= limit and Levenshtein.distance(c, target) <= limit
+                for c in names
+            )
+        ]
 
     def _choose(self, m: Mention, ctx: _Ctx, explicit: bool) -> None:
         gaz = self.gaz
@@ -903,8 +1276,12 @@ class TerritoryFinder:
             for u in cands:
                 if u.level == SETTLEMENT:
                     per_region[gaz.region(u).idx] += 1
-            cands = [u for u in cands if not self._needs_context(u, m)
-                     or self._context_ok(u, ctx, per_region[gaz.region(u).idx])]
+            cands = [
+                u
+                for u in cands
+                if not self._needs_context(u, m)
+                or self._context_ok(u, ctx, per_region[gaz.region(u).idx])
+            ]
             if not cands:
                 m.dropped = True
                 return
@@ -915,7 +1292,9 @@ class TerritoryFinder:
                 conf = 0.85
             m.unit, m.ref = u, gaz.ref(u, conf)
             return
-        scored = sorted(((self._score(u, ctx), u) for u in cands), key=lambda su: (-su[0], su[1].kato or ""))
+        scored = sorted(
+            ((self._score(u, ctx), u) for u in cands), key=lambda su: (-su[0], su[1].kato or "")
+        )
         (best, u), second = scored[0], scored[1][0]
         conf = 0.85 if best - second >= 1.0 else (0.7 if best > second else 0.5)
         if m.chained:
@@ -943,7 +1322,13 @@ def _core_names(gaz: Gazetteer, level: str) -> list[tuple[Unit, list[str]]]:
             names = []
             for nm in (u.name, *u.aliases):
                 words = nm.split()
-                names.append(fold(words[0] if level == REGION and len(words) > 1 and words[1] == "область" else nm))
+                names.append(
+                    fold(
+                        words[0]
+                        if level == REGION and len(words) > 1 and words[1] == "область"
+                        else nm
+                    )
+                )
             out.append((u, names))
     return out
 
@@ -958,8 +1343,12 @@ def _glued_type(low: str) -> tuple[Levels, int, bool] | None:
     """A type word glued to the next word at an HTML boundary: «областяхостаются», «областииз-за»."""
     for form in _GLUE_TYPE_FORMS:
         if low.startswith(form):
-            rest = low[len(form):]
-            if rest in ("в", "и", "с", "к", "у", "о") or is_known_word(rest.split("-")[0]) or is_known_word(rest):
+            rest = low[len(form) :]
+            if (
+                rest in ("в", "и", "с", "к", "у", "о")
+                or is_known_word(rest.split("-")[0])
+                or is_known_word(rest)
+            ):
                 return RU_TYPES[form], 1, form in _RU_PLURAL
     return None
 
@@ -1008,8 +1397,15 @@ def _extensions() -> None:
 class TerritoryRecognizer:
     """Writes `doc.spans["territories"]` (each span's `._.territory` is a TerritoryRef) and `doc._.region`."""
 
-    def __init__(self, nlp: Language, name: str, *, database_url: str | None = None, use_database: bool = True,
-                 title_chars: int = 400) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        *,
+        database_url: str | None = None,
+        use_database: bool = True,
+        title_chars: int = 400,
+    ) -> None:
         _extensions()
         self.name = name
         self.lang = nlp.lang if nlp.lang in ("ru", "kk") else "ru"
@@ -1088,12 +1484,21 @@ def _region_of(ref: TerritoryRef | None, gaz: Gazetteer) -> str | None:
     default_config={"database_url": None, "use_database": True, "title_chars": 400},
     assigns=["doc.spans", "span._.territory", "doc._.region"],
 )
-def make_territories(nlp: Language, name: str, database_url: str | None, use_database: bool,
-                     title_chars: int) -> TerritoryRecognizer:
+def make_territories(
+    nlp: Language, name: str, database_url: str | None, use_database: bool, title_chars: int
+) -> TerritoryRecognizer:
     """Territory mentions resolved against the gazetteer (KATO import merged with the built-in core)."""
-    return TerritoryRecognizer(nlp, name, database_url=database_url, use_database=use_database,
-                               title_chars=title_chars)
+    return TerritoryRecognizer(
+        nlp, name, database_url=database_url, use_database=use_database, title_chars=title_chars
+    )
 
 
-__all__ = ["SPAN_KEY", "TerritoryFinder", "TerritoryRecognizer", "kk_keys", "make_territories", "ru_keys",
-           "tokenize"]
+__all__ = [
+    "SPAN_KEY",
+    "TerritoryFinder",
+    "TerritoryRecognizer",
+    "kk_keys",
+    "make_territories",
+    "ru_keys",
+    "tokenize",
+]

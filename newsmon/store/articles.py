@@ -90,7 +90,11 @@ def get_or_create_source(
     source = session.exec(select(Source).where(Source.name == name)).first()
     if source is None:
         values = dict(name=name, url=url, lang=lang, kind=kind, region=region, created=utcnow())
-        stmt = _insert(session, Source).values(**values).on_conflict_do_nothing(index_elements=["name"])
+        stmt = (
+            _insert(session, Source)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
         session.execute(stmt)
         source = session.exec(select(Source).where(Source.name == name)).one()
     elif kind == "feed" and (source.url != url or source.lang != lang or source.region != region):
@@ -173,7 +177,9 @@ def store_articles(
     if guids:
         seen_guids = set(
             session.exec(
-                select(Article.guid).where(Article.source_id == source.id, _among(session, Article.guid, guids))
+                select(Article.guid).where(
+                    Article.source_id == source.id, _among(session, Article.guid, guids)
+                )
             ).all()
         )
     tkeys = {p[4] for p in prepared}
@@ -191,11 +197,16 @@ def store_articles(
         if (
             norm in seen_norms
             or (item.guid and item.guid in seen_guids)
-            or any(abs(when - t) <= window and same_story(text, old) for t, old in seen_titles.get(tkey, []))
+            or any(
+                abs(when - t) <= window and same_story(text, old)
+                for t, old in seen_titles.get(tkey, [])
+            )
         ):
             result.duplicates += 1
             continue
-        lang = item.lang if item.lang in LANGS else detect_language(f"{title}\n{text}", hint=lang_hint)
+        lang = (
+            item.lang if item.lang in LANGS else detect_language(f"{title}\n{text}", hint=lang_hint)
+        )
         rows.append(
             dict(
                 source_id=source.id,

@@ -35,7 +35,9 @@ def normalize_url(url: str) -> str:
 def _create(url: str) -> Engine:
     if url.startswith("sqlite"):
         busy = get_settings().sqlite_busy_timeout_ms
-        engine = sa.create_engine(url, connect_args={"timeout": busy / 1000, "check_same_thread": False})
+        engine = sa.create_engine(
+            url, connect_args={"timeout": busy / 1000, "check_same_thread": False}
+        )
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -55,7 +57,9 @@ def _create(url: str) -> Engine:
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    cfg.set_main_option(
+        "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    )
     return cfg
 
 
@@ -112,7 +116,9 @@ def get_engine(url: str | None = None) -> Engine:
             if url.startswith("sqlite:///"):
                 path = Path(url.removeprefix("sqlite:///"))
                 if path.parent and not path.parent.exists():
-                    raise StorageError(f"folder {path.parent} for the SQLite database does not exist")
+                    raise StorageError(
+                        f"folder {path.parent} for the SQLite database does not exist"
+                    )
             engine = _create(url)
             try:
                 migrate(engine)

@@ -31,7 +31,11 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return (
+            value.replace(tzinfo=timezone.utc)
+            if value.tzinfo is None
+            else value.astimezone(timezone.utc)
+        )
 
 
 def _dt(nullable: bool = True, index: bool = False) -> Any:
@@ -44,7 +48,9 @@ class Source(SQLModel, table=True):
     __tablename__ = "source"
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=sa.Column(sa.String(200), unique=True, nullable=False))
-    url: str | None = Field(default=None, sa_type=sa.Text)  # the feed URL; null for import-only sources
+    url: str | None = Field(
+        default=None, sa_type=sa.Text
+    )  # the feed URL; null for import-only sources
     lang: str | None = Field(default=None, max_length=8)
     kind: str = Field(default="feed", max_length=16)  # feed | import
     region: str | None = Field(default=None, max_length=200)
@@ -125,15 +131,38 @@ class Fact(SQLModel, table=True):
         sa.Index("ix_fact_kind_published", "kind", "published"),
         sa.Index("ix_fact_territory", "territory_kato", "kind"),
         # migration 0003: each serves one query of newsmon/query.py (see there)
-        sa.Index("ix_fact_akims", "kind", "territory_kato", "territory_name", "person", "role", "territory_level",
-                 "published"),
+        sa.Index(
+            "ix_fact_akims",
+            "kind",
+            "territory_kato",
+            "territory_name",
+            "person",
+            "role",
+            "territory_level",
+            "published",
+        ),
         sa.Index("ix_fact_program_published", "program", "published", "kind", "article_id"),
-        sa.Index("ix_fact_amounts", "kind", "program", "territory_kato", "territory_name", "unit", "value",
-                 "published"),
+        sa.Index(
+            "ix_fact_amounts",
+            "kind",
+            "program",
+            "territory_kato",
+            "territory_name",
+            "unit",
+            "value",
+            "published",
+        ),
         sa.Index("ix_fact_person_published", "person", "published"),
         sa.Index("ix_fact_article_territory", "article_id", "territory_kato", "territory_name"),
-        sa.Index("ix_fact_kind_territory_value", "kind", "territory_kato", "territory_name", "unit", "value",
-                 "published"),
+        sa.Index(
+            "ix_fact_kind_territory_value",
+            "kind",
+            "territory_kato",
+            "territory_name",
+            "unit",
+            "value",
+            "published",
+        ),
         sa.Index("ix_fact_territory_kind_published", "territory_kato", "kind", "published"),
     )
     id: int | None = Field(default=None, primary_key=True)

@@ -24,14 +24,20 @@ STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("newsmon.web")
 
 # pages: scripts and styles from this server only; no inline scripts, no framing by other sites
-CSP_PAGES = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-             "form-action 'self'; base-uri 'none'; frame-src 'self'; frame-ancestors 'self'")
+CSP_PAGES = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-src 'self'; frame-ancestors 'self'"
+)
 # the digest is the self-contained HTML file of `newsmon digest` (inline <style>, no scripts at all)
-CSP_DIGEST = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-              "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+CSP_DIGEST = (
+    "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
 # Swagger UI (vendored, served from here) sets inline styles
-CSP_DOCS = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+CSP_DOCS = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -63,7 +69,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-security-policy"]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() != b"content-security-policy"
+                ]
                 headers += [(b"content-security-policy", csp), *SECURITY_HEADERS]
                 message = {**message, "headers": headers}
             await send(message)
@@ -146,4 +156,3 @@ def create_app(database_url: str | None = None, *, watchlist: Path | str | None 
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
-

@@ -26,7 +26,9 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "-value": (sa.desc(Fact.value), Fact.id),  # type: ignore[arg-type]
     "value": (Fact.value, Fact.id),
 }
-CSV_MAX_ROWS = 100_000  # one CSV download holds at most this many facts (`newsmon export` has no cap)
+CSV_MAX_ROWS = (
+    100_000  # one CSV download holds at most this many facts (`newsmon export` has no cap)
+)
 
 
 @dataclass
@@ -37,8 +39,12 @@ class FactPage:
     has_next: bool
 
     def as_dict(self) -> dict[str, Any]:
-        return {"facts": self.facts, "offset": self.offset, "limit": self.limit,
-                "next_offset": self.offset + self.limit if self.has_next else None}
+        return {
+            "facts": self.facts,
+            "offset": self.offset,
+            "limit": self.limit,
+            "next_offset": self.offset + self.limit if self.has_next else None,
+        }
 
 
 def fact_page(session: Session, flt: q.FactFilter, sort: str = "published") -> FactPage:
@@ -53,9 +59,17 @@ def fact_page(session: Session, flt: q.FactFilter, sort: str = "published") -> F
     else:
         probe.validate()
         conds = q.fact_conditions(session, probe)
-        ids = session.execute(
-            sa.select(Fact.id).where(*conds).order_by(*SORTS[sort]).offset(probe.offset).limit(probe.limit)
-        ).scalars().all()
+        ids = (
+            session.execute(
+                sa.select(Fact.id)
+                .where(*conds)
+                .order_by(*SORTS[sort])
+                .offset(probe.offset)
+                .limit(probe.limit)
+            )
+            .scalars()
+            .all()
+        )
         rows = facts_by_ids(session, list(ids))
     return FactPage(rows[: flt.limit], flt.offset, flt.limit, len(rows) > flt.limit)
 
@@ -76,29 +90,46 @@ def get_fact(session: Session, fact_id: int) -> dict[str, Any]:
     return found[0]
 
 
-def article_facts(session: Session, article_ids: Sequence[int], limit: int = 500) -> list[dict[str, Any]]:
+def article_facts(
+    session: Session, article_ids: Sequence[int], limit: int = 500
+) -> list[dict[str, Any]]:
     """The facts of these articles (CONTRACT §2), in article and text order."""
     if not article_ids:
         return []
-    ids = session.execute(
-        sa.select(Fact.id).where(Fact.article_id.in_(list(article_ids)))  # type: ignore[attr-defined]
-        .order_by(Fact.article_id, Fact.start, Fact.id).limit(limit)
-    ).scalars().all()
+    ids = (
+        session.execute(
+            sa.select(Fact.id)
+            .where(Fact.article_id.in_(list(article_ids)))  # type: ignore[attr-defined]
+            .order_by(Fact.article_id, Fact.start, Fact.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     return facts_by_ids(session, list(ids))
 
 
 def get_article(session: Session, article_id: int) -> dict[str, Any]:
     """One article as `iter_articles` writes it, or NotFoundError."""
     row = session.execute(
-        sa.select(Article, Source.name).join(Source, Article.source_id == Source.id)  # type: ignore[arg-type]
+        sa.select(Article, Source.name)
+        .join(Source, Article.source_id == Source.id)  # type: ignore[arg-type]
         .where(Article.id == article_id)
     ).first()
     if row is None:
         raise NotFoundError(f"no article with id {article_id}")
     art, source = row
-    return {"id": art.id, "url": art.url, "title": art.title, "text": art.text, "summary": art.summary,
-            "source": source, "published": q.iso_time(art.published), "fetched": q.iso_time(art.fetched),
-            "lang": art.lang}
+    return {
+        "id": art.id,
+        "url": art.url,
+        "title": art.title,
+        "text": art.text,
+        "summary": art.summary,
+        "source": source,
+        "published": q.iso_time(art.published),
+        "fetched": q.iso_time(art.fetched),
+        "lang": art.lang,
+    }
 
 
 def article_id_by_url(session: Session, url: str) -> int:

@@ -34,8 +34,13 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(api.no_control
 
 @lru_cache(maxsize=1)
 def env() -> jinja2.Environment:
-    e = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    e = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     e.filters["url"] = safe_url
     e.filters["num"] = lambda v, lang="ru": "" if v is None else format_number(v, lang)
     e.filters["amount"] = lambda v, unit, lang="ru": format_amount(v, unit, lang)
@@ -60,9 +65,20 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         merged = {**params, **{k: v for k, v in changes.items()}}
         return f"{request.url.path}?{urlencode({k: v for k, v in merged.items() if v not in (None, '')})}"
 
-    html = env().get_template(template).render(
-        L=labels(lang), ui=lang, langs=LANGS, switch=switch, with_params=with_params, path=request.url.path,
-        params=params, **context)
+    html = (
+        env()
+        .get_template(template)
+        .render(
+            L=labels(lang),
+            ui=lang,
+            langs=LANGS,
+            switch=switch,
+            with_params=with_params,
+            path=request.url.path,
+            params=params,
+            **context,
+        )
+    )
     response = HTMLResponse(html, status_code=status)
     if request.query_params.get("ui") in LANGS:
         response.set_cookie("ui", lang, max_age=365 * 86400, samesite="lax", httponly=True)
@@ -106,23 +122,49 @@ def _page_size(limit: int) -> int:
 # ---------------------------------------------------------------- search
 @router.get("/", response_class=HTMLResponse)
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, db: DB, q_: Annotated[str | None, Query(alias="q", max_length=api.MAX_QUERY)] = None,
-                source: Field = None, lang: Field = None, since: Field = None, until: Field = None,
-                territory: Field = None, limit: int = 20, offset: Annotated[int, Query(ge=0, le=10_000)] = 0) -> Response:
+def search_page(
+    request: Request,
+    db: DB,
+    q_: Annotated[str | None, Query(alias="q", max_length=api.MAX_QUERY)] = None,
+    source: Field = None,
+    lang: Field = None,
+    since: Field = None,
+    until: Field = None,
+    territory: Field = None,
+    limit: int = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> Response:
     hits, facts = [], []
     if _none(q_):
-        query = SearchQuery(text=q_ or "", source=_none(source), lang=_none(lang),
-                            since=q.parse_day(_none(since), "since"), until=q.parse_day(_none(until), "until"),
-                            territory=_none(territory), limit=_page_size(limit), offset=offset)
+        query = SearchQuery(
+            text=q_ or "",
+            source=_none(source),
+            lang=_none(lang),
+            since=q.parse_day(_none(since), "since"),
+            until=q.parse_day(_none(until), "until"),
+            territory=_none(territory),
+            limit=_page_size(limit),
+            offset=offset,
+        )
         hits = search(query, session=db)
         facts = data.article_facts(db, [h.id for h in hits], limit=200)
-    return page(request, "search.html", hits=hits, facts=facts, q=q_ or "", limit=limit, offset=offset,
-                page_sizes=PAGE_SIZES)
+    return page(
+        request,
+        "search.html",
+        hits=hits,
+        facts=facts,
+        q=q_ or "",
+        limit=limit,
+        offset=offset,
+        page_sizes=PAGE_SIZES,
+    )
 
 
 # ---------------------------------------------------------------- article
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
-def article_page(request: Request, db: DB, article_id: Annotated[int, api.Path(ge=1, le=api.MAX_ID)]) -> Response:
+def article_page(
+    request: Request, db: DB, article_id: Annotated[int, api.Path(ge=1, le=api.MAX_ID)]
+) -> Response:
     article = data.get_article(db, article_id)
     facts = data.article_facts(db, [article_id])
     pieces = data.highlight(data.stored_text(article), facts)
@@ -130,7 +172,9 @@ def article_page(request: Request, db: DB, article_id: Annotated[int, api.Path(g
 
 
 @router.get("/article", response_class=HTMLResponse)
-def article_by_url(request: Request, db: DB, url: Annotated[str, Query(max_length=4000)]) -> Response:
+def article_by_url(
+    request: Request, db: DB, url: Annotated[str, Query(max_length=4000)]
+) -> Response:
     """The article page of a stored URL (fact objects carry the article's URL, not its id)."""
     article_id = data.article_id_by_url(db, url)
     return RedirectResponse(f"/articles/{article_id}?ui={ui_lang(request)}", status_code=303)
@@ -138,38 +182,95 @@ def article_by_url(request: Request, db: DB, url: Annotated[str, Query(max_lengt
 
 # ---------------------------------------------------------------- facts explorer
 @router.get("/facts", response_class=HTMLResponse)
-def facts_page(request: Request, db: DB, kind: Field = None, person: Field = None, program: Field = None,
-               territory: Field = None, unit: Field = None, min_value: Field = None, max_value: Field = None,
-               source: Field = None, lang: Field = None, since: Field = None, until: Field = None,
-               sort: Field = "published", limit: int = 50,
-               offset: Annotated[int, Query(ge=0, le=api.MAX_OFFSET)] = 0) -> Response:
-    flt = q.FactFilter(kind=_none(kind), person=_none(person), program=_none(program), territory=_none(territory),
-                       unit=_none(unit), min_value=_float(min_value, "min_value"),
-                       max_value=_float(max_value, "max_value"), source=_none(source), lang=_none(lang),
-                       since=q.parse_day(_none(since), "since"), until=q.parse_day(_none(until), "until"),
-                       limit=_page_size(limit), offset=offset)
+def facts_page(
+    request: Request,
+    db: DB,
+    kind: Field = None,
+    person: Field = None,
+    program: Field = None,
+    territory: Field = None,
+    unit: Field = None,
+    min_value: Field = None,
+    max_value: Field = None,
+    source: Field = None,
+    lang: Field = None,
+    since: Field = None,
+    until: Field = None,
+    sort: Field = "published",
+    limit: int = 50,
+    offset: Annotated[int, Query(ge=0, le=api.MAX_OFFSET)] = 0,
+) -> Response:
+    flt = q.FactFilter(
+        kind=_none(kind),
+        person=_none(person),
+        program=_none(program),
+        territory=_none(territory),
+        unit=_none(unit),
+        min_value=_float(min_value, "min_value"),
+        max_value=_float(max_value, "max_value"),
+        source=_none(source),
+        lang=_none(lang),
+        since=q.parse_day(_none(since), "since"),
+        until=q.parse_day(_none(until), "until"),
+        limit=_page_size(limit),
+        offset=offset,
+    )
     result = data.fact_page(db, flt, _none(sort) or "published")
-    csv_params = {k: v for k, v in request.query_params.items()
-                  if k not in ("ui", "sort", "limit", "offset") and v.strip()}
-    return page(request, "facts.html", result=result, sorts=list(data.SORTS), kinds=q.FACT_KINDS,
-                page_sizes=PAGE_SIZES, sort=_none(sort) or "published", limit=limit, offset=offset,
-                csv_url="/api/v1/facts.csv" + (f"?{urlencode(csv_params)}" if csv_params else ""))
+    csv_params = {
+        k: v
+        for k, v in request.query_params.items()
+        if k not in ("ui", "sort", "limit", "offset") and v.strip()
+    }
+    return page(
+        request,
+        "facts.html",
+        result=result,
+        sorts=list(data.SORTS),
+        kinds=q.FACT_KINDS,
+        page_sizes=PAGE_SIZES,
+        sort=_none(sort) or "published",
+        limit=limit,
+        offset=offset,
+        csv_url="/api/v1/facts.csv" + (f"?{urlencode(csv_params)}" if csv_params else ""),
+    )
 
 
 # ---------------------------------------------------------------- akims, programmes
 @router.get("/akims", response_class=HTMLResponse)
-def akims_page(request: Request, db: DB, territory: Field = None, since: Field = None, until: Field = None,
-               deputies: bool = False) -> Response:
-    entries = q.akims_directory(_none(territory), since=q.parse_day(_none(since), "since"),
-                                until=q.parse_day(_none(until), "until"), deputies=deputies, session=db)
+def akims_page(
+    request: Request,
+    db: DB,
+    territory: Field = None,
+    since: Field = None,
+    until: Field = None,
+    deputies: bool = False,
+) -> Response:
+    entries = q.akims_directory(
+        _none(territory),
+        since=q.parse_day(_none(since), "since"),
+        until=q.parse_day(_none(until), "until"),
+        deputies=deputies,
+        session=db,
+    )
     return page(request, "akims.html", entries=entries, deputies=deputies)
 
 
 @router.get("/programs", response_class=HTMLResponse)
-def programs_page(request: Request, db: DB, program: Field = None, territory: Field = None, since: Field = None,
-                  until: Field = None) -> Response:
-    rows = q.program_summaries(_none(program), territory=_none(territory), since=q.parse_day(_none(since), "since"),
-                               until=q.parse_day(_none(until), "until"), session=db)
+def programs_page(
+    request: Request,
+    db: DB,
+    program: Field = None,
+    territory: Field = None,
+    since: Field = None,
+    until: Field = None,
+) -> Response:
+    rows = q.program_summaries(
+        _none(program),
+        territory=_none(territory),
+        since=q.parse_day(_none(since), "since"),
+        until=q.parse_day(_none(until), "until"),
+        session=db,
+    )
     return page(request, "programs.html", rows=rows, detail=_none(program) is not None)
 
 
@@ -180,13 +281,21 @@ def digest_page(request: Request, date: Field = None, region: Field = None) -> R
     view = {"date": day.isoformat(), "lang": ui_lang(request)}
     if _none(region):
         view["region"] = _none(region) or ""
-    api.build(request, day.isoformat(), ui_lang(request), _none(region), 10)  # errors show on this page, not in the frame
-    return page(request, "digest.html", day=day.isoformat(), view_url="/digest/view?" + urlencode(view))
+    api.build(
+        request, day.isoformat(), ui_lang(request), _none(region), 10
+    )  # errors show on this page, not in the frame
+    return page(
+        request, "digest.html", day=day.isoformat(), view_url="/digest/view?" + urlencode(view)
+    )
 
 
 @router.get("/digest/view", response_class=HTMLResponse)
-def digest_view(request: Request, date: Annotated[str, Query(max_length=10)],
-                lang: Annotated[str, Query(max_length=2)] = "ru", region: Field = None) -> Response:
+def digest_view(
+    request: Request,
+    date: Annotated[str, Query(max_length=10)],
+    lang: Annotated[str, Query(max_length=2)] = "ru",
+    region: Field = None,
+) -> Response:
     from newsmon.digest import render
 
     return HTMLResponse(render(api.build(request, date, lang, _none(region), 10), "html"))
@@ -206,21 +315,39 @@ def _latest_day(request: Request) -> Any:
 
 # ---------------------------------------------------------------- coverage
 @router.get("/coverage", response_class=HTMLResponse)
-def coverage_page(request: Request, since: Field = None, until: Field = None, by: Field = "day",
-                  entity: Field = None) -> Response:
+def coverage_page(
+    request: Request,
+    since: Field = None,
+    until: Field = None,
+    by: Field = "day",
+    entity: Field = None,
+) -> Response:
     last = q.parse_day(_none(until), "until") or _latest_day(request)
     first = q.parse_day(_none(since), "since") or (last - timedelta(days=6))
-    report = api.coverage_report(request, first.isoformat(), last.isoformat(), _none(by) or "day", _none(entity))
+    report = api.coverage_report(
+        request, first.isoformat(), last.isoformat(), _none(by) or "day", _none(entity)
+    )
     chart = {"since": first.isoformat(), "until": last.isoformat(), "by": report.by}
     if report.entity:
         chart["entity"] = report.entity
-    return page(request, "coverage.html", report=report, since_v=first.isoformat(), until_v=last.isoformat(),
-                chart_url="/coverage.png?" + urlencode(chart))
+    return page(
+        request,
+        "coverage.html",
+        report=report,
+        since_v=first.isoformat(),
+        until_v=last.isoformat(),
+        chart_url="/coverage.png?" + urlencode(chart),
+    )
 
 
 @router.get("/coverage.png")
-def coverage_png(request: Request, since: Annotated[str, Query(max_length=10)],
-                 until: Annotated[str, Query(max_length=10)], by: Field = "day", entity: Field = None) -> Response:
+def coverage_png(
+    request: Request,
+    since: Annotated[str, Query(max_length=10)],
+    until: Annotated[str, Query(max_length=10)],
+    by: Field = "day",
+    entity: Field = None,
+) -> Response:
     from newsmon.coverage import write_chart
 
     report = api.coverage_report(request, since, until, _none(by) or "day", _none(entity))

@@ -12,14 +12,21 @@ from thinc.types import Floats2d
 
 @registry.architectures("newsmon.HashCharEmbed.v1")
 def HashCharEmbed(
-    width: int, attrs: list[str], rows: list[int], nM: int, nC: int, include_static_vectors: bool = False
+    width: int,
+    attrs: list[str],
+    rows: list[int],
+    nM: int,
+    nC: int,
+    include_static_vectors: bool = False,
 ) -> Model[list[Doc], list[Floats2d]]:
     """Hashed NORM/PREFIX/SUFFIX/SHAPE embeddings concatenated with per-byte character embeddings.
 
     The character part sees the first and last nC/2 UTF-8 bytes of each word (two bytes a Cyrillic
     letter): Kazakh and Russian mark case and number in suffixes longer than spaCy's 3-char SUFFIX.
     """
-    hashed = MultiHashEmbed(width=width, attrs=attrs, rows=rows, include_static_vectors=include_static_vectors)
+    hashed = MultiHashEmbed(
+        width=width, attrs=attrs, rows=rows, include_static_vectors=include_static_vectors
+    )
     chars = _character_embed.CharacterEmbed(nM=nM, nC=nC)
     model: Model = chain(
         concatenate(chain(chars, list2ragged()), chain(hashed, list2ragged())),

@@ -46,13 +46,21 @@ class NatashaCombiner:
     def __call__(self, doc: Doc) -> Doc:
         if not self.natasha_labels:
             return doc
-        kept_chars = [(e.start_char, e.end_char, e.label_) for e in doc.ents
-                      if to_canonical(e.label_, "ru") not in self.natasha_labels]
-        chosen = [ent for ent in next(natasha_entities([doc.text])) if ent[2] in self.natasha_labels]
+        kept_chars = [
+            (e.start_char, e.end_char, e.label_)
+            for e in doc.ents
+            if to_canonical(e.label_, "ru") not in self.natasha_labels
+        ]
+        chosen = [
+            ent for ent in next(natasha_entities([doc.text])) if ent[2] in self.natasha_labels
+        ]
         doc.ents = []
         split_tokens_at(doc, {offset for start, end, _ in chosen for offset in (start, end)})
-        kept = [span for start, end, label in kept_chars
-                if (span := doc.char_span(start, end, label=label, alignment_mode="expand")) is not None]
+        kept = [
+            span
+            for start, end, label in kept_chars
+            if (span := doc.char_span(start, end, label=label, alignment_mode="expand")) is not None
+        ]
         added: list[Span] = []
         for start, end, label in chosen:
             span = doc.char_span(start, end, label=label, alignment_mode="expand")
@@ -60,8 +68,10 @@ class NatashaCombiner:
                 added.append(span)
         added = filter_spans(added)
         taken = {i for span in added for i in range(span.start, span.end)}
-        doc.ents = sorted(added + [e for e in kept if taken.isdisjoint(range(e.start, e.end))],
-                          key=lambda span: span.start)
+        doc.ents = sorted(
+            added + [e for e in kept if taken.isdisjoint(range(e.start, e.end))],
+            key=lambda span: span.start,
+        )
         return doc
 
 

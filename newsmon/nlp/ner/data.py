@@ -75,15 +75,16 @@ def read_examples(path: Path, invalid: list[Ent] | None = None) -> list[Example]
     return out
 
 
-def split_kk(examples: list[Example], seed: int = KK_SPLIT_SEED, dev_fraction: float = KK_DEV_FRACTION
-             ) -> tuple[list[Example], list[Example]]:
+def split_kk(
+    examples: list[Example], seed: int = KK_SPLIT_SEED, dev_fraction: float = KK_DEV_FRACTION
+) -> tuple[list[Example], list[Example]]:
     """KazNERD valid → (train, dev): distinct sentence texts shuffled with `seed`, the last `dev_fraction` is dev.
 
     Identical sentences (25 duplicates in KazNERD valid) always land on the same side.
     """
     texts = sorted({ex.text for ex in examples})
     random.Random(seed).shuffle(texts)
-    dev_texts = set(texts[len(texts) - round(len(texts) * dev_fraction):])
+    dev_texts = set(texts[len(texts) - round(len(texts) * dev_fraction) :])
     train = [ex for ex in examples if ex.text not in dev_texts]
     dev = [ex for ex in examples if ex.text in dev_texts]
     return train, dev
@@ -117,7 +118,11 @@ def flatten(ents: Iterable[Ent], rule: str = "max") -> list[Ent]:
         uniq.setdefault((s, e), label)
     spans = sorted(uniq, key=lambda x: (x[1], x[0]))
     if rule == "outer":
-        outer = [sp for sp in spans if not any(o != sp and o[0] <= sp[0] and sp[1] <= o[1] for o in spans)]
+        outer = [
+            sp
+            for sp in spans
+            if not any(o != sp and o[0] <= sp[0] and sp[1] <= o[1] for o in spans)
+        ]
         kept: list[tuple[int, int]] = []
         for sp in sorted(outer):
             if not kept or sp[0] >= kept[-1][1]:
@@ -160,7 +165,11 @@ def paragraphs(example: Example) -> Iterator[Example]:
         end = text.find("\n", start)
         end = len(text) if end < 0 else end
         if text[start:end].strip():
-            ents = [(s - start, e - start, lab) for s, e, lab in example.entities if start <= s and e <= end]
+            ents = [
+                (s - start, e - start, lab)
+                for s, e, lab in example.entities
+                if start <= s and e <= end
+            ]
             yield Example(f"{example.id}:{start}", text[start:end], ents)
         start = end + 1
 
@@ -174,8 +183,12 @@ class AlignStats:
     labels: Counter = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, int]:
-        return {"entities": self.entities, "exact": self.exact, "expanded": self.expanded,
-                "dropped": self.dropped}
+        return {
+            "entities": self.entities,
+            "exact": self.exact,
+            "expanded": self.expanded,
+            "dropped": self.dropped,
+        }
 
 
 def to_doc(nlp: Language, example: Example, stats: AlignStats) -> Doc:

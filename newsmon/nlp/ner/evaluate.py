@@ -10,7 +10,14 @@ from newsmon.errors import InputError
 from newsmon.nlp.ner.data import Ent, Example, read_examples, split_kk
 from newsmon.nlp.ner.labels import CANONICAL
 from newsmon.nlp.ner.natasha_ner import NATASHA_LABELS, natasha_entities
-from newsmon.nlp.ner.runner import COMBINE_FILE, gold_entities, load_model, load_pipeline, model_path, predict
+from newsmon.nlp.ner.runner import (
+    COMBINE_FILE,
+    gold_entities,
+    load_model,
+    load_pipeline,
+    model_path,
+    predict,
+)
 from newsmon.nlp.ner.scoring import Scores, score
 from newsmon.settings import Settings, get_settings
 
@@ -30,13 +37,22 @@ def select_split(examples: list[Example], split: str) -> list[Example]:
 
 def select_split_lines(objs: list[dict], split: str) -> list[dict]:
     """The input objects whose text falls in `split` (as select_split), in input order."""
-    keep = {ex.text for ex in select_split([Example(str(o.get("id")), o["text"], []) for o in objs], split)}
+    keep = {
+        ex.text
+        for ex in select_split([Example(str(o.get("id")), o["text"], []) for o in objs], split)
+    }
     return [o for o in objs if o["text"] in keep]
 
 
-def predictions(examples: list[Example], lang: str, source: str, native: bool = False,
-                natasha_labels: list[str] | None = None, settings: Settings | None = None,
-                model_dir: Path | None = None) -> list[list[Ent]]:
+def predictions(
+    examples: list[Example],
+    lang: str,
+    source: str,
+    native: bool = False,
+    natasha_labels: list[str] | None = None,
+    settings: Settings | None = None,
+    model_dir: Path | None = None,
+) -> list[list[Ent]]:
     """Entities of `source` for each example: pipeline (what `newsmon entities` runs), model, natasha, combined."""
     texts = [ex.text for ex in examples]
     if source == "natasha":
@@ -53,7 +69,9 @@ def predictions(examples: list[Example], lang: str, source: str, native: bool = 
         from newsmon.nlp.ner import combined  # noqa: F401
 
         nlp = load_model(lang, settings, model_dir)
-        nlp.add_pipe("newsmon_ner_ru", config={"natasha_labels": natasha_labels or list(NATASHA_LABELS)})
+        nlp.add_pipe(
+            "newsmon_ner_ru", config={"natasha_labels": natasha_labels or list(NATASHA_LABELS)}
+        )
     else:
         raise InputError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
     return list(predict(nlp, texts, lang, native))
@@ -65,8 +83,14 @@ def annotated_labels(golds: list[list[Ent]]) -> set[str]:
     return ({label for gold in golds for _, _, label in gold} & set(CANONICAL)) or set(CANONICAL)
 
 
-def evaluate_file(path: Path, lang: str, native: bool = False, split: str = "all", source: str = "pipeline",
-                  settings: Settings | None = None) -> Scores:
+def evaluate_file(
+    path: Path,
+    lang: str,
+    native: bool = False,
+    split: str = "all",
+    source: str = "pipeline",
+    settings: Settings | None = None,
+) -> Scores:
     """Exact span+label P/R/F1 of `source` on a gold JSONL file (flat-tagger recall for nested gold)."""
     examples = select_split(read_examples(path), split)
     preds = predictions(examples, lang, source, native, settings=settings)
@@ -74,12 +98,16 @@ def evaluate_file(path: Path, lang: str, native: bool = False, split: str = "all
     labels: set[str] | None = annotated_labels(golds)
     if native:  # the labels the model was trained on (all gold labels for natasha and transformers)
         backend = (settings or get_settings()).ner_backend
-        spacy_model = source in ("model", "combined") or (source == "pipeline" and backend == "spacy")
+        spacy_model = source in ("model", "combined") or (
+            source == "pipeline" and backend == "spacy"
+        )
         labels = set(load_model(lang, settings).get_pipe("ner").labels) if spacy_model else None
     return score(zip(golds, preds), labels)
 
 
-def compare_ru(data_dir: Path, model_dir: Path | None = None, settings: Settings | None = None) -> str:
+def compare_ru(
+    data_dir: Path, model_dir: Path | None = None, settings: Settings | None = None
+) -> str:
     """Model vs natasha vs combination on NEREL dev and factRuEval dev; choose natasha's labels.
 
     A label comes from natasha when its F1, averaged over the two files, beats the model's. Writes
@@ -87,30 +115,63 @@ def compare_ru(data_dir: Path, model_dir: Path | None = None, settings: Settings
     """
     settings = settings or get_settings()
     model_dir = model_dir or model_path("ru", settings)
-    files = {"NEREL dev": data_dir / "nerel-dev.jsonl", "factRuEval dev": data_dir / "factru-dev.jsonl"}
+    files = {
+        "NEREL dev": data_dir / "nerel-dev.jsonl",
+        "factRuEval dev": data_dir / "factru-dev.jsonl",
+    }
     sets = {name: read_examples(p) for name, p in files.items()}
     golds = {name: [gold_entities(ex, "ru", False) for ex in exs] for name, exs in sets.items()}
-    model = {name: predictions(exs, "ru", "model", settings=settings, model_dir=model_dir) for name, exs in sets.items()}
+    model = {
+        name: predictions(exs, "ru", "model", settings=settings, model_dir=model_dir)
+        for name, exs in sets.items()
+    }
     nat = {name: predictions(exs, "ru", "natasha", settings=settings) for name, exs in sets.items()}
 
     def f1(name: str, preds: list[list[Ent]], label: str) -> float:
         return score(zip(golds[name], preds), {label}).per_label[label].f
 
-    chosen = [label for label in NATASHA_LABELS
-              if sum(f1(n, nat[n], label) for n in sets) > sum(f1(n, model[n], label) for n in sets)]
-    comb = {name: predictions(exs, "ru", "combined", natasha_labels=chosen, settings=settings,
-                               model_dir=model_dir)
-            for name, exs in sets.items()}
-    rows = ["| data | label | model F1 | natasha F1 | combined F1 | combined P / R |", "|---|---|---|---|---|---|"]
+    chosen = [
+        label
+        for label in NATASHA_LABELS
+        if sum(f1(n, nat[n], label) for n in sets) > sum(f1(n, model[n], label) for n in sets)
+    ]
+    comb = {
+        name: predictions(
+            exs, "ru", "combined", natasha_labels=chosen, settings=settings, model_dir=model_dir
+        )
+        for name, exs in sets.items()
+    }
+    rows = [
+        "| data | label | model F1 | natasha F1 | combined F1 | combined P / R |",
+        "|---|---|---|---|---|---|",
+    ]
     for name in sets:
-        for labels, title in [({lab}, lab) for lab in NATASHA_LABELS] + [(set(NATASHA_LABELS), "PER+LOC+ORG micro")] + (
-                [(set(CANONICAL), "all canonical micro")] if name == "NEREL dev" else []):
-            s_m, s_n, s_c = (score(zip(golds[name], p), labels) for p in (model[name], nat[name], comb[name]))
+        for labels, title in (
+            [({lab}, lab) for lab in NATASHA_LABELS]
+            + [(set(NATASHA_LABELS), "PER+LOC+ORG micro")]
+            + ([(set(CANONICAL), "all canonical micro")] if name == "NEREL dev" else [])
+        ):
+            s_m, s_n, s_c = (
+                score(zip(golds[name], p), labels) for p in (model[name], nat[name], comb[name])
+            )
             get = (lambda s: s.per_label[title]) if len(labels) == 1 else (lambda s: s.micro)
             nat_f = f"{get(s_n).f:.3f}" if labels <= set(NATASHA_LABELS) else "–"
-            rows.append(f"| {name} | {title} | {get(s_m).f:.3f} | {nat_f} | {get(s_c).f:.3f} | "
-                        f"{get(s_c).p:.3f} / {get(s_c).r:.3f} |")
+            rows.append(
+                f"| {name} | {title} | {get(s_m).f:.3f} | {nat_f} | {get(s_c).f:.3f} | "
+                f"{get(s_c).p:.3f} / {get(s_c).r:.3f} |"
+            )
     (model_dir / COMBINE_FILE).write_text(
-        json.dumps({"natasha_labels": chosen, "rule": "label from natasha when its F1 averaged over NEREL "
-                    "dev and factRuEval dev beats the model's"}, indent=2) + "\n")
-    return "\n".join(rows) + f"\n\nLabels taken from natasha in the pipeline: {', '.join(chosen) or 'none'}."
+        json.dumps(
+            {
+                "natasha_labels": chosen,
+                "rule": "label from natasha when its F1 averaged over NEREL "
+                "dev and factRuEval dev beats the model's",
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    return (
+        "\n".join(rows)
+        + f"\n\nLabels taken from natasha in the pipeline: {', '.join(chosen) or 'none'}."
+    )

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-CANONICAL: tuple[str, ...] = ("PER", "ORG", "LOC", "POSITION", "PROGRAM", "MONEY", "PERCENT", "DATE")
+CANONICAL: tuple[str, ...] = (
+    "PER",
+    "ORG",
+    "LOC",
+    "POSITION",
+    "PROGRAM",
+    "MONEY",
+    "PERCENT",
+    "DATE",
+)
 
 KAZNERD_TO_CANONICAL: dict[str, str] = {
     "PERSON": "PER",

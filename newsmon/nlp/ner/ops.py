@@ -16,7 +16,9 @@ from thinc.api import NumpyOps, get_current_ops, set_current_ops
 class MatmulOps(NumpyOps):
     name = "newsmon_numpy"
 
-    def gemm(self, x: Any, y: Any, out: Any = None, trans1: bool = False, trans2: bool = False) -> Any:
+    def gemm(
+        self, x: Any, y: Any, out: Any = None, trans1: bool = False, trans2: bool = False
+    ) -> Any:
         if trans1:
             x = x.T
         if trans2:

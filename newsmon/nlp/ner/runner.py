@@ -48,7 +48,9 @@ def load_pipeline(lang: str, native: bool = False, settings: Settings | None = N
 
         return load_transformer_pipeline(lang, settings)
     if settings.ner_backend != "spacy":
-        raise ConfigError(f"NEWSMON_NER_BACKEND={settings.ner_backend!r}: use spacy or transformers")
+        raise ConfigError(
+            f"NEWSMON_NER_BACKEND={settings.ner_backend!r}: use spacy or transformers"
+        )
     nlp = load_model(lang, settings)
     combine = model_path(lang, settings) / COMBINE_FILE
     if lang == "ru" and not native and combine.is_file():
@@ -70,14 +72,16 @@ def doc_entities(doc: spacy.tokens.Doc, lang: str, native: bool) -> list[Ent]:
     return out
 
 
-def predict(nlp: Language, texts: Iterable[str], lang: str, native: bool = False,
-            batch_size: int = 64) -> Iterator[list[Ent]]:
+def predict(
+    nlp: Language, texts: Iterable[str], lang: str, native: bool = False, batch_size: int = 64
+) -> Iterator[list[Ent]]:
     for doc in nlp.pipe(texts, batch_size=batch_size):
         yield doc_entities(doc, lang, native)
 
 
-def entities_lines(objs: Iterable[dict], nlp: Language, lang: str, native: bool = False,
-                   batch_size: int = 64) -> Iterator[dict]:
+def entities_lines(
+    objs: Iterable[dict], nlp: Language, lang: str, native: bool = False, batch_size: int = 64
+) -> Iterator[dict]:
     """CONTRACT §3: one output object per input object, in order, offsets into the input text."""
 
     def tuples() -> Iterator[tuple[str, dict]]:
@@ -88,8 +92,10 @@ def entities_lines(objs: Iterable[dict], nlp: Language, lang: str, native: bool 
         text = obj["text"]
         yield {
             "id": obj.get("id"),
-            "entities": [{"start": s, "end": e, "label": label, "text": text[s:e]}
-                         for s, e, label in doc_entities(doc, lang, native)],
+            "entities": [
+                {"start": s, "end": e, "label": label, "text": text[s:e]}
+                for s, e, label in doc_entities(doc, lang, native)
+            ],
         }
 
 

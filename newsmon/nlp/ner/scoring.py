@@ -34,8 +34,14 @@ class PRF:
         return 2 * self.p * self.r / (self.p + self.r) if self.p + self.r else 0.0
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"p": round(self.p, 4), "r": round(self.r, 4), "f": round(self.f, 4),
-                "tp": self.tp, "predicted": self.predicted, "gold": self.gold}
+        return {
+            "p": round(self.p, 4),
+            "r": round(self.r, 4),
+            "f": round(self.f, 4),
+            "tp": self.tp,
+            "predicted": self.predicted,
+            "gold": self.gold,
+        }
 
 
 @dataclass
@@ -44,11 +50,15 @@ class Scores:
     micro: PRF
 
     def as_dict(self) -> dict[str, object]:
-        return {"micro": self.micro.as_dict(),
-                "per_label": {k: v.as_dict() for k, v in sorted(self.per_label.items())}}
+        return {
+            "micro": self.micro.as_dict(),
+            "per_label": {k: v.as_dict() for k, v in sorted(self.per_label.items())},
+        }
 
 
-def score(pairs: Iterable[tuple[list[Ent], list[Ent]]], labels: Iterable[str] | None = None) -> Scores:
+def score(
+    pairs: Iterable[tuple[list[Ent], list[Ent]]], labels: Iterable[str] | None = None
+) -> Scores:
     """Score (gold, predicted) entity lists, document by document; `labels` limits both sides."""
     keep = set(labels) if labels is not None else None
     per: dict[str, PRF] = defaultdict(PRF)

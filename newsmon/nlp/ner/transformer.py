@@ -66,8 +66,10 @@ def _require_onnxruntime() -> Any:
     try:
         import onnxruntime
     except ImportError as exc:
-        raise ConfigError("the ONNX runtime of the transformer NER backend needs onnxruntime: "
-                          "pip install -e '.[onnx]'") from exc
+        raise ConfigError(
+            "the ONNX runtime of the transformer NER backend needs onnxruntime: "
+            "pip install -e '.[onnx]'"
+        ) from exc
     return onnxruntime
 
 
@@ -117,18 +119,24 @@ class _OnnxRunner:
         ort = _require_onnxruntime()
         onnx_path = path / ONNX_FILE
         if not onnx_path.is_file():
-            raise ConfigError(f"no {ONNX_FILE} in {path}: export it with `newsmon ner export-onnx {path}` "
-                              "or set NEWSMON_TRANSFORMER_RUNTIME=torch")
+            raise ConfigError(
+                f"no {ONNX_FILE} in {path}: export it with `newsmon ner export-onnx {path}` "
+                "or set NEWSMON_TRANSFORMER_RUNTIME=torch"
+            )
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(
+            str(onnx_path), options, providers=["CPUExecutionProvider"]
+        )
         self.input_names = [i.name for i in self.session.get_inputs()]
 
     def __call__(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         missing = [n for n in self.input_names if n not in inputs]
         if missing:
-            raise ConfigError(f"{ONNX_FILE} takes {', '.join(missing)}, which the tokenizer does not give")
+            raise ConfigError(
+                f"{ONNX_FILE} takes {', '.join(missing)}, which the tokenizer does not give"
+            )
         return self.session.run(["logits"], {n: inputs[n] for n in self.input_names})[0]
 
 
@@ -159,20 +167,33 @@ def decode_bio(tags: list[str], offsets: list[tuple[int, int]]) -> list[tuple[in
 class TransformerNER:
     """Sets doc.ents from a token-classification model; long texts go in overlapping windows."""
 
-    def __init__(self, nlp: Language, name: str, model_path: str, max_length: int, stride: int,
-                 runtime: str = "torch", threads: int = 0) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        model_path: str,
+        max_length: int,
+        stride: int,
+        runtime: str = "torch",
+        threads: int = 0,
+    ) -> None:
         path = Path(model_path)
         if not path.is_dir():
-            raise ConfigError(f"transformer model folder {path} does not exist (a save_pretrained folder)")
+            raise ConfigError(
+                f"transformer model folder {path} does not exist (a save_pretrained folder)"
+            )
         self.name = name
         self.runtime = resolve_runtime(runtime, path)
         threads = threads or _default_threads()
-        self.run: _TorchRunner | _OnnxRunner = (_OnnxRunner(path, threads) if self.runtime == "onnx"
-                                                else _TorchRunner(path, threads))
+        self.run: _TorchRunner | _OnnxRunner = (
+            _OnnxRunner(path, threads) if self.runtime == "onnx" else _TorchRunner(path, threads)
+        )
         AutoTokenizer, AutoConfig = _require_transformers()
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         if not getattr(self.tokenizer, "is_fast", False):
-            raise ConfigError(f"{path}: needs a fast tokenizer (tokenizer.json) for character offsets")
+            raise ConfigError(
+                f"{path}: needs a fast tokenizer (tokenizer.json) for character offsets"
+            )
         config = AutoConfig.from_pretrained(path, local_files_only=True)
         self.id2label = {int(k): v for k, v in config.id2label.items()}
         self.max_length = max_length
@@ -181,9 +202,16 @@ class TransformerNER:
     def predict(self, text: str) -> list[tuple[int, int, str]]:
         if not text.strip():
             return []
-        enc = self.tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=self.max_length,
-                             stride=self.stride, return_overflowing_tokens=True, padding=True,
-                             return_tensors="np")
+        enc = self.tokenizer(
+            text,
+            return_offsets_mapping=True,
+            truncation=True,
+            max_length=self.max_length,
+            stride=self.stride,
+            return_overflowing_tokens=True,
+            padding=True,
+            return_tensors="np",
+        )
         offsets = enc.pop("offset_mapping").tolist()
         enc.pop("overflow_to_sample_mapping", None)
         logits = self.run({k: np.asarray(v, dtype=np.int64) for k, v in enc.items()})
@@ -202,7 +230,9 @@ class TransformerNER:
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
         for start, end, label in self.predict(doc.text):
-            while start < end and doc.text[start].isspace():  # SentencePiece offsets may include the space
+            while (
+                start < end and doc.text[start].isspace()
+            ):  # SentencePiece offsets may include the space
                 start += 1
             span = doc.char_span(start, end, label=label, alignment_mode="expand")
             if span is not None:
@@ -211,11 +241,20 @@ class TransformerNER:
         return doc
 
 
-@Language.factory("newsmon_transformer_ner",
-                  default_config={"max_length": 512, "stride": 64, "runtime": "torch", "threads": 0},
-                  assigns=["doc.ents"])
-def make_transformer_ner(nlp: Language, name: str, model_path: str, max_length: int, stride: int,
-                         runtime: str, threads: int) -> TransformerNER:
+@Language.factory(
+    "newsmon_transformer_ner",
+    default_config={"max_length": 512, "stride": 64, "runtime": "torch", "threads": 0},
+    assigns=["doc.ents"],
+)
+def make_transformer_ner(
+    nlp: Language,
+    name: str,
+    model_path: str,
+    max_length: int,
+    stride: int,
+    runtime: str,
+    threads: int,
+) -> TransformerNER:
     return TransformerNER(nlp, name, model_path, max_length, stride, runtime, threads)
 
 
@@ -230,8 +269,10 @@ def load_transformer_pipeline(lang: str, settings: Settings) -> Language:
             "a local folder with a token-classification model and its fast tokenizer"
         )
     nlp = blank(lang)
-    nlp.add_pipe("newsmon_transformer_ner",
-                 config={"model_path": str(path), "runtime": settings.transformer_runtime})
+    nlp.add_pipe(
+        "newsmon_transformer_ner",
+        config={"model_path": str(path), "runtime": settings.transformer_runtime},
+    )
     return nlp
 
 
@@ -264,7 +305,9 @@ def export_onnx(model_dir: Path, output: Path | None = None, opset: int = 17) ->
     """
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
-        raise ConfigError(f"transformer model folder {model_dir} does not exist (a save_pretrained folder)")
+        raise ConfigError(
+            f"transformer model folder {model_dir} does not exist (a save_pretrained folder)"
+        )
     torch, AutoTokenizer, AutoModel = _require_torch()
     ort = _require_onnxruntime()
     try:
@@ -275,10 +318,17 @@ def export_onnx(model_dir: Path, output: Path | None = None, opset: int = 17) ->
     out_dir.mkdir(parents=True, exist_ok=True)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
-    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names]
+    names = [
+        n
+        for n in ("input_ids", "attention_mask", "token_type_ids")
+        if n in tokenizer.model_input_names
+    ]
     # a padded row in the traced batch: a branch taken on an all-ones mask must not drop the mask from the graph
-    sample = tokenizer(["Ерболат Досаев прибыл в Алматы 12 мая 2024 года.", "Астана"], padding=True,
-                       return_tensors="pt")
+    sample = tokenizer(
+        ["Ерболат Досаев прибыл в Алматы 12 мая 2024 года.", "Астана"],
+        padding=True,
+        return_tensors="pt",
+    )
     wrapper = _logits_module(torch, model, names)
     axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "logits"]}
     path = out_dir / ONNX_FILE
@@ -286,21 +336,36 @@ def export_onnx(model_dir: Path, output: Path | None = None, opset: int = 17) ->
         # the TorchScript exporter (no onnxscript needed) says it is deprecated; tracer notes on Python branches
         warnings.simplefilter("ignore")
         with torch.no_grad():
-            torch.onnx.export(wrapper, tuple(sample[n] for n in names), str(path), input_names=names,
-                              output_names=["logits"], dynamic_axes=axes, opset_version=opset, dynamo=False)
+            torch.onnx.export(
+                wrapper,
+                tuple(sample[n] for n in names),
+                str(path),
+                input_names=names,
+                output_names=["logits"],
+                dynamic_axes=axes,
+                opset_version=opset,
+                dynamo=False,
+            )
     if out_dir.resolve() != model_dir.resolve():
         tokenizer.save_pretrained(out_dir)
         model.config.save_pretrained(out_dir)
-    check_texts = ["Серик Акылбай выступил в Астане", "Алматы",
-                   "Ерболат Досаев Алматыда болды, ол 2024 жылы әкім болып тағайындалды."]
+    check_texts = [
+        "Серик Акылбай выступил в Астане",
+        "Алматы",
+        "Ерболат Досаев Алматыда болды, ол 2024 жылы әкім болып тағайындалды.",
+    ]
     check = tokenizer(check_texts, padding=True, return_tensors="np")
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(["logits"], {n: np.asarray(check[n], dtype=np.int64) for n in names})[0]
     with torch.no_grad():
-        want = model(**{n: torch.from_numpy(np.asarray(check[n], dtype=np.int64)) for n in names}).logits.numpy()
+        want = model(
+            **{n: torch.from_numpy(np.asarray(check[n], dtype=np.int64)) for n in names}
+        ).logits.numpy()
     diff = float(np.abs(got - want).max())
     if diff > ONNX_TOLERANCE:
         path.unlink()  # NEWSMON_TRANSFORMER_RUNTIME=auto would pick it up
-        raise ConfigError(f"{path}: the exported model's logits differ from torch's by {diff:.2g}; "
-                          f"try another --opset")
+        raise ConfigError(
+            f"{path}: the exported model's logits differ from torch's by {diff:.2g}; "
+            f"try another --opset"
+        )
     return OnnxExport(path, path.stat().st_size, diff)

@@ -33,7 +33,9 @@ def navec_path() -> Path:
 NAVEC_ROWS = 40_000  # 100-dim rows: 16 MB of the ru model, which must stay under 60 MB (10^6 bytes)
 
 
-def build_navec_vectors(out_dir: Path, texts: Iterable[str], rows: int = NAVEC_ROWS, dims: int = 100) -> Path:
+def build_navec_vectors(
+    out_dir: Path, texts: Iterable[str], rows: int = NAVEC_ROWS, dims: int = 100
+) -> Path:
     """Write a blank ru pipeline with pruned navec vectors (attr LOWER) to `out_dir`; return it."""
     from navec import Navec
 
@@ -48,8 +50,9 @@ def build_navec_vectors(out_dir: Path, texts: Iterable[str], rows: int = NAVEC_R
     nlp = blank("ru")
     for word in words:
         nlp.vocab.strings.add(word)
-    vectors = Vectors(strings=nlp.vocab.strings, data=matrix[order], keys=[words[i] for i in order],
-                      attr="LOWER")
+    vectors = Vectors(
+        strings=nlp.vocab.strings, data=matrix[order], keys=[words[i] for i in order], attr="LOWER"
+    )
     nlp.vocab.vectors = vectors
     nlp.vocab.prune_vectors(rows, batch_size=4096)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-26 07:30:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,10 +19,18 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("article", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claimed_by", sa.String(length=120), nullable=True))
-        batch_op.add_column(sa.Column("claim_expires", newsmon.store.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "claim_expires", newsmon.store.models.UTCDateTime(timezone=True), nullable=True
+            )
+        )
         batch_op.add_column(sa.Column("extract_error", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("extract_failed_version", sa.String(length=120), nullable=True))
-        batch_op.create_index("ix_article_lang_extracted", ["lang", "extracted_version"], unique=False)
+        batch_op.add_column(
+            sa.Column("extract_failed_version", sa.String(length=120), nullable=True)
+        )
+        batch_op.create_index(
+            "ix_article_lang_extracted", ["lang", "extracted_version"], unique=False
+        )
         batch_op.create_index("ix_article_extracted_at", ["extracted_at"], unique=False)
 
 

@@ -9,6 +9,7 @@ with copies of the article's source, time and language for filters.
 SQLite: an external-content FTS5 table over it, kept in step by triggers. PostgreSQL: a generated
 tsvector column (title weighted A, text B) with a GIN index.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -41,16 +42,33 @@ POSTGRES = [
 # fact queries: (name, columns); each serves one query of newsmon/query.py
 FACT_INDEXES = [
     # akims directory: kind='akim' grouped by unit and person in index order, covering every aggregate
-    ("ix_fact_akims", ["kind", "territory_kato", "territory_name", "person", "role", "territory_level", "published"]),
+    (
+        "ix_fact_akims",
+        [
+            "kind",
+            "territory_kato",
+            "territory_name",
+            "person",
+            "role",
+            "territory_level",
+            "published",
+        ],
+    ),
     # programme mentions (by programme and day, covering kind and article) and amounts by programme and unit
     ("ix_fact_program_published", ["program", "published", "kind", "article_id"]),
-    ("ix_fact_amounts", ["kind", "program", "territory_kato", "territory_name", "unit", "value", "published"]),
+    (
+        "ix_fact_amounts",
+        ["kind", "program", "territory_kato", "territory_name", "unit", "value", "published"],
+    ),
     # facts of a person, by day
     ("ix_fact_person_published", ["person", "published"]),
     # «articles with a fact in this unit» (search --territory, programme mentions in a unit)
     ("ix_fact_article_territory", ["article_id", "territory_kato", "territory_name"]),
     # amounts (or any kind) in a unit by currency and value
-    ("ix_fact_kind_territory_value", ["kind", "territory_kato", "territory_name", "unit", "value", "published"]),
+    (
+        "ix_fact_kind_territory_value",
+        ["kind", "territory_kato", "territory_name", "unit", "value", "published"],
+    ),
     # facts by kind and day within a unit
     ("ix_fact_territory_kind_published", ["territory_kato", "kind", "published"]),
 ]
