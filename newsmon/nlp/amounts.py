@@ -111,15 +111,44 @@ KK_NUMBERS: dict[str, float] = {
     "сексен": 80,
     "тоқсан": 90,
 }
+KK_NUMBERS["жарты"] = 0.5  # «жарты миллион» = 500 000
 RU_NUMBERS = dict(_RU_NUMBERS)
 HALF_WORDS = {"жарым": 0.5}  # and «с половиной»
 HUNDRED_WORDS = {"жүз"}  # Kazakh «екі жүз» = 2 × 100
 
+# Kazakh case endings: the ablative «-нан/-ден/-тан…» marks the first end of a range («бес мыңнан
+# жеті мың теңгеге дейін»); a number word or scale word that carries it ends its number
+_KK_ABLATIVE = ("нан", "нен", "дан", "ден", "тан", "тен")
+_KK_ABLATIVE_END = re.compile(r"(?:нан|нен|дан|ден|тан|тен)$", re.I)
+_KK_FRONT_VOWELS = set("әеіөүи")
+_KK_VOWELS = _KK_FRONT_VOWELS | set("аоұыуя")
+
+
+def kk_ablative(word: str) -> str:
+    """«бес» → «бестен», «он» → «оннан», «жиырма» → «жиырмадан»: the ablative of a Kazakh word."""
+    vowels = [c for c in word if c in _KK_VOWELS]
+    front = bool(vowels) and vowels[-1] in _KK_FRONT_VOWELS
+    last = word[-1]
+    if last in _KK_VOWELS or last in "рлйзжуw":
+        head = "д"
+    elif last in "мнң":
+        head = "н"
+    else:
+        head = "т"
+    return word + head + ("ен" if front else "ан")
+
+
+# decimal fractions in words: Kazakh «сексен алты бүтін оннан бес» (86,5: the denominator comes
+# first, in the ablative), Russian «восемьдесят шесть целых пять десятых» (the denominator last)
+_KK_DENOMINATORS = {"оннан": 10.0, "жүзден": 100.0, "мыңнан": 1000.0}
+_RU_DENOMINATORS = {"десят": 10.0, "сот": 100.0, "тысячн": 1000.0}
+_RU_FRACTION_END = r"(?:ых|ая|ой|ую|ые|ыми)"
+
 _SCALE_RX = {
-    1e3: r"тыс\.?|тысяч(?!н)[а-я]{0,3}|мың[а-яәғқңөұүһі]{0,4}|myń|myn",
-    1e6: r"млн\.?|миллион(?!н(?:ый|ая|ое|ого|ой|ом|ую|ые|ых|ым)|ер)[а-яәғқңөұүһі]{0,4}|mln",
-    1e9: r"млрд\.?|миллиард(?!н(?:ый|ая|ое|ого|ой|ом|ую|ые|ых|ым)|ер)[а-яәғқңөұүһі]{0,4}|mlrd|bln",
-    1e12: r"трлн\.?|триллион(?!н(?:ый|ая|ое|ого|ой|ом|ую|ые|ых|ым)|ер)[а-яәғқңөұүһі]{0,4}|trln",
+    1e3: r"тыс\.?|тысяч(?!н)[а-я]{0,3}|мың(?![ыі]?нш)[а-яәғқңөұүһі]{0,4}|myń|myn",
+    1e6: r"млн\.?|миллион(?!н(?:ый|ая|ое|ого|ой|ом|ую|ые|ых|ым)|ер|[ыі]?нш)[а-яәғқңөұүһі]{0,4}|mln",
+    1e9: r"млрд\.?|миллиард(?!н(?:ый|ая|ое|ого|ой|ом|ую|ые|ых|ым)|ер|[ыі]?нш)[а-яәғқңөұүһі]{0,4}|mlrd|bln",
+    1e12: r"трлн\.?|триллион(?!н(?:ый|ая|ое|ого|ой|ом|ую|ые|ых|ым)|ер|[ыі]?нш)[а-яәғқңөұүһі]{0,4}|trln",
 }
 # a scale word alone is a number only in the singular: «миллиард тенге», not «миллионы тенге»
 _ONE_SCALE_WORD = re.compile(
@@ -131,8 +160,8 @@ _RU_PLURAL_SCALE = re.compile(r"(?:тысяч|(?:миллион|миллиард
 
 _CURRENCY_RX = {
     "KZT": r"т[еэ][нң]ге[а-яәғқңөұүһі]*|тг\.?|тнг\.?|KZT|ten[gǵ]e\w{0,4}|teńge\w{0,4}",
-    "USD": r"(?:американск[а-я]{1,3}\s+)?(?:доллар[а-яәғқңөұүһі]{0,5}|долл\.?)(?:\s+США)?|USD|dollar\w{0,3}",
-    "RUB": r"(?:российск[а-я]{1,3}\s+)?(?:рубл[а-яәғқңөұүһі]{1,5}|руб\.?)|RUB",
+    "USD": r"(?:американск[а-я]{1,3}\s+|АҚШ\s+)?(?:доллар[а-яәғқңөұүһі]{0,5}|долл\.?)(?:\s+США)?|USD|dollar\w{0,3}",
+    "RUB": r"(?:российск[а-я]{1,3}\s+|ресей\s+)?(?:рубл[а-яәғқңөұүһі]{1,5}|руб\.?)|RUB",
     "EUR": r"евро|еуро(?!па)[а-яәғқңөұүһі]{0,5}|EUR|euro",
 }
 _CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "₽": "RUB", "₸": "KZT"}
@@ -161,9 +190,16 @@ _UNIT_RX = {
     ),
 }
 
+# «86, 5 миллиард»: a decimal comma with a stray space (tokenized text), only right before a scale
+# word and not inside a list («1, 2, 3 млн»)
+_SPACED_DECIMAL_RX = (
+    r"(?<!\d,\s)\d{1,3},[ \u00a0]\d{1,2}"
+    r"(?=[ \u00a0]+(?:млн|млрд|трлн|тыс|мың|миллион|миллиард|триллион|mln|mlrd))"
+)
 _NUMBER_RX = (
     r"(?<![\d])(?<!\d[.,:])"
-    r"(?:\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:,\d+)?"
+    rf"(?:{_SPACED_DECIMAL_RX}"
+    r"|\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:,\d+)?"
     r"|\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?"
     r"|\d+(?:[.,]\d+)?)"
     r"(?![\d]|[.,:]\d)"  # not a time «08:30» nor a date «15.04.2024»
@@ -181,6 +217,8 @@ _IMPLICIT_NEXT = set(
     "бөлініп жұмсалды жұмсалған жұмсалады құрады құрайды болды болады болатын тұрады тұратын қажет "
     "дейін кейін арқылы бойынша".split()
 )
+# Kazakh words between a number and what it counts: «5 мыңнан астам адам», «2 млн шамасында тұрғын»
+_KK_POSTPOSITIONS = {"астам", "ғана", "шамасында", "көлемінде", "жуық", "артық", "аса"}
 _NEXT_WORD = re.compile(rf"\s*([{_L}]+|\S)?")
 
 # ---- lexer --------------------------------------------------------------------------------------
@@ -198,6 +236,7 @@ class _Atom:
     value: float = 0.0
     unit: str = ""
     unit_kind: str = ""
+    abl: bool = False  # carries the Kazakh ablative: the number ends here, a range may follow
 
 
 def _parse_number(text: str) -> float:
@@ -212,7 +251,8 @@ _ATOM_PREFIXES = set(
     "ты мы my мл ми ml bl тр tr "  # scales
     "те тэ тг тн te kz ам до us do ро ру ru ев еу eu "  # currencies
     "су ри юа фу ли ма со гр ие йе во фр ла др ди би мр ае cn gb uz kg "  # other currencies
-    "пр па ге га кв км ша м² м2 че жи лю ад тұ".split()  # percent, area, people
+    "пр па ге га кв км ша м² м2 че жи лю ад тұ "  # percent, area, people
+    "ақ бү це по".split()  # «АҚШ доллары», «бүтін оннан», «целых», «пол-миллиона»
 ) | {"с ", "с\u00a0"}
 _SCAN = re.compile(rf"[{_L}]+|\d+|[%$€₽₸\-–—]")
 
@@ -224,10 +264,33 @@ class _Lexer:
         self.words: dict[str, tuple[str, float]] = {w: ("word", v) for w, v in number_words.items()}
         self.words.update({w: ("half", v) for w, v in HALF_WORDS.items() if " " not in w})
         self.words.update({w: ("hundred", 100.0) for w in HUNDRED_WORDS})
+        self.ablatives: dict[str, tuple[str, float]] = {
+            kk_ablative(w): hit
+            for w, hit in self.words.items()
+            if (w in KK_NUMBERS or w in HUNDRED_WORDS) and hit[1] > 1  # «бірден» is «at once»
+        }
         self.words.update(
-            {"от": ("ot", 0.0), "from": ("ot", 0.0), "до": ("do", 0.0), "to": ("do", 0.0)}
+            {
+                "от": ("ot", 0.0),
+                "с": ("ot", 0.0),  # «с 5 до 10 млн тенге»
+                "со": ("ot", 0.0),
+                "from": ("ot", 0.0),
+                "до": ("do", 0.0),
+                "to": ("do", 0.0),
+            }
         )
+        numerals = sorted(
+            (re.escape(w) for w in number_words if " " not in w), key=len, reverse=True
+        )
+        numeral = rf"(?:\d+|{'|'.join(numerals)}|жүз|сто|ста)"
+        phrase = rf"{numeral}(?:\s+{numeral}){{0,3}}"
+        kk_frac = rf"бүтін\s+(?:{'|'.join(_KK_DENOMINATORS)})\s+{phrase}"
+        ru_frac = rf"цел{_RU_FRACTION_END}\s+{phrase}\s+(?:{'|'.join(_RU_DENOMINATORS)}){_RU_FRACTION_END}"
+        self.frac_words = re.compile(rf"\d+|[{_L}]+")
         groups = [
+            ("frac", _NB + f"(?:{kk_frac}|{ru_frac})" + _NA),
+            ("numabl", f"(?:{_NUMBER_RX})-(?:{'|'.join(_KK_ABLATIVE)})" + _NA),  # «5-тен»
+            ("polscale", _NB + r"пол-?(?=(?:миллион|миллиард|триллион)[а-я]{0,3}" + _NA + ")"),
             ("num", _NUMBER_RX),
             ("scale", _NB + "(?:" + _alt(_SCALE_RX.values()) + ")" + _KK_SUFFIX_AFTER_ABBR + _NA),
             ("cur", _NB + "(?:" + _alt(_CURRENCY_RX.values()) + ")" + _NA),
@@ -242,8 +305,34 @@ class _Lexer:
         self.scales = [
             (v, re.compile(f"(?:{rx}){_KK_SUFFIX_AFTER_ABBR}", re.I)) for v, rx in _SCALE_RX.items()
         ]
+        self.bare_scale = re.compile(
+            "(?:" + _alt(_SCALE_RX.values()) + ")" + _KK_SUFFIX_AFTER_ABBR + _NA, re.I
+        )
         self.currencies = [(c, re.compile(rx, re.I)) for c, rx in _CURRENCY_RX.items()]
         self.units = [(k, re.compile(rx, re.I)) for k, rx in _UNIT_RX.items()]
+        # what a number counts when it is no money: a unit or another currency
+        self.counted = re.compile(
+            "(?:" + _alt(_UNIT_RX.values()) + "|" + _OTHER_CURRENCY_RX + ")" + _NA, re.I
+        )
+        self.number_words = number_words
+
+    def _fraction(self, text: str) -> float:
+        """The value of «бүтін оннан бес» (0.5) or «целых двадцать пять сотых» (0.25)."""
+        words = [w.lower() for w in self.frac_words.findall(text)][1:]  # drop бүтін / целых
+        if words[0] in _KK_DENOMINATORS:
+            denominator, numerals = _KK_DENOMINATORS[words[0]], words[1:]
+        else:
+            stem = next(d for d in _RU_DENOMINATORS if words[-1].startswith(d))
+            denominator, numerals = _RU_DENOMINATORS[stem], words[:-1]
+        value = 0.0
+        for w in numerals:
+            if w.isdigit():
+                value += float(w)
+            elif w == "жүз":
+                value = (value or 1.0) * 100
+            else:
+                value += self.number_words.get(w, 0.0)
+        return value / denominator
 
     def atoms(self, text: str) -> Iterator[_Atom]:
         done = 0
@@ -256,8 +345,16 @@ class _Lexer:
                     continue
                 low = w.group().lower()
                 hit = self.words.get(low)
-                if hit is not None and (w.end() == len(text) or not text[w.end()].isdigit()):
-                    yield _Atom(hit[0], s, w.end(), hit[1])
+                abl = False
+                if hit is None:
+                    hit = self.ablatives.get(low)
+                    abl = hit is not None
+                if (
+                    hit is not None
+                    and (w.end() == len(text) or not text[w.end()].isdigit())
+                    and not (low == "с" and _HALF_AFTER.match(text, s))
+                ):
+                    yield _Atom(hit[0], s, w.end(), hit[1], abl=abl)
                     continue
                 if text[s : s + 2].lower() not in _ATOM_PREFIXES:
                     continue
@@ -269,10 +366,22 @@ class _Lexer:
             e, t = m.end(), m.group()
             if kind == "num":
                 yield _Atom("num", s, e, _parse_number(t))
+            elif kind == "numabl":
+                yield _Atom("num", s, e, _parse_number(t.rsplit("-", 1)[0]), abl=True)
+            elif kind == "frac":  # adds to the whole part before it, as «жарым» does
+                yield _Atom("half", s, e, self._fraction(t))
+            elif kind == "polscale":  # «пол-миллиона»: a half, then the scale word
+                yield _Atom("word", s, e, 0.5)
+                sm = self.bare_scale.match(text, e)
+                if sm is not None:
+                    done = sm.end()
+                    value = next(v for v, rx in self.scales if rx.fullmatch(sm.group()))
+                    yield _Atom("scale", e, sm.end(), value)
             elif kind == "half":
                 yield _Atom("half", s, e, 0.5)
             elif kind == "scale":
-                yield _Atom("scale", s, e, next(v for v, rx in self.scales if rx.fullmatch(t)))
+                value = next(v for v, rx in self.scales if rx.fullmatch(t))
+                yield _Atom("scale", s, e, value, abl=bool(_KK_ABLATIVE_END.search(t)))
             elif kind == "cur":
                 yield _Atom(
                     "cur", s, e, unit=next(c for c, rx in self.currencies if rx.fullmatch(t))
@@ -288,6 +397,7 @@ class _Lexer:
                 yield _Atom(kind, s, e)
 
 
+_HALF_AFTER = re.compile(r"с половиной(?![а-я])", re.I)
 _GAP = re.compile(r"[ \u00a0\u202f\u2009\t]{0,3}")
 
 
@@ -316,6 +426,7 @@ class _Quantity:
     scaled: bool  # a scale word is part of it
     words: bool  # spelled in words
     digits: bool  # has a number (not only a scale word)
+    abl: bool = False  # its last word is in the Kazakh ablative: «бес мыңнан …»
 
 
 @dataclass
@@ -383,11 +494,13 @@ def _quantity(chain: list[_Atom], i: int) -> _Quantity | None:
             last_scale, scaled = a.value, True
         end = a.end
         j += 1
+        if a.abl:  # «бес мыңнан»: a case ending closes the number
+            break
     if j == i:
         return None
     digits = digits or have
     value = total + (current if have else 0.0)
-    return _Quantity(i, j, chain[i].start, end, value, scaled, words, digits)
+    return _Quantity(i, j, chain[i].start, end, value, scaled, words, digits, chain[j - 1].abl)
 
 
 def _smaller_scale_follows(chain: list[_Atom], j: int, last_scale: float) -> bool:
@@ -416,31 +529,35 @@ class AmountFinder:
 
     def find(self, text: str) -> list[Amount]:
         found: list[Amount] = []
-        pending: list[
-            Amount
-        ] = []  # scale without currency: decided once the article's currency is known
+        # scale without currency: decided once the article's currency is known
+        pending: list[Amount] = []
+        bare: list[_Atom] = []  # currency words with no number of their own
         for chain in _chains(self.lexer.atoms(text), text):
-            self._parse_chain(chain, text, found, pending)
+            self._parse_chain(chain, text, found, pending, bare)
         if pending:
             currencies = Counter(a.unit for a in found if a.kind == "money")
+            unit, conf = "", self.implicit_confidence
             if currencies:
                 top = max(currencies.values())
                 best = [c for c in currencies if currencies[c] == top]
                 unit = self.default_currency if self.default_currency in best else best[0]
-                conf = self.implicit_confidence
             elif self.implicit_without_currency:
                 unit, conf = self.default_currency, self.implicit_confidence * 0.6
-            else:
-                unit = ""
-            if unit:
-                for a in pending:
-                    a.unit, a.confidence = unit, conf
-                found.extend(pending)
-                found.sort(key=lambda a: (a.start, a.end))
+            for a in pending:
+                # no money in the article: a currency word in the same sentence («46 млрд (теңге)»)
+                a.unit = unit or _currency_in_sentence(text, a, bare)
+                a.confidence = conf
+            found.extend(a for a in pending if a.unit)
+            found.sort(key=lambda a: (a.start, a.end))
         return found
 
     def _parse_chain(
-        self, chain: list[_Atom], text: str, found: list[Amount], pending: list[Amount]
+        self,
+        chain: list[_Atom],
+        text: str,
+        found: list[Amount],
+        pending: list[Amount],
+        bare: list[_Atom],
     ) -> None:
         i = 0
         n = len(chain)
@@ -458,47 +575,69 @@ class AmountFinder:
             if a.kind in ("cursym", "pctsym") and i + 1 < n and chain[i + 1].kind == "num":
                 prefix, i = a, i + 1
             elif a.kind not in _QUANT_KINDS:
+                if a.kind in ("cur", "cursym"):
+                    bare.append(a)
                 i += 1
                 continue
             q = _quantity(chain, i)
             if q is None:
                 i += 1
                 continue
-            # «1,5–2 млрд тенге»: the first number borrows the scale and unit of the second
-            if (
-                not q.scaled
-                and prefix is None
-                and q.last + 1 < n
-                and chain[q.last].kind == "dash"
-                and chain[q.last + 1].kind in _QUANT_KINDS
-            ):
-                upper = _quantity(chain, q.last + 1)
-                if upper is not None:
-                    made = self._finish(chain, upper, None, text, range_="max")
-                    if made is not None:
-                        hi, nxt_i = made
-                        lo_val = q.value * _scale_of(chain, q.last + 1, upper.last)
-                        lo = Amount(
-                            q.start,
-                            q.end,
-                            lo_val,
-                            hi.unit,
-                            hi.kind,
-                            text[q.start : hi.end],
-                            hi.implicit,
-                            hi.confidence,
-                            "min",
-                        )
-                        hi.raw = lo.raw
-                        self._emit([lo, hi], found, pending)
-                        i = nxt_i
-                        continue
+            # «1,5–2 млрд тенге», «екі-үш мың теңгеге», «бес жүз мың – жеті жүз мың теңге» and the
+            # Kazakh «бес мыңнан жеті мың теңгеге дейін»: the first end borrows the unit of the second
+            # (and its scale when it has none)
+            if prefix is None and q.last < n:
+                upper_at = None
+                if q.abl and chain[q.last].kind in _QUANT_KINDS:
+                    upper_at = q.last
+                elif (
+                    q.last + 1 < n
+                    and chain[q.last].kind == "dash"
+                    and chain[q.last + 1].kind in _QUANT_KINDS
+                ):
+                    upper_at = q.last + 1
+                made = self._range(chain, q, upper_at, text) if upper_at is not None else None
+                if made is not None:
+                    self._emit(made[0], found, pending)
+                    i = made[1]
+                    continue
             made = self._finish(chain, q, prefix, text)
             if made is None:
                 i = q.last if q.last > i else i + 1
                 continue
             amount, i = made
             self._emit([amount], found, pending)
+
+    def _range(
+        self, chain: list[_Atom], q: _Quantity, upper_at: int, text: str
+    ) -> tuple[list[Amount], int] | None:
+        """The two ends of a range whose second end starts at chain[upper_at]; None if it is none."""
+        upper = _quantity(chain, upper_at)
+        if upper is None:
+            return None
+        made = self._finish(chain, upper, None, text, range_="max")
+        if made is None:
+            return None
+        hi, nxt_i = made
+        if q.scaled:  # «бес жүз мың – жеті жүз мың теңге»: both ends are whole amounts of money
+            if hi.kind != "money" or not upper.scaled:
+                return None
+            lo_val = q.value
+        else:
+            lo_val = q.value * _scale_of(chain, upper_at, upper.last)
+        lo = Amount(
+            q.start,
+            q.end,
+            lo_val,
+            hi.unit,
+            hi.kind,
+            text[q.start : hi.end],
+            hi.implicit,
+            hi.confidence,
+            "min",
+        )
+        hi.raw = lo.raw
+        return [lo, hi], nxt_i
 
     @staticmethod
     def _emit(amounts: list[Amount], found: list[Amount], pending: list[Amount]) -> None:
@@ -599,8 +738,7 @@ class AmountFinder:
             ), j
         return None
 
-    @staticmethod
-    def _implicit_ok(text: str, end: int) -> bool:
+    def _implicit_ok(self, text: str, end: int) -> bool:
         m = _NEXT_WORD.match(text, end)
         nxt = m.group(1) if m else None
         if not nxt:
@@ -611,6 +749,12 @@ class AmountFinder:
             text[end - 1] == "." and nxt[0].isupper()
         ):  # «2 млрд. Остальное»: the dot ends the sentence
             return True
+        if nxt.lower() in _KK_POSTPOSITIONS:
+            # «5 мыңнан астам адам»: the noun after the postposition says what is counted
+            after = _NEXT_WORD.match(text, m.end()) if m else None
+            word = after.group(1) if after else None
+            if word and self.lexer.counted.match(word):
+                return False
         return nxt.lower() in _IMPLICIT_NEXT
 
     def _range_from_to(
@@ -653,6 +797,19 @@ class AmountFinder:
         )
         hi.raw = lo.raw
         return [lo, hi], nxt
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?…](?:\s|$)|\n")
+
+
+def _currency_in_sentence(text: str, amount: Amount, bare: list[_Atom]) -> str:
+    """The unit of the nearest currency word in the amount's sentence, or ""."""
+    best, gap = "", len(text)
+    for c in bare:
+        lo, hi = (amount.end, c.start) if c.start >= amount.end else (c.end, amount.start)
+        if hi - lo < gap and not _SENTENCE_BREAK.search(text, lo, hi):
+            best, gap = c.unit, hi - lo
+    return best
 
 
 def _scale_of(chain: list[_Atom], i: int, j: int) -> float:
