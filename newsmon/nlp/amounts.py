@@ -252,7 +252,7 @@ _ATOM_PREFIXES = set(
     "те тэ тг тн te kz ам до us do ро ру ru ев еу eu "  # currencies
     "су ри юа фу ли ма со гр ие йе во фр ла др ди би мр ае cn gb uz kg "  # other currencies
     "пр па ге га кв км ша м² м2 че жи лю ад тұ "  # percent, area, people
-    "ақ бү це по".split()  # «АҚШ доллары», «бүтін оннан», «целых», «пол-миллиона»
+    "ақ бү це по ре".split()  # «АҚШ доллары», «бүтін оннан», «целых», «пол-миллиона»
 ) | {"с ", "с\u00a0"}
 _SCAN = re.compile(rf"[{_L}]+|\d+|[%$€₽₸\-–—]")
 
@@ -398,14 +398,18 @@ class _Lexer:
 
 
 _HALF_AFTER = re.compile(r"с половиной(?![а-я])", re.I)
+_CAPITALIZED = re.compile(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]")
 _GAP = re.compile(r"[ \u00a0\u202f\u2009\t]{0,3}")
 
 
 def _chains(atoms: Iterable[_Atom], text: str) -> Iterator[list[_Atom]]:
-    """Runs of atoms separated by nothing but a few spaces."""
+    """Runs of atoms separated by nothing but a few spaces (and no sentence end: «2 млн. Теңге …»)."""
     chain: list[_Atom] = []
     for a in atoms:
-        if chain and not _GAP.fullmatch(text, chain[-1].end, a.start):
+        if chain and (
+            not _GAP.fullmatch(text, chain[-1].end, a.start)
+            or (text[chain[-1].end - 1] == "." and _CAPITALIZED.match(text, a.start))
+        ):
             yield chain
             chain = []
         chain.append(a)
@@ -807,7 +811,8 @@ def _currency_in_sentence(text: str, amount: Amount, bare: list[_Atom]) -> str:
     best, gap = "", len(text)
     for c in bare:
         lo, hi = (amount.end, c.start) if c.start >= amount.end else (c.end, amount.start)
-        if hi - lo < gap and not _SENTENCE_BREAK.search(text, lo, hi):
+        # from the amount's last character: «2 млн. Курс тенге …» ends with the sentence's dot
+        if hi - lo < gap and not _SENTENCE_BREAK.search(text, lo - 1, hi):
             best, gap = c.unit, hi - lo
     return best
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from newsmon import __version__
 from newsmon.nlp.lang import blank
 
 # bump when a rule component changes what it extracts: `newsmon extract` then re-extracts every article
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 LANGS = ("ru", "kk")
 MAX_NLP_CHARS = 300_000  # longer texts are cut for NLP (a 5 MB "article" is a scraping accident)
 
@@ -26,6 +27,22 @@ def extractor_version(lang: str) -> str:
     (kk); the project's NER models in models/ serve `newsmon entities` and are not part of extraction yet,
     so their versions are not part of this string."""
     return f"newsmon/{__version__} {lang}-rules/{RULES_VERSION}"
+
+
+@Language.component("newsmon_line_breaks")
+def line_breaks(doc: Doc) -> Doc:
+    """A line break ends a sentence: the title (its own line in `doc_text`) is always a sentence of its
+    own, and no evidence sentence runs from the title into the body or across a paragraph.
+
+    The line break itself (a whitespace token) is a sentence of its own, so neither neighbour holds it."""
+    last = len(doc) - 1
+    for tok in doc:
+        if tok.is_space and "\n" in tok.text:
+            if tok.i > 0:
+                tok.is_sent_start = True
+            if tok.i < last:
+                doc[tok.i + 1].is_sent_start = True
+    return doc
 
 
 @lru_cache(maxsize=4)
@@ -46,6 +63,7 @@ def build_pipeline(lang: str, database_url: str | None = None) -> Language:
     nlp = blank(lang)
     nlp.max_length = MAX_NLP_CHARS + 1
     nlp.add_pipe("sentencizer")
+    nlp.add_pipe("newsmon_line_breaks")
     nlp.add_pipe("newsmon_territories", config={"database_url": database_url})
     nlp.add_pipe("newsmon_programs")
     nlp.add_pipe("newsmon_amounts")
