@@ -6,12 +6,19 @@ km2, m2, people), `raw` (surface text), `implicit` (currency taken from the arti
 `confidence`, `kind` (money, percent, area, count), `range` (None, "min" or "max") and `program`
 (canonical programme name linked from the same sentence or clause, or None).
 
-Ranges («от 1 до 2 млрд тенге», «1,5–2 млрд тенге») give two amounts, the bounds, marked
-`range: "min"` and `"max"`; the lower bound borrows the scale and unit of the upper one.
+Numbers are digits or words of any length in both languages («жиырма төрт миллиард алты жүз миллион
+теңге», «два миллиарда триста миллионов», «бір жарым», «полтора», «пол-миллиона»), decimals in words
+included («сексен алты бүтін оннан бес миллиард» = 86,5 млрд, «три целых две десятых»).
+Ranges («от 1 до 2 млрд тенге», «с 5 до 10 тысяч», «1,5–2 млрд тенге», «екі-үш мың теңгеге»,
+«бес жүз мың – жеті жүз мың теңге», the Kazakh ablative «бес мыңнан жеті мың теңгеге дейін») give
+two amounts, the bounds, marked `range: "min"` and `"max"`; the lower bound borrows the unit of the
+upper one, and its scale when it has none.
 A number with a scale word but no currency («на 1,5 млрд под 2,5%») is money only when the article
-names a currency elsewhere and the next word is not a noun it could count («9,5 млн кубометров»);
-it is kept with `implicit: True`, the article's dominant currency and a lower confidence.
-Bare numbers (no scale, no unit) are never amounts.
+names a currency elsewhere (in another amount, or else as a bare currency word in the same sentence)
+and the next word is not a noun it could count («9,5 млн кубометров», «5 мыңнан астам адам»);
+it is kept with `implicit: True`, that currency and a lower confidence.
+Bare numbers (no scale, no unit) are never amounts, so years and dates («2024 жылы», «в 2025 году»,
+«15 сәуір») are not money; ordinals («екі мыңыншы жылы») are not scales.
 """
 
 from __future__ import annotations
