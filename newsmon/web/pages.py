@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import jinja2
 from fastapi import APIRouter, Depends, Query, Request
@@ -54,16 +54,23 @@ def ui_lang(request: Request) -> str:
     return asked if asked in LANGS else DEFAULT_LANG
 
 
+def local_path(path: str) -> str:
+    """`path` as a link to this server: one leading slash, so «//evil.example/x» (or «/\\evil…», which
+    browsers read the same) never becomes a protocol-relative link to another host; the rest quoted."""
+    return "/" + quote(path.lstrip("/\\"), safe="/-._~!$'()*+,;=:@")
+
+
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     lang = ui_lang(request)
     params = defaultdict(str, {k: v for k, v in request.query_params.items() if k != "ui"})
+    here = local_path(request.scope.get("path") or "/")
 
     def switch(to: str) -> str:
-        return f"{request.url.path}?{urlencode({**params, 'ui': to})}"
+        return f"{here}?{urlencode({**params, 'ui': to})}"
 
     def with_params(**changes: Any) -> str:
         merged = {**params, **{k: v for k, v in changes.items()}}
-        return f"{request.url.path}?{urlencode({k: v for k, v in merged.items() if v not in (None, '')})}"
+        return f"{here}?{urlencode({k: v for k, v in merged.items() if v not in (None, '')})}"
 
     html = (
         env()
