@@ -20,6 +20,7 @@ from typing import IO, Any
 from sqlmodel import Session, select
 
 from newsmon.errors import InputError
+from newsmon.output import csv_safe
 from newsmon.query import ALMATY, day_start
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, Source
@@ -196,7 +197,7 @@ def write_csv(report: CoverageReport, stream: IO[str]) -> None:
     writer = csv.DictWriter(stream, fieldnames=COLUMNS)
     writer.writeheader()
     for row in report.rows:
-        writer.writerow(row.as_dict())
+        writer.writerow({k: csv_safe(v) for k, v in row.as_dict().items()})
 
 
 def to_csv(report: CoverageReport) -> str:
