@@ -80,6 +80,18 @@ class Settings(BaseSettings):
         "N days of its first report is one announcement, counted once",
     )
 
+    # web
+    web_chart_cache: int = Field(
+        64, description="coverage reports and charts kept per query until the stored data change"
+    )
+    web_chart_workers: int = Field(
+        2, description="coverage charts drawn at once (off request threads)"
+    )
+    web_chart_queue: int = Field(
+        8,
+        description="charts drawn or waiting at once; one more makes /coverage.png answer 503 (Retry-After)",
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

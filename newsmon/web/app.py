@@ -6,7 +6,9 @@ as JSON under /api and as a page elsewhere; bad parameters are 4xx too, never a 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +119,17 @@ def create_app(database_url: str | None = None, *, watchlist: Path | str | None 
     """The web application over `database_url` (default: NEWSMON_DATABASE_URL) and the watchlist file
     (default ./watchlist.yaml; coverage pages need one)."""
     from newsmon.web import api, docs, pages
+    from newsmon.web.charts import ChartCache
+
+    charts = ChartCache(database_url, Path(watchlist) if watchlist else None)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        charts.close()
 
     app = _App(
+        lifespan=lifespan,
         title="newsmon API",
         version=__version__,
         description="Read-only access to newsmon's articles and facts (CONTRACT §2). Every endpoint is GET.",
@@ -128,6 +139,7 @@ def create_app(database_url: str | None = None, *, watchlist: Path | str | None 
     )
     app.state.database_url = database_url
     app.state.watchlist = Path(watchlist) if watchlist else None
+    app.state.charts = charts
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> Response:
@@ -168,7 +180,7 @@ def create_app(database_url: str | None = None, *, watchlist: Path | str | None 
         message = "internal error: the server could not answer this request"
         try:
             return _error(request, 500, message)
-        except Exception:  # noqa: BLE001 - the error page itself failed: answer without it
+        except Exception:
             log.exception("rendering the error page failed")
             return PlainTextResponse(message, status_code=500)
 
