@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     backoff_base: float = Field(300.0, description="first retry delay after a failure, seconds")
     backoff_max: float = Field(24 * 3600.0, description="cap on the retry delay, seconds")
     title_dedup_days: int = Field(7, description="same title from the same source within N days")
+    fulltext_budget_seconds: float = Field(
+        120.0,
+        description="seconds a fulltext feed may spend on article pages per run; the rest waits for "
+        "the next run",
+    )
+    fulltext_max_pages: int = Field(
+        50, description="article pages fetched per fulltext feed per run; the rest the next run"
+    )
 
     # NLP
     models_dir: Path = Field(PROJECT_DIR / "models", description="trained spaCy pipelines")

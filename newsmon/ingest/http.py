@@ -398,8 +398,12 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = FEED_ACCEPT,
+        deadline: float | None = None,
     ) -> Response:
-        """Fetch `url`; 304 comes back as a Response, other error statuses raise HTTPStatusError."""
+        """Fetch `url`; 304 comes back as a Response, other error statuses raise HTTPStatusError.
+
+        `deadline` (time.monotonic()), when given, ends the request earlier than total_timeout would:
+        the caller's own budget (a feed's full-text pages)."""
         s = self.settings
         headers = {"Accept": accept}
         if etag:
@@ -410,7 +414,8 @@ class Fetcher:
             request = self.client.build_request("GET", url, headers=headers)
         except httpx.InvalidURL as exc:
             raise FetchError(f"invalid URL {url!r}: {exc}") from None
-        deadline: float | None = None
+        budget = deadline
+        deadline = None
         redirects: list[str] = []
         seen = {str(request.url)}
         while True:
@@ -420,6 +425,10 @@ class Fetcher:
             waited = self.throttle.wait(request.url.host)
             now = time.monotonic()
             deadline = now + s.total_timeout if deadline is None else deadline + waited
+            if budget is not None:
+                if now >= budget:
+                    raise FetchError("the caller's time budget was spent before the request")
+                deadline = min(deadline, budget)
             token = _DEADLINE.set(deadline)
             try:
                 response = self._send(request, deadline)
