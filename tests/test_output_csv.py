@@ -49,17 +49,17 @@ def hostile_db(db_url: str, tmp_path: Path) -> str:
     assert import_jsonl(lines, database_url=db_url).new == 1
     with open_session(db_url) as session:
         art = session.exec(select(Article)).one()
-        common = dict(
-            article_id=art.id,
-            sentence="@risky sentence",
-            start=0,
-            end=4,
-            confidence=0.9,
-            extractor="test",
-            published=art.published,
-            source_id=art.source_id,
-            lang="ru",
-        )
+        common = {
+            "article_id": art.id,
+            "sentence": "@risky sentence",
+            "start": 0,
+            "end": 4,
+            "confidence": 0.9,
+            "extractor": "test",
+            "published": art.published,
+            "source_id": art.source_id,
+            "lang": "ru",
+        }
         session.add(Fact(kind="akim", text=TEXT, person=PERSON, role="аким", **common))
         session.add(
             Fact(
