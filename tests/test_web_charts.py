@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from digest_support import add_fact
 from fastapi.testclient import TestClient
 from feedserver import set_env
 from sqlmodel import select
-from web_support import DAY, WATCHLIST, web_db  # noqa: F401 - web_db is a fixture
+from web_support import DAY, KATON, WATCHLIST, web_db  # noqa: F401 - web_db is a fixture
 
 from newsmon.ingest.importer import import_jsonl
 from newsmon.store.db import open_session
@@ -141,3 +142,10 @@ def test_the_cache_follows_the_stored_data(
     assert after["articles"] == before["articles"] + 1
     redrawn = client.get("/coverage.png", params=CHART)
     assert len(spy.threads) == 2 and redrawn.headers["etag"] != png.headers["etag"]
+    # new facts (an extraction run) too: the region of an article comes from its facts
+    with open_session(web_db) as session:
+        art = session.exec(select(Article).where(Article.url == new["url"])).one()
+        add_fact(session, art, "territory", "Новость", {"territory": KATON})
+        session.commit()
+    assert client.get("/coverage.png", params=CHART).status_code == 200
+    assert len(spy.threads) == 3

@@ -53,7 +53,7 @@ class _LRU:
 
 class ChartCache:
     """Coverage reports and PNG charts of one database and watchlist, keyed by query and by a fingerprint
-    of the stored articles and facts (counts and highest ids) and of the watchlist file."""
+    of the stored articles and facts and of the watchlist file."""
 
     def __init__(
         self,
@@ -83,7 +83,9 @@ class ChartCache:
 
     # ------------------------------------------------------------ what the cache depends on
     def fingerprint(self) -> tuple[Any, ...]:
-        """Counts and highest ids of articles and facts, and the watchlist file's size and time."""
+        """The newest article, extraction and fact, and the watchlist file's size and time: articles
+        and facts are only added (a re-extraction deletes an article's facts and inserts new ones, and
+        stamps extracted_at), so these change whenever a report could. Three index lookups."""
         now = time.monotonic()
         with self._lock:
             if (
@@ -94,8 +96,8 @@ class ChartCache:
         with open_session(self.database_url) as session:
             row = session.execute(
                 sa.text(
-                    "SELECT (SELECT count(*) FROM article), (SELECT max(id) FROM article), "
-                    "(SELECT count(*) FROM fact), (SELECT max(id) FROM fact)"
+                    "SELECT (SELECT max(id) FROM article), (SELECT max(extracted_at) FROM article), "
+                    "(SELECT max(id) FROM fact)"
                 )
             ).one()
         stat = self.watchlist.stat() if self.watchlist and self.watchlist.is_file() else None
