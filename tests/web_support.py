@@ -116,6 +116,15 @@ SPARSE_ARTICLES = [
         "text": "Аким района сообщил, что по программе «Ауыл аманаты» выделено 5 млн тенге.",
     },
     {"url": "https://sparse.example/kk/1", "title": "Әкім ауылда болды", "text": ""},
+    # dated (so the digest and coverage of DAY see it); its facts carry what the extractor always
+    # copies from the article (published, source, lang) and nothing optional of their own
+    {
+        "url": "https://sparse.example/ru/2",
+        "title": "Аким Катон-Карагайского района Данияр Тлеубаев",
+        "text": "Аким сообщил о программе «Ауыл аманаты».",
+        "published": f"{DAY}T10:00:00+05:00",
+        "lang": "ru",
+    },
 ]
 SPARSE_FACTS: list[tuple[str, dict[str, Any]]] = [
     ("akim", {}),
@@ -145,7 +154,11 @@ def fill_sparse(url: str, tmp: Path) -> None:
     assert report.ok and report.new == len(SPARSE_ARTICLES), report
     with open_session(url) as session:
         for art in session.exec(select(Article)).all():
-            assert art.published is None
+            copied = (
+                {"published": art.published, "source_id": art.source_id, "lang": art.lang}
+                if art.published
+                else {}
+            )
             for kind, keys in SPARSE_FACTS:
                 session.add(
                     Fact(
@@ -157,6 +170,7 @@ def fill_sparse(url: str, tmp: Path) -> None:
                         end=5,
                         confidence=0.5,
                         extractor="test",
+                        **copied,
                         **keys,
                     )
                 )
