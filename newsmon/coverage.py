@@ -20,6 +20,7 @@ from typing import IO, Any
 from sqlmodel import Session, select
 
 from newsmon.errors import InputError
+from newsmon.output import csv_safe
 from newsmon.query import ALMATY, day_start
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, Source
@@ -196,7 +197,7 @@ def write_csv(report: CoverageReport, stream: IO[str]) -> None:
     writer = csv.DictWriter(stream, fieldnames=COLUMNS)
     writer.writeheader()
     for row in report.rows:
-        writer.writerow(row.as_dict())
+        writer.writerow({k: csv_safe(v) for k, v in row.as_dict().items()})
 
 
 def to_csv(report: CoverageReport) -> str:
@@ -207,14 +208,24 @@ def to_csv(report: CoverageReport) -> str:
 
 def write_chart(report: CoverageReport, path: Path | str, *, top: int = CHART_ENTITIES) -> Path:
     """A PNG: mentions per day as lines (by day), or per outlet/region as stacked bars; written atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise InputError(f"--chart must name a .png file, not {path.name!r}")
+    png = render_chart(report, top=top)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp.write_bytes(png)
+    tmp.replace(path)
+    return path
+
+
+def render_chart(report: CoverageReport, *, top: int = CHART_ENTITIES) -> bytes:
+    """The chart of write_chart as PNG bytes. Uses matplotlib's object API (a Figure of its own, no
+    pyplot state), so several threads may render at once."""
+    import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     entities = [name for name, _ in report.totals().most_common(top)] or (
         [report.entity] if report.entity else []
     )
@@ -223,54 +234,44 @@ def write_chart(report: CoverageReport, path: Path | str, *, top: int = CHART_EN
     title = (
         f"{report.entity or 'Watchlist'}: mentions {report.since} – {report.until}, by {report.by}"
     )
-    fig, ax = plt.subplots(figsize=(10, 5.5), dpi=110)
-    try:
-        if not entities or not buckets:
-            ax.text(
-                0.5,
-                0.5,
-                "no mentions in this period",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
+    fig = Figure(figsize=(10, 5.5), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    if not entities or not buckets:
+        ax.text(
+            0.5, 0.5, "no mentions in this period", ha="center", va="center", transform=ax.transAxes
+        )
+        ax.set_axis_off()
+    elif report.by == "day":
+        xs = [date.fromisoformat(b) for b in buckets]
+        for name in entities:
+            ax.plot(
+                xs,  # type: ignore[arg-type]
+                [counts.get((b, name), 0) for b in buckets],
+                marker="o",
+                linewidth=2,
+                label=name,
             )
-            ax.set_axis_off()
-        elif report.by == "day":
-            xs = [date.fromisoformat(b) for b in buckets]
-            for name in entities:
-                ax.plot(
-                    xs,
-                    [counts.get((b, name), 0) for b in buckets],
-                    marker="o",
-                    linewidth=2,  # type: ignore[arg-type]
-                    label=name,
-                )
-            import matplotlib.dates as mdates
-
-            step = max(1, len(xs) // 12)  # ticks on whole days, at most about a dozen
-            ax.xaxis.set_major_locator(mdates.DayLocator(interval=step))
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
-            ax.set_ylabel("mentions")
-            ax.set_ylim(bottom=0)
-            fig.autofmt_xdate()
-        else:
-            shown = buckets[:25]
-            left = [0] * len(shown)
-            for name in entities:
-                values = [counts.get((b, name), 0) for b in shown]
-                ax.barh(shown, values, left=left, label=name)
-                left = [a + b for a, b in zip(left, values)]
-            ax.invert_yaxis()
-            ax.set_xlabel("mentions")
-        if entities and buckets:
-            ax.legend(loc="best", fontsize=8)
-            ax.grid(alpha=0.3)
-        ax.set_title(title)
-        fig.tight_layout()
-        tmp = path.with_name(f".{path.name}.tmp.png")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(tmp, format="png")
-        tmp.replace(path)
-    finally:
-        plt.close(fig)
-    return path
+        step = max(1, len(xs) // 12)  # ticks on whole days, at most about a dozen
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=step))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+        ax.set_ylabel("mentions")
+        ax.set_ylim(bottom=0)
+        fig.autofmt_xdate()
+    else:
+        shown = buckets[:25]
+        left = [0] * len(shown)
+        for name in entities:
+            values = [counts.get((b, name), 0) for b in shown]
+            ax.barh(shown, values, left=left, label=name)
+            left = [a + b for a, b in zip(left, values)]
+        ax.invert_yaxis()
+        ax.set_xlabel("mentions")
+    if entities and buckets:
+        ax.legend(loc="best", fontsize=8)
+        ax.grid(alpha=0.3)
+    ax.set_title(title)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()

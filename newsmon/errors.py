@@ -35,6 +35,10 @@ class InputError(NewsmonError):
     exit_code = 2
 
 
+class DateRangeError(InputError):
+    """A date outside the supported range (query.MIN_DAY … query.MAX_DAY); the web answers 422."""
+
+
 class GazetteerError(InputError):
     """A gazetteer file is missing or malformed."""
 

@@ -21,6 +21,8 @@ from newsmon.errors import InputError
 FORMATS = ("jsonl", "json", "csv", "table")
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 PARQUET_ROW_GROUP = 10_000  # records per parquet row group (and per batch held in memory)
+# a CSV cell starting with one of these is a formula to a spreadsheet (OWASP "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # flat columns of exported facts and articles (csv and parquet): name → arrow type name
 FACT_EXPORT_COLUMNS: dict[str, str] = {
@@ -142,7 +144,7 @@ def write_records(
         writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         for rec in records:
-            writer.writerow(_flat(rec))
+            writer.writerow({k: csv_safe(v) for k, v in _flat(rec).items()})
             n += 1
     else:
         table = Table(*columns, show_lines=False)
@@ -201,14 +203,22 @@ def fact_row(rec: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def csv_safe(val: Any) -> Any:
+    """A text cell a spreadsheet will not run: one starting with = + - @ tab or CR gets a leading «'»
+    (OWASP's advice; the csv writer quotes the rest). Numbers stay numbers; JSON and Parquet stay exact."""
+    if isinstance(val, str) and val.startswith(FORMULA_STARTS):
+        return "'" + val
+    return val
+
+
 def _csv_cell(val: Any, kind: str) -> Any:
     if val is None:
         return ""
     if kind == "list":
-        return " → ".join(map(str, val))
+        return csv_safe(" → ".join(map(str, val)))
     if kind == "json":
-        return json.dumps(val, ensure_ascii=False)
-    return val
+        return json.dumps(val, ensure_ascii=False)  # starts with [ { " or a digit
+    return csv_safe(val)
 
 
 def export_records(records: Iterable[dict[str, Any]], what: str, fmt: str, out: Path | str) -> int:

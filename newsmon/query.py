@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from rapidfuzz import fuzz, process
 from sqlmodel import Session, select
 
-from newsmon.errors import InputError, NotFoundError
+from newsmon.errors import DateRangeError, InputError, NotFoundError
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, Source, Territory
 
@@ -66,15 +66,24 @@ _ABBREVIATIONS = {
 _QUOTES = "«»\"'“”„`"
 
 
+# the dates a filter may name: every day ± a few years of windows stays a valid datetime in every
+# time zone and on both databases (0001-01-01 and 9999-12-31 overflow when shifted to UTC or by a day)
+MIN_DAY = date(1900, 1, 1)
+MAX_DAY = date(2999, 12, 31)
+
+
 # ---------------------------------------------------------------- small helpers
 def parse_day(value: str | None, option: str) -> date | None:
-    """YYYY-MM-DD, or InputError naming the option."""
+    """YYYY-MM-DD between MIN_DAY and MAX_DAY, or InputError (DateRangeError) naming the option."""
     if value is None:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise InputError(f"{option} must be a date as YYYY-MM-DD, not {value!r}") from None
+    if not MIN_DAY <= day <= MAX_DAY:
+        raise DateRangeError(f"{option} must be a date between {MIN_DAY} and {MAX_DAY}, not {day}")
+    return day
 
 
 def day_start(day: date) -> datetime:

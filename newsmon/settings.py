@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     backoff_base: float = Field(300.0, description="first retry delay after a failure, seconds")
     backoff_max: float = Field(24 * 3600.0, description="cap on the retry delay, seconds")
     title_dedup_days: int = Field(7, description="same title from the same source within N days")
+    fulltext_budget_seconds: float = Field(
+        120.0,
+        description="seconds a fulltext feed may spend on article pages per run; the rest waits for "
+        "the next run",
+    )
+    fulltext_max_pages: int = Field(
+        50, description="article pages fetched per fulltext feed per run; the rest the next run"
+    )
 
     # NLP
     models_dir: Path = Field(PROJECT_DIR / "models", description="trained spaCy pipelines")
@@ -78,6 +86,18 @@ class Settings(BaseSettings):
         14,
         description="programme totals: the same value, currency, programme and unit reported again within "
         "N days of its first report is one announcement, counted once",
+    )
+
+    # web
+    web_chart_cache: int = Field(
+        64, description="coverage reports and charts kept per query until the stored data change"
+    )
+    web_chart_workers: int = Field(
+        2, description="coverage charts drawn at once (off request threads)"
+    )
+    web_chart_queue: int = Field(
+        8,
+        description="charts drawn or waiting at once; one more makes /coverage.png answer 503 (Retry-After)",
     )
 
 

@@ -651,3 +651,107 @@ def test_import_killed_at_any_moment_stores_each_article_once(db_url: str, tmp_p
     with open_session(db_url) as session:
         urls = session.exec(select(Article.url)).all()
     assert len(urls) == total and len(set(urls)) == total
+
+
+# ---------------------------------------------------------------- issue 14, finding 7: a full-text budget
+def _fulltext_feed(server: FeedServer, n: int, page: Callable[[int], Any]) -> bytes:
+    items = []
+    for i in range(n):
+        link = server.route(f"/slow/{i}", page(i))
+        items.append(
+            f"<item><title>Новость номер {i}</title><link>{link}</link>"
+            f"<description>Анонс новости {i}.</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>T</title>'
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
+
+
+def _trickle(server: FeedServer) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A page that sends a byte every 0.3 s and never ends: only the total timeout stops it."""
+
+    def handler(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", HTML)
+        h.send_header("Content-Length", "100000")
+        h.end_headers()
+        while not server.stop.wait(0.3):
+            try:
+                h.wfile.write(b" ")
+                h.wfile.flush()
+            except OSError:
+                return
+
+    return handler
+
+
+def test_fulltext_budget_cuts_a_hostile_feed(
+    db_url: str, server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 7: a feed of pages that trickle forever held `newsmon run` for total_timeout per page
+    (days for a large feed); the feed's time budget now ends the page being fetched and leaves the
+    rest for the next run, their items unstored (so they are fetched then)."""
+    set_env(monkeypatch, total_timeout=30, fulltext_budget_seconds=1.5)
+    feed = _fulltext_feed(server, 4, lambda i: _trickle(server))
+    path = feeds_file(
+        tmp_path, {"name": "slow", "url": server.route("/slow.rss", static(feed)), "fulltext": True}
+    )
+    row = run(path).rows[0]
+    assert row.status == "ok" and row.new == 0 and row.entries == 4
+    assert (row.fulltext_pages, row.fulltext_deferred) == (0, 4)
+    assert "4 pages left for the next run" in row.warnings[-1]
+    assert server.hits("/slow/0") == 1 and server.hits("/slow/1") == 0
+    assert articles("slow") == []
+    st = state("slow")
+    assert st.content_hash is None and st.etag is None
+    assert st.next_attempt is not None and st.next_attempt <= datetime.now(timezone.utc)
+
+
+def test_fulltext_entries_are_stored_as_they_arrive_and_the_rest_next_run(
+    db_url: str, server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 7: each article is stored as its page arrives (was: nothing until the feed ended), at
+    most fulltext_max_pages pages per run, the rest on the next runs: each article once, each page
+    fetched once, the feed due again at once while pages are left."""
+    set_env(monkeypatch, fulltext_max_pages=2)
+    seen: list[int] = []  # articles of the feed stored when each page was asked for
+
+    def page(i: int) -> Callable[[BaseHTTPRequestHandler], None]:
+        body = ARTICLE_PAGE.format(title=f"Новость номер {i}").encode()
+
+        def stored() -> int:
+            with open_session(db_url) as session:
+                query = select(Article.id).where(Article.url.like("%/slow/%"))  # type: ignore[attr-defined]
+                return len(session.exec(query).all())
+
+        def handler(h: BaseHTTPRequestHandler) -> None:
+            # the main thread stores each page's article while the next page is asked for: give it
+            # up to 3 s to catch up with the pages served so far
+            deadline = time.monotonic() + 3
+            while stored() < len(seen) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            seen.append(stored())
+            send(h, 200, body, {"Content-Type": HTML})
+
+        return handler
+
+    feed = _fulltext_feed(server, 5, page)
+    url = server.route("/slow.rss", static(feed, ETag='"v1"'))
+    path = feeds_file(tmp_path, {"name": "slow", "url": url, "fulltext": True})
+    # not forced: the feed is due again at once while pages are left
+    rows = [run(path).rows[0] for _ in range(3)]
+    assert [(r.new, r.fulltext_pages, r.fulltext_deferred) for r in rows] == [
+        (2, 2, 3),
+        (2, 2, 1),
+        (1, 1, 0),
+    ]
+    assert seen == [0, 1, 2, 3, 4]
+    assert [server.hits(f"/slow/{i}") for i in range(5)] == [1] * 5
+    stored = articles("slow")
+    assert len(stored) == 5 and all("90 учителей" in a.text for a in stored)
+    assert state("slow").etag == '"v1"'  # validators kept once nothing is left
+    assert run(path).rows[0].status == "not_due"
+    again = run(path, force=True).rows[0]
+    assert again.new == 0 and again.fulltext_pages == 0 and len(articles("slow")) == 5

@@ -361,3 +361,70 @@ def test_throttle_spaces_threads_on_one_host() -> None:
     waits = sorted(throttle.wait("a.kz") for _ in range(3))
     assert waits[0] == 0.0 and waits[1] > 0.1 and waits[2] > waits[1]
     assert throttle.wait("b.kz") == 0.0  # another host is not held back
+
+
+@pytest.mark.parametrize(
+    ("address", "metadata"),
+    [
+        ("169.254.169.254", True),
+        ("169.254.0.1", True),
+        ("fd00:ec2::254", True),
+        ("::ffff:169.254.169.254", True),  # IPv4-mapped
+        ("2002:a9fe:a9fe::1", True),  # 6to4
+        ("64:ff9b::a9fe:a9fe", True),  # NAT64
+        ("fd00:ec2::253", False),
+        ("10.0.0.1", False),
+        ("127.0.0.1", False),
+        ("8.8.8.8", False),
+    ],
+)
+def test_metadata_addresses(address: str, metadata: bool) -> None:
+    assert nhttp.is_metadata_address(address) is metadata
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://169.254.170.2/v2/credentials",
+        "http://[fd00:ec2::254]/latest/meta-data/",
+        "http://[::ffff:169.254.169.254]/",
+    ],
+)
+def test_metadata_refused_on_a_redirect_even_with_private_networks_allowed(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    """Issue 14, finding 9: with NEWSMON_ALLOW_PRIVATE_NETWORKS=1 a redirect to the metadata service was
+    followed; it is refused before any connection, like the first hop would be."""
+    set_env(monkeypatch, allow_private_networks=1)
+    connected: list[str] = []
+    real = nhttp.httpcore.SyncBackend.connect_tcp
+
+    def spy(self: object, host: str, *args: object, **kwargs: object) -> object:
+        connected.append(host)
+        return real(self, host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nhttp.httpcore.SyncBackend, "connect_tcp", spy)
+    server.route("/go", static(b"", status=302, content_type=None, Location=target))
+    with Fetcher() as fetcher:
+        with pytest.raises(BlockedAddressError, match="metadata"):
+            fetcher.get(server.url("/go"))
+        with pytest.raises(BlockedAddressError, match="metadata"):
+            fetcher.get(target)
+    assert server.hits("/go") == 1
+    assert connected == ["127.0.0.1"]  # the test server only, never the metadata address
+
+
+def test_metadata_refused_by_name(server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14, finding 9: a name that resolves to 169.254.169.254 is refused too."""
+    set_env(monkeypatch, allow_private_networks=1)
+    real = socket.getaddrinfo
+
+    def fake(host: str, port: object, *args: object, **kwargs: object) -> object:
+        if host == "metadata.google.internal":
+            return real("169.254.169.254", port, *args, **kwargs)  # type: ignore[arg-type]
+        return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    with Fetcher() as fetcher, pytest.raises(BlockedAddressError, match="metadata"):
+        fetcher.get("http://metadata.google.internal/computeMetadata/v1/")

@@ -103,3 +103,106 @@ def web_db(
 def article_id(url: str, suffix: str) -> int:
     with open_session(url) as session:
         return next(a.id for a in session.exec(select(Article)).all() if a.url.endswith(suffix))  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- a sparse store (issue 14, finding 0)
+# articles with only the required keys (no published, no source, no summary) and, on each, one fact of
+# every kind with every optional field missing, plus the shapes real extraction gives: an amount with a
+# programme but no territory (the /programs 500), one with a value but no unit, an akim without a role
+SPARSE_ARTICLES = [
+    {
+        "url": "https://sparse.example/ru/1",
+        "title": "Аким района о программе",
+        "text": "Аким района сообщил, что по программе «Ауыл аманаты» выделено 5 млн тенге.",
+    },
+    {"url": "https://sparse.example/kk/1", "title": "Әкім ауылда болды", "text": ""},
+    # dated (so the digest and coverage of DAY see it); its facts carry what the extractor always
+    # copies from the article (published, source, lang) and nothing optional of their own
+    {
+        "url": "https://sparse.example/ru/2",
+        "title": "Аким Катон-Карагайского района Данияр Тлеубаев",
+        "text": "Аким сообщил о программе «Ауыл аманаты».",
+        "published": f"{DAY}T10:00:00+05:00",
+        "lang": "ru",
+    },
+]
+SPARSE_FACTS: list[tuple[str, dict[str, Any]]] = [
+    ("akim", {}),
+    ("amount", {}),
+    ("program", {}),
+    ("territory", {}),
+    ("amount", {"program": "Ауыл аманаты", "value": 5e6, "unit": "KZT"}),
+    ("amount", {"program": "Ауыл аманаты"}),
+    ("amount", {"value": 12.0}),
+    ("akim", {"person": "Иван Иванов"}),
+    ("territory", {"territory_name": "Шемонаиха"}),
+]
+
+
+def fill_sparse(url: str, tmp: Path) -> None:
+    """SPARSE_ARTICLES and SPARSE_FACTS in `url` (no demo data)."""
+    import json
+
+    from newsmon.store.models import Fact
+
+    lines = tmp / "sparse.jsonl"
+    lines.write_text(
+        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in SPARSE_ARTICLES),
+        encoding="utf-8",
+    )
+    report = import_jsonl(lines, database_url=url)
+    assert report.ok and report.new == len(SPARSE_ARTICLES), report
+    with open_session(url) as session:
+        for art in session.exec(select(Article)).all():
+            copied = (
+                {"published": art.published, "source_id": art.source_id, "lang": art.lang}
+                if art.published
+                else {}
+            )
+            for kind, keys in SPARSE_FACTS:
+                session.add(
+                    Fact(
+                        article_id=art.id,
+                        kind=kind,
+                        text=art.title[:5],
+                        sentence="",
+                        start=0,
+                        end=5,
+                        confidence=0.5,
+                        extractor="test",
+                        **copied,
+                        **keys,
+                    )
+                )
+        session.commit()
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def sparse_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A sparse store (fill_sparse) for the whole module, once per backend."""
+    tmp = tmp_path_factory.mktemp("sparse")
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp / 'sparse.db'}"
+        fill_sparse(url, tmp)
+        yield url
+        dispose_engines()
+        return
+    if not pg_available():
+        pytest.skip(f"no PostgreSQL server answers at {PG_URL}")
+    schema = "s_" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+        fill_sparse(url, tmp)
+        yield url
+    finally:
+        dispose_engines()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

@@ -4,15 +4,24 @@ Feeds are fetched concurrently (settings.fetch_concurrency threads sharing one F
 per-host delay holds across them); the main thread stores each result as it arrives: the articles,
 the feed's state and a fetch_log row commit together, so a run killed at any moment leaves each
 feed either fully recorded or untouched, and the next run adds exactly what is missing.
+
+Full-text feeds are the exception: each article is stored as soon as its page is fetched (a feed of
+many slow pages must not hold everything back), within a time budget and a page cap per feed and run
+(settings.fulltext_budget_seconds, fulltext_max_pages). Pages left over are fetched on the next run:
+their items are not stored, the feed's validators are dropped so the next run reads the feed again,
+and the feed is due at once. A run killed midway leaves some of a feed's articles stored and the feed
+unrecorded; the next run stores the rest, never an article twice (articles are unique by URL).
 """
 
 from __future__ import annotations
 
 import difflib
 import logging
+import queue
 import time
+from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,6 +72,7 @@ class FeedRow:
     skipped: int = 0  # entries without a usable link (or title and text)
     fulltext_pages: int = 0
     fulltext_failed: int = 0  # pages that fell back to the feed summary
+    fulltext_deferred: int = 0  # pages left for the next run (time budget or page cap)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     next_attempt: datetime | None = None
@@ -172,8 +182,12 @@ def _work(
     source_id: int,
     validators: tuple[str | None, str | None, str | None],
     database_url: str | None,
+    deliver: Callable[[ArticleIn], None] | None = None,
 ) -> _Outcome:
-    """Fetch, parse and (fulltext feeds) complete one feed; any failure becomes an error outcome."""
+    """Fetch, parse and (fulltext feeds) complete one feed; any failure becomes an error outcome.
+
+    A fulltext feed's new items go to `deliver` one by one as their pages are fetched (the main thread
+    stores them); the outcome keeps only the items already stored (counted as duplicates)."""
     etag, last_modified, old_hash = validators
     t0 = time.monotonic()
     out = _Outcome(spec=spec, started=utcnow(), status="error")
@@ -189,10 +203,20 @@ def _work(
             out.parsed = parse_feed(response.content, response.headers, response.url)
             out.items = out.parsed.items
             if spec.fulltext and out.items:
+                s = fetcher.settings
                 fresh = _unknown_items(database_url, source_id, out.items)
-                completed, out.fulltext = fetch_fulltext(fetcher, fresh)
-                by_url = {i.url: i for i in completed}
-                out.items = [by_url.get(i.url, i) for i in out.items]
+                completed, out.fulltext = fetch_fulltext(
+                    fetcher,
+                    fresh,
+                    deadline=time.monotonic() + s.fulltext_budget_seconds,
+                    max_pages=s.fulltext_max_pages,
+                    on_item=deliver,
+                )
+                handled = {id(i) for i in fresh}
+                if deliver is None:  # nobody stores as they arrive: store them with the feed
+                    out.items = [i for i in out.items if id(i) not in handled] + completed
+                else:
+                    out.items = [i for i in out.items if id(i) not in handled]
             out.status = "ok"
     except HTTPStatusError as exc:
         out.http_status, out.error, out.retry_after = exc.status, str(exc), exc.retry_after
@@ -206,9 +230,15 @@ def _work(
 
 
 def _store(
-    session: Session, source: Source, state: FeedState, out: _Outcome, s: Settings
+    session: Session,
+    source: Source,
+    state: FeedState,
+    out: _Outcome,
+    s: Settings,
+    early: StoreResult | None = None,
 ) -> FeedRow:
-    """Articles, feed state and the log row of one outcome, in one transaction."""
+    """Articles, feed state and the log row of one outcome, in one transaction (`early`: what was
+    stored of this feed before, as full-text pages arrived)."""
     now = utcnow()
     spec = out.spec
     assert source.id is not None
@@ -232,19 +262,31 @@ def _store(
         result = StoreResult()
         if out.items:
             result = store_articles(session, source, out.items, lang_hint=spec.lang, now=now)
+        if early is not None:
+            result += early
         if out.parsed is not None:
             row.entries, row.skipped = out.parsed.entries, len(out.parsed.skipped)
             row.warnings = list(out.parsed.warnings)
             state.last_items = out.parsed.entries
+        deferred = 0
         if out.fulltext is not None:
             row.fulltext_pages, row.fulltext_failed = out.fulltext.pages, len(out.fulltext.failed)
+            row.fulltext_deferred = deferred = len(out.fulltext.deferred)
             if out.fulltext.failed:
                 row.warnings.append(
                     f"{len(out.fulltext.failed)} of {out.fulltext.pages} pages kept the summary "
                     f"(first: {out.fulltext.failed[0][1]})"
                 )
+            if deferred:
+                row.warnings.append(
+                    f"{deferred} pages left for the next run (fulltext_budget_seconds "
+                    f"{s.fulltext_budget_seconds:g}, fulltext_max_pages {s.fulltext_max_pages})"
+                )
         resp = out.response
-        if resp is not None and out.status == "not_modified":
+        if deferred:
+            # read the whole feed again next run, at once: its left-over items are stored then
+            state.etag = state.last_modified = state.content_hash = None
+        elif resp is not None and out.status == "not_modified":
             state.etag, state.last_modified = (
                 resp.etag or state.etag,
                 resp.last_modified or state.last_modified,
@@ -256,7 +298,7 @@ def _store(
         row.new, row.duplicates = result.new, result.duplicates
         state.items_total += result.new
         state.last_success, state.consecutive_failures = now, 0
-        state.next_attempt = now + timedelta(minutes=spec.poll_minutes)
+        state.next_attempt = now if deferred else now + timedelta(minutes=spec.poll_minutes)
     row.next_attempt = state.next_attempt
     session.add(state)
     session.add(
@@ -278,12 +320,35 @@ def _store(
     return row
 
 
-def _record(session: Session, sources: dict[str, Source], out: _Outcome, s: Settings) -> FeedRow:
+def _store_early(
+    session: Session, source: Source, spec: FeedSpec, item: ArticleIn
+) -> tuple[StoreResult, str | None]:
+    """One full-text item stored and committed as it arrives; (result, why it failed or None)."""
+    try:
+        result = store_articles(session, source, [item], lang_hint=spec.lang)
+        session.commit()
+    except Exception as exc:  # noqa: BLE001 - one item's storage failure is reported with its feed
+        session.rollback()
+        log.exception("storing %s of feed %s failed", item.url, spec.name)
+        return StoreResult(), f"storing {item.url} failed: {type(exc).__name__}: {exc}"
+    return result, None
+
+
+def _record(
+    session: Session,
+    sources: dict[str, Source],
+    out: _Outcome,
+    s: Settings,
+    early: StoreResult | None = None,
+    early_errors: Sequence[str] = (),
+) -> FeedRow:
     source = sources[out.spec.name]
     assert source.id is not None
     state = session.get(FeedState, source.id) or FeedState(source_id=source.id)
     try:
-        return _store(session, source, state, out, s)
+        row = _store(session, source, state, out, s, early)
+        row.warnings.extend(early_errors)
+        return row
     except Exception as exc:  # noqa: BLE001 - a storage failure is this feed's error, not the run's
         session.rollback()
         log.exception("storing feed %s failed", out.spec.name)
@@ -296,7 +361,7 @@ def _record(session: Session, sources: dict[str, Source], out: _Outcome, s: Sett
             seconds=out.seconds,
         )
         state = session.get(FeedState, source.id) or FeedState(source_id=source.id)
-        return _store(session, source, state, failed, s)
+        return _store(session, source, state, failed, s, early)
 
 
 def _select(feeds: FeedsFile | Sequence[FeedSpec], only: str | None) -> list[FeedSpec]:
@@ -367,15 +432,44 @@ def fetch_feeds(
                 max_workers=max(1, min(s.fetch_concurrency, len(due))), thread_name_prefix="fetch"
             ) as pool,
         ):
-            futures: list[Future[_Outcome]] = []
+            # workers post ("item", spec, item) as full-text pages arrive, ("done", spec, future) at
+            # the end; only this thread writes to the database
+            events: queue.Queue[tuple[str, FeedSpec, Any]] = queue.Queue()
             for spec in due:
                 st = states[spec.name]
                 validators = (st.etag, st.last_modified, st.content_hash)
                 src_id = sources[spec.name].id
                 assert src_id is not None
-                futures.append(pool.submit(_work, fetcher, spec, src_id, validators, database_url))
-            for future in as_completed(futures):
-                row = _record(session, sources, future.result(), s)
+                future = pool.submit(
+                    _work,
+                    fetcher,
+                    spec,
+                    src_id,
+                    validators,
+                    database_url,
+                    lambda item, spec=spec: events.put(("item", spec, item)),  # type: ignore[misc]
+                )
+                future.add_done_callback(lambda f, spec=spec: events.put(("done", spec, f)))  # type: ignore[misc]
+            early: dict[str, StoreResult] = defaultdict(StoreResult)
+            early_errors: dict[str, list[str]] = defaultdict(list)
+            left = len(due)
+            while left:
+                what, spec, payload = events.get()
+                if what == "item":
+                    result, error = _store_early(session, sources[spec.name], spec, payload)
+                    early[spec.name] += result
+                    if error:
+                        early_errors[spec.name].append(error)
+                    continue
+                left -= 1
+                row = _record(
+                    session,
+                    sources,
+                    payload.result(),
+                    s,
+                    early.pop(spec.name, None),
+                    early_errors.pop(spec.name, []),
+                )
                 report.rows.append(row)
                 if on_feed:
                     on_feed(row)

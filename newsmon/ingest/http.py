@@ -106,6 +106,28 @@ def is_blocked_address(address: str) -> bool:
     )
 
 
+# cloud instance metadata (AWS, GCP, Azure, OpenStack: 169.254.169.254; AWS over IPv6: fd00:ec2::254)
+# and the rest of IPv4 link-local: refused even when allow_private_networks is on (that setting is for
+# tests and intranet feeds, never for handing out a machine's credentials)
+METADATA_NETWORKS = (
+    ipaddress.ip_network("169.254.0.0/16"),
+    ipaddress.ip_network("fd00:ec2::254/128"),
+)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def is_metadata_address(address: str) -> bool:
+    """True for cloud metadata addresses (METADATA_NETWORKS), also when wrapped in IPv6."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is None and ip in _NAT64:
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if inner is not None and is_metadata_address(str(inner)):
+            return True
+    return any(ip in net for net in METADATA_NETWORKS if net.version == ip.version)
+
+
 def _getaddrinfo(host: str, port: int, timeout: float | None) -> list[str]:
     """The host's addresses, in resolver order; a lookup that hangs gives up after `timeout`."""
     try:
@@ -187,6 +209,12 @@ class GuardedBackend(httpcore.SyncBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         addresses = _getaddrinfo(host, port, _clip(timeout, "connect"))
+        metadata = [a for a in addresses if is_metadata_address(a)]
+        if metadata:
+            raise BlockedAddressError(
+                f"{host} resolves to a link-local metadata address ({', '.join(metadata)}); "
+                "refused always, whatever NEWSMON_ALLOW_PRIVATE_NETWORKS says"
+            )
         if not self.allow_private:
             blocked = [a for a in addresses if is_blocked_address(a)]
             if blocked:
@@ -370,8 +398,12 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = FEED_ACCEPT,
+        deadline: float | None = None,
     ) -> Response:
-        """Fetch `url`; 304 comes back as a Response, other error statuses raise HTTPStatusError."""
+        """Fetch `url`; 304 comes back as a Response, other error statuses raise HTTPStatusError.
+
+        `deadline` (time.monotonic()), when given, ends the request earlier than total_timeout would:
+        the caller's own budget (a feed's full-text pages)."""
         s = self.settings
         headers = {"Accept": accept}
         if etag:
@@ -382,7 +414,8 @@ class Fetcher:
             request = self.client.build_request("GET", url, headers=headers)
         except httpx.InvalidURL as exc:
             raise FetchError(f"invalid URL {url!r}: {exc}") from None
-        deadline: float | None = None
+        budget = deadline
+        deadline = None
         redirects: list[str] = []
         seen = {str(request.url)}
         while True:
@@ -392,6 +425,10 @@ class Fetcher:
             waited = self.throttle.wait(request.url.host)
             now = time.monotonic()
             deadline = now + s.total_timeout if deadline is None else deadline + waited
+            if budget is not None:
+                if now >= budget:
+                    raise FetchError("the caller's time budget was spent before the request")
+                deadline = min(deadline, budget)
             token = _DEADLINE.set(deadline)
             try:
                 response = self._send(request, deadline)

@@ -361,18 +361,18 @@ def api_coverage(
 MAX_COVERAGE_DAYS = 366
 
 
-def coverage_report(request: Request, since: str, until: str, by: str, entity: str | None) -> Any:
-    from newsmon.coverage import coverage
-
+def coverage_days(since: str, until: str) -> tuple[Any, Any]:
+    """The period of a coverage query, checked (InputError)."""
     first, last = q.parse_day(since, "since"), q.parse_day(until, "until")
     assert first is not None and last is not None
     if first <= last and (last - first).days > MAX_COVERAGE_DAYS:
         raise InputError(f"the period is longer than {MAX_COVERAGE_DAYS} days")
-    return coverage(
-        load_watchlist(request, required=True),
-        first,
-        last,
-        by,
-        entity or None,
-        database_url=request.app.state.database_url,
+    return first, last
+
+
+def coverage_report(request: Request, since: str, until: str, by: str, entity: str | None) -> Any:
+    """The coverage report (cached per query until the stored data change: web/charts.py)."""
+    first, last = coverage_days(since, until)
+    return request.app.state.charts.report(
+        load_watchlist(request, required=True), first, last, by, entity or None
     )

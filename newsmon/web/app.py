@@ -6,19 +6,21 @@ as JSON under /api and as a page elsewhere; bad parameters are 4xx too, never a 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsmon import __version__
-from newsmon.errors import InputError, NewsmonError, NotFoundError, StorageError
+from newsmon.errors import DateRangeError, InputError, NewsmonError, NotFoundError, StorageError
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("newsmon.web")
@@ -105,12 +107,29 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str
     return f"parameter {first['parameter']!r}: {first['message']}", detail
 
 
+class _App(FastAPI):
+    """FastAPI with SecurityHeaders outside Starlette's ServerErrorMiddleware, so an unexpected 500 carries
+    the headers too (middleware added with add_middleware sits inside it)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(database_url: str | None = None, *, watchlist: Path | str | None = None) -> FastAPI:
     """The web application over `database_url` (default: NEWSMON_DATABASE_URL) and the watchlist file
     (default ./watchlist.yaml; coverage pages need one)."""
     from newsmon.web import api, docs, pages
+    from newsmon.web.charts import ChartCache
 
-    app = FastAPI(
+    charts = ChartCache(database_url, Path(watchlist) if watchlist else None)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        charts.close()
+
+    app = _App(
+        lifespan=lifespan,
         title="newsmon API",
         version=__version__,
         description="Read-only access to newsmon's articles and facts (CONTRACT §2). Every endpoint is GET.",
@@ -120,11 +139,15 @@ def create_app(database_url: str | None = None, *, watchlist: Path | str | None 
     )
     app.state.database_url = database_url
     app.state.watchlist = Path(watchlist) if watchlist else None
-    app.add_middleware(SecurityHeaders)
+    app.state.charts = charts
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> Response:
         return _error(request, 404, str(exc))
+
+    @app.exception_handler(DateRangeError)
+    async def _date_range(request: Request, exc: DateRangeError) -> Response:
+        return _error(request, 422, str(exc))
 
     @app.exception_handler(InputError)
     async def _bad_input(request: Request, exc: InputError) -> Response:
@@ -150,6 +173,16 @@ def create_app(database_url: str | None = None, *, watchlist: Path | str | None 
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette's ServerErrorMiddleware calls this, then re-raises `exc` so the server logs it
+        message = "internal error: the server could not answer this request"
+        try:
+            return _error(request, 500, message)
+        except Exception:
+            log.exception("rendering the error page failed")
+            return PlainTextResponse(message, status_code=500)
 
     app.include_router(api.router)
     app.include_router(docs.router)

@@ -3,19 +3,20 @@ coverage. Interface language: `?ui=ru|kk` (remembered in a cookie); form fields 
 
 from __future__ import annotations
 
+import asyncio
 import math
-import tempfile
 from collections import defaultdict
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import jinja2
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from newsmon import query as q
 from newsmon.digest.labels import format_amount, format_number
@@ -54,16 +55,23 @@ def ui_lang(request: Request) -> str:
     return asked if asked in LANGS else DEFAULT_LANG
 
 
+def local_path(path: str) -> str:
+    """`path` as a link to this server: one leading slash, so «//evil.example/x» (or «/\\evil…», which
+    browsers read the same) never becomes a protocol-relative link to another host; the rest quoted."""
+    return "/" + quote(path.lstrip("/\\"), safe="/-._~!$'()*+,;=:@")
+
+
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     lang = ui_lang(request)
     params = defaultdict(str, {k: v for k, v in request.query_params.items() if k != "ui"})
+    here = local_path(request.scope.get("path") or "/")
 
     def switch(to: str) -> str:
-        return f"{request.url.path}?{urlencode({**params, 'ui': to})}"
+        return f"{here}?{urlencode({**params, 'ui': to})}"
 
     def with_params(**changes: Any) -> str:
         merged = {**params, **{k: v for k, v in changes.items()}}
-        return f"{request.url.path}?{urlencode({k: v for k, v in merged.items() if v not in (None, '')})}"
+        return f"{here}?{urlencode({k: v for k, v in merged.items() if v not in (None, '')})}"
 
     html = (
         env()
@@ -341,19 +349,28 @@ def coverage_page(
 
 
 @router.get("/coverage.png")
-def coverage_png(
+async def coverage_png(
     request: Request,
     since: Annotated[str, Query(max_length=10)],
     until: Annotated[str, Query(max_length=10)],
     by: Field = "day",
     entity: Field = None,
 ) -> Response:
-    from newsmon.coverage import write_chart
+    """The chart, drawn once per query (until the data change) in the chart pool: this coroutine
+    waits without holding a request thread."""
 
-    report = api.coverage_report(request, since, until, _none(by) or "day", _none(entity))
-    with tempfile.TemporaryDirectory(prefix="newsmon-chart-") as tmp:
-        png = write_chart(report, Path(tmp) / "coverage.png").read_bytes()
-    return Response(png, media_type="image/png", headers={"cache-control": "max-age=300"})
+    def start() -> Any:
+        first, last = api.coverage_days(since, until)
+        watchlist = api.load_watchlist(request, required=True)
+        return request.app.state.charts.chart(
+            watchlist, first, last, _none(by) or "day", _none(entity)
+        )
+
+    png, etag = await asyncio.wrap_future(await run_in_threadpool(start))
+    headers = {"cache-control": "max-age=300", "etag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(png, media_type="image/png", headers=headers)
 
 
 @router.get("/favicon.ico")
