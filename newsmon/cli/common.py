@@ -10,6 +10,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from newsmon.errors import NewsmonError
 
@@ -19,8 +20,13 @@ R = TypeVar("R")
 
 
 def fail(message: str, code: int = 1) -> None:
-    """Print `newsmon: error: …` on stderr and exit with `code`."""
-    console.print(f"[bold red]newsmon: error:[/] {message}", markup=True, soft_wrap=True)
+    """Print `newsmon: error: …` on stderr, one such line per line of `message`, and exit with `code`.
+
+    The message is never read as rich markup: it carries user text (file names, values) that may
+    hold `[` and `]`.
+    """
+    for line in str(message).splitlines() or [""]:
+        console.print(Text.assemble(("newsmon: error:", "bold red"), " ", line), soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -16,6 +16,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from newsmon.cli import app
 from newsmon.cli.common import console, handle_errors, print_json
@@ -42,7 +43,7 @@ def import_(
     """
     with Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         TimeElapsedColumn(),
         console=console,
         disable=quiet or as_json,
@@ -98,7 +99,12 @@ def fetch(
     Example: newsmon fetch --feeds feeds.yaml --feed tengrinews-ru
     """
     spec = load_feeds(feeds or get_settings().feeds)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+    )
     with Progress(
         *columns,
         TimeElapsedColumn(),
@@ -133,15 +139,9 @@ def _health_table(rows: list[FeedHealth]) -> Table:
     table.add_column("items", justify="right", no_wrap=True)
     for h in rows:
         error = f"{_when(h.last_error_at)} {h.last_error}" if h.last_error else "-"
-        table.add_row(
-            h.name,
-            h.lang,
-            h.status,
-            _when(h.last_success),
-            error,
-            _when(h.next_attempt),
-            str(h.items_total),
-        )
+        cells = (h.name, h.lang, h.status, _when(h.last_success), error, _when(h.next_attempt))
+        # feed names and error texts are never read as markup (they may hold `[` and `]`)
+        table.add_row(*(Text(c) for c in cells), str(h.items_total))
     return table
 
 
