@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         300.0, ge=0, description="first retry delay after a failure, seconds"
     )
     backoff_max: float = Field(24 * 3600.0, ge=0, description="cap on the retry delay, seconds")
+    import_max_line_bytes: int = Field(
+        10 * 1024 * 1024,
+        gt=0,
+        description="`newsmon import`: a longer line is skipped and reported by its number",
+    )
     title_dedup_days: int = Field(
         7, ge=0, description="same title from the same source within N days"
     )

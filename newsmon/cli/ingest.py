@@ -34,12 +34,17 @@ FEEDS_OPTION = typer.Option(
 @handle_errors
 def import_(
     file: str = typer.Argument(..., help="JSON Lines file, one article per line; '-' reads stdin."),
+    encoding: str = typer.Option(
+        "utf-8",
+        "--encoding",
+        help="The file's encoding (cp1251, kz1048, …); lines that do not decode are skipped.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Import articles from JSON Lines (keys: url, title, text; optional published, source, lang).
 
-    Example: newsmon import articles.jsonl
+    Example: newsmon import articles.jsonl  (a Windows-1251 file: --encoding cp1251)
     """
     with Progress(
         SpinnerColumn(),
@@ -57,9 +62,9 @@ def import_(
                 description=f"importing: {r.lines} lines, {r.new} new, {r.duplicates} duplicate",
             )
 
-        report = import_jsonl(file, on_progress=show)
+        report = import_jsonl(file, encoding=encoding, on_progress=show)
     for lineno, why in report.skipped:
-        console.print(f"line {lineno}: skipped: {why}", markup=False)
+        console.print(f"line {lineno}: skipped: {why}", markup=False, soft_wrap=True)
     if as_json:
         print_json(report.as_dict())
     elif not quiet:
