@@ -45,6 +45,8 @@ _MOJIBAKE = re.compile(
 _XML_DECL_ENCODING = re.compile(
     rb"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2", re.IGNORECASE
 )
+# a DOCTYPE with an internal subset: where entity declarations (billion laughs, XXE) live
+_DOCTYPE_SUBSET = re.compile(rb"<!DOCTYPE\b[^\[>]*\[")
 _INVISIBLE = re.compile(r"<!--.*?-->|<(script|style|noscript|template)\b.*?</\1\s*>", re.I | re.S)
 _BLOCK_TAG = re.compile(
     r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/pre|p|div|li|h[1-6])\b[^>]*>", re.I
@@ -288,6 +290,10 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
         # the document parsed; only its labelling was off (charset, Content-Type), and the text
         # was checked for mojibake above
         bozo = None
+    if bozo is not None and declares_entities(body):
+        # the parser refused the document's own entities (it never expands them), so what is left
+        # are references such as "&lol9;" standing in for text: the feed is refused, not stored
+        raise FeedParseError(f"XML entity declarations refused by the parser: {_bozo_text(bozo)}")
     if not entries:
         if not version and _looks_html(body, content_type):
             raise FeedParseError("HTML page, not a feed")
@@ -314,6 +320,16 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
         else:
             parsed.items.append(article)
     return parsed
+
+
+def declares_entities(body: bytes) -> bool:
+    """True when the document's DOCTYPE declares entities (`<!ENTITY` in its internal subset)."""
+    head = body[: 1 << 20]
+    found = _DOCTYPE_SUBSET.search(head)
+    if found is None:
+        return False
+    end = head.find(b"]>", found.end())
+    return b"<!ENTITY" in head[found.end() : end if end >= 0 else len(head)]
 
 
 def _bozo_text(exc: BaseException) -> str:
