@@ -18,7 +18,13 @@ import sqlalchemy as sa
 from newsmon.errors import InputError, StorageError
 from newsmon.ingest.langid import LANGS
 from newsmon.settings import get_settings
-from newsmon.store.articles import ArticleIn, get_or_create_source, store_articles
+from newsmon.store.articles import (
+    MAX_SOURCE_CHARS,
+    ArticleIn,
+    get_or_create_source,
+    size_problem,
+    store_articles,
+)
 from newsmon.store.db import open_session
 from newsmon.store.models import Source
 
@@ -81,6 +87,8 @@ def parse_line(raw: str) -> tuple[str, ArticleIn]:
         obj = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ValueError("not JSON this program reads (nested too deeply)") from None
     if not isinstance(obj, dict):
         raise ValueError("not a JSON object")
     for key in ("url", "title", "text"):
@@ -103,6 +111,10 @@ def parse_line(raw: str) -> tuple[str, ArticleIn]:
     lang = obj.get("lang")
     if lang is not None and lang not in LANGS:
         raise ValueError(f"'lang' must be one of {', '.join(LANGS)}")
+    if too_big := size_problem(url, obj["title"]):
+        raise ValueError(too_big)
+    if source is not None and len(source.strip()) > MAX_SOURCE_CHARS:
+        raise ValueError(f"'source' is longer than {MAX_SOURCE_CHARS} characters")
     host = host.removeprefix("www.")
     return (source or host).strip() or host, ArticleIn(
         url=url,
@@ -224,10 +236,29 @@ _LINE_ERRORS = (
 )
 
 
+def _line_error(exc: BaseException) -> bool:
+    """The line's values are at fault (skip it), not the database (stop)."""
+    if isinstance(exc, sa.exc.OperationalError):
+        # PostgreSQL reports "program limit exceeded" (an index row too big) as an operational
+        # error; connection loss, locks and disk errors are the database's and stop the import
+        return str(getattr(exc.orig, "sqlstate", "") or "").startswith("54")
+    return isinstance(exc, _LINE_ERRORS)
+
+
 def _reason(exc: BaseException) -> str:
     inner = getattr(exc, "orig", None) or exc
     first = (str(inner).strip().splitlines() or [""])[0]
     return f"cannot be stored: {type(inner).__name__}: {first}"[:300]
+
+
+def _storage_error(exc: BaseException, lineno: int | None = None) -> BaseException:
+    """A database failure as StorageError (one line for the CLI); anything else unchanged."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return exc
+    where = f"line {lineno}: " if lineno else ""
+    inner = getattr(exc, "orig", None) or exc
+    first = (str(inner).strip().splitlines() or [""])[0]
+    return StorageError(f"{where}storing failed: {type(inner).__name__}: {first}")
 
 
 def import_jsonl(
@@ -266,18 +297,18 @@ def import_jsonl(
             new, duplicates = report.new, report.duplicates
             try:
                 store(batch)
-            except sa.exc.OperationalError as exc:
-                raise StorageError(f"storing lines failed: {_reason(exc)}") from exc
-            except _LINE_ERRORS:
+            except Exception as exc:
+                if not _line_error(exc):
+                    raise _storage_error(exc) from exc
                 session.rollback()
                 sources.clear()  # a source created in the rolled-back transaction is gone
                 report.new, report.duplicates = new, duplicates
                 for item in batch:  # one transaction per line: only the bad one is skipped
                     try:
                         store([item])
-                    except sa.exc.OperationalError as exc:
-                        raise StorageError(f"line {item[0]}: {_reason(exc)}") from exc
-                    except _LINE_ERRORS as exc:
+                    except Exception as exc:
+                        if not _line_error(exc):
+                            raise _storage_error(exc, item[0]) from exc
                         session.rollback()
                         sources.clear()
                         report.skipped.append((item[0], _reason(exc)))

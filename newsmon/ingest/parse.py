@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from newsmon.errors import FetchError
-from newsmon.store.articles import ArticleIn
+from newsmon.store.articles import ArticleIn, size_problem
 
 TITLE_FROM_TEXT_CHARS = 80
 CANDIDATE_ENCODINGS = ("utf-8", "cp1251", "kz1048")
@@ -209,6 +209,8 @@ def entry_to_article(entry: Mapping[str, Any], base: str = "") -> ArticleIn | st
         if not text:
             return "no title and no text"
         title = title_from_text(text)
+    if too_big := size_problem(str(link).strip(), title):
+        return too_big
     return ArticleIn(
         url=str(link).strip(),
         title=title,
