@@ -41,6 +41,11 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             fail("interrupted", 130)
+        except OSError as exc:
+            # a file a user named is a directory, unwritable, on a full disk: one line, not a
+            # traceback (the target of a rename is filename2, the temporary file is filename)
+            where = exc.filename2 or exc.filename
+            fail(f"{where}: {exc.strerror}" if where and exc.strerror else str(exc))
         raise AssertionError("unreachable")
 
     return wrapper
