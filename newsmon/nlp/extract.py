@@ -142,7 +142,7 @@ def waiting_for(session: Session) -> Waiting | None:
         ).all()
         for holder, n, expires in rows:
             count[str(holder)] += n
-            until = expires if until is None or expires > until else until
+            until = expires if until is None or (expires and expires > until) else until
     if until is None:
         return None
     return Waiting(sum(count.values()), tuple(sorted(count)), until)
@@ -153,7 +153,7 @@ def waiting_for(session: Session) -> Waiting | None:
 
 def liveness_dir(session: Session) -> Path | None:
     """Where the liveness locks of workers on this SQLite file live; None for other databases."""
-    url = session.get_bind().url
+    url = session.get_bind().engine.url
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     return Path(f"{url.database}.workers")
