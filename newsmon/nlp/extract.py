@@ -338,8 +338,8 @@ def run_worker(
     `stop` is set). Safe to run in any number of processes against one PostgreSQL database.
 
     When the only pending articles are leased to other workers, `on_wait` is told what is waited
-    for and until when (again whenever that changes); on SQLite the leases of dead workers are
-    taken back at once (see the module's docstring)."""
+    for and until when (again when the holders or the end change); on SQLite the leases of dead
+    workers are taken back at once (see the module's docstring)."""
     settings = get_settings()
     batch_size = batch_size or settings.extract_batch_size
     lease = timedelta(seconds=lease_seconds or settings.extract_lease_seconds)
@@ -348,7 +348,7 @@ def run_worker(
     me = worker_name()
     report = ExtractReport()
     pipelines: dict[str, Any] = {}
-    told: Waiting | None = None
+    told: tuple[tuple[str, ...], datetime] | None = None  # (holders, until) last reported
     with open_session(database_url) as session, liveness_lock(liveness_dir(session), me):
         report.pending = count_pending(session)
         while not stop.is_set() and (limit is None or report.articles < limit):
@@ -393,11 +393,11 @@ def run_worker(
                 if reclaim_dead(session, me):
                     continue  # a dead worker's articles are free now
                 waiting = waiting_for(session)
-                if waiting is not None and waiting != told:
+                if waiting is not None and (waiting.holders, waiting.until) != told:
                     log.info("%s", waiting.message())
                     if on_wait:
                         on_wait(waiting)
-                    told = waiting
+                    told = (waiting.holders, waiting.until)
                 stop.wait(poll)
     return report
 
