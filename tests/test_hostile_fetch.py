@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from feedserver import FeedServer, fixture_bytes, static, use_local_net
-from hostile import BAD_FEEDS, FEEDS
+from hostile import BAD_FEEDS, FEEDS, ODD_FEEDS
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -67,3 +67,20 @@ def test_the_cli_reports_the_refused_feed_and_exits_1(sqlite_url: str, tmp_path:
     assert result.exit_code == 1
     assert "lol: error: XML entity declarations refused by the parser" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name,items,warning", ODD_FEEDS)
+def test_odd_feeds_are_stored_with_a_warning(
+    db_url: str, tmp_path: Path, name: str, items: int, warning: str
+) -> None:
+    """Kin of finding 2 on the fetch side: a reference to a lone surrogate (`&#xD800;`) made the
+    parser raise, so the feed failed on every run; it is stored, the character read as U+FFFD."""
+    with FeedServer() as srv:
+        url = srv.route("/odd", static((FEEDS / name).read_bytes()))
+        report = fetch_feeds(load_feeds(_feeds_file(tmp_path, {"odd": url})))
+    row = report.rows[0]
+    assert row.status == "ok" and row.new == items, row
+    assert any(warning in w for w in row.warnings)
+    with open_session() as s:
+        titles = set(s.exec(select(Article.title)).all())
+    assert "Аким \ufffd района" in titles and "Әкім жаңалығы \U0001f600" in titles

@@ -47,6 +47,7 @@ _XML_DECL_ENCODING = re.compile(
 )
 # a DOCTYPE with an internal subset: where entity declarations (billion laughs, XXE) live
 _DOCTYPE_SUBSET = re.compile(rb"<!DOCTYPE\b[^\[>]*\[")
+_CHARREF = re.compile(rb"&#(x[0-9a-fA-F]{1,8}|[0-9]{1,10});")
 _INVISIBLE = re.compile(r"<!--.*?-->|<(script|style|noscript|template)\b.*?</\1\s*>", re.I | re.S)
 _BLOCK_TAG = re.compile(
     r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/pre|p|div|li|h[1-6])\b[^>]*>", re.I
@@ -258,6 +259,23 @@ def _looks_html(body: bytes, content_type: str) -> bool:
     return "html" in content_type or b"<html" in head or b"<!doctype html" in head
 
 
+def _drop_surrogate_refs(body: bytes) -> tuple[bytes, int]:
+    """References to lone surrogates (`&#xD800;`) replaced by U+FFFD, and how many: they are not
+    XML, and feedparser's lenient parser fails on them with UnicodeEncodeError."""
+    count = 0
+
+    def fix(m: re.Match[bytes]) -> bytes:
+        nonlocal count
+        ref = m.group(1)
+        code = int(ref[1:], 16) if ref[:1] == b"x" else int(ref)
+        if 0xD800 <= code <= 0xDFFF:
+            count += 1
+            return b"&#xFFFD;"
+        return m.group(0)
+
+    return (_CHARREF.sub(fix, body), count) if b"&#" in body else (body, 0)
+
+
 def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str = "") -> ParsedFeed:
     """Parse a feed body with its response headers; `url` (the final URL) resolves relative links.
 
@@ -269,6 +287,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
     content_type = hdrs.get("content-type", "").lower()
     if not body.strip():
         raise FeedParseError("empty body, not a feed")
+    body, surrogates = _drop_surrogate_refs(body)
     result = _feedparser(body, hdrs)
     repaired = False
     before = mojibake_score(_sample(result))
@@ -315,6 +334,8 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
         parsed.warnings.append(f"malformed feed, kept {len(entries)} entries: {_bozo_text(bozo)}")
     if repaired:
         parsed.warnings.append(f"charset repaired: read as {parsed.encoding}")
+    if surrogates:
+        parsed.warnings.append(f"{surrogates} references to lone surrogates read as U+FFFD")
     for entry in entries:
         article = entry_to_article(entry, base)
         if isinstance(article, str):

@@ -191,3 +191,8 @@ BAD_FEEDS: list[tuple[str, str]] = [
     ("xxe-external.rss", "entity declarations refused"),
     ("quadratic-blowup.rss", "entity declarations refused"),
 ]
+
+# Feeds in feeds/ that must be stored, with a fragment of the warning recorded
+ODD_FEEDS: list[tuple[str, int, str]] = [
+    ("surrogate-refs.rss", 2, "references to lone surrogates read as U+FFFD"),
+]
