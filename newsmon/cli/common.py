@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
@@ -41,6 +43,11 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             fail("interrupted", 130)
+        except BrokenPipeError:
+            # the reader went away (`newsmon facts | head`): stop quietly, as Unix tools do
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(141) from None
         except OSError as exc:
             # a file a user named is a directory, unwritable, on a full disk: one line, not a
             # traceback (the target of a rename is filename2, the temporary file is filename)

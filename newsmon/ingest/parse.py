@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from newsmon.errors import FetchError
-from newsmon.store.articles import ArticleIn, size_problem
+from newsmon.store.articles import ArticleIn, clean_text, size_problem
 
 TITLE_FROM_TEXT_CHARS = 80
 CANDIDATE_ENCODINGS = ("utf-8", "cp1251", "kz1048")
@@ -205,9 +205,10 @@ def entry_to_article(entry: Mapping[str, Any], base: str = "") -> ArticleIn | st
             break
     summary = _text_of(entry, "summary")
     text = body or summary
-    title = _one_line(_text_of(entry, "title"))
+    # cleaned as the store cleans it: a title of control characters only is no title
+    title = _one_line(clean_text(_text_of(entry, "title")))
     if not title:
-        if not text:
+        if not clean_text(text):
             return "no title and no text"
         title = title_from_text(text)
     if too_big := size_problem(str(link).strip(), title):
