@@ -196,9 +196,15 @@ def _decoded(
             )
 
 
+def _read(fh: IO[bytes], encoding: str, limit: int) -> Iterator[_Line]:
+    with fh:
+        yield from _decoded(_raw_lines(fh, limit), encoding, limit)
+
+
 def _lines(path: str | Path, encoding: str = "utf-8") -> Iterator[_Line]:
     """The lines of a file (or of stdin for '-'), decoded strictly: an undecodable or over-long line
-    is yielded with text None and the reason, never stored mangled."""
+    is yielded with text None and the reason, never stored mangled. A bad encoding or a path that
+    is not a readable file raises InputError here, before anything is read or opened."""
     name = check_encoding(encoding)
     limit = get_settings().import_max_line_bytes
     if str(path) == "-":
@@ -208,21 +214,17 @@ def _lines(path: str | Path, encoding: str = "utf-8") -> Iterator[_Line]:
                 (n, line.rstrip("\n").encode("utf-8", "surrogatepass"), len(line))
                 for n, line in enumerate(sys.stdin, 1)
             )
-            yield from _decoded(raw, "utf-8", limit)  # type: ignore[arg-type]
-            return
-        yield from _decoded(_raw_lines(buffer, limit), name, limit)
-        return
+            return _decoded(raw, "utf-8", limit)  # type: ignore[arg-type]
+        return _decoded(_raw_lines(buffer, limit), name, limit)
     p = Path(path)
     if p.is_dir():
         raise InputError(f"{p}: is a directory, not a JSON Lines file")
     if not p.is_file():
         raise InputError(f"{p}: no such file")
     try:
-        fh = p.open("rb")
+        return _read(p.open("rb"), name, limit)
     except OSError as exc:
         raise InputError(f"{p}: cannot be read ({exc.strerror})") from None
-    with fh:
-        yield from _decoded(_raw_lines(fh, limit), name, limit)
 
 
 # errors that say the line cannot be stored (its values), not that the database is unavailable
