@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -210,6 +211,8 @@ def test_extract_takes_back_a_killed_workers_leases_at_once_on_sqlite(sqlite_url
     assert waits == []  # nothing to wait for: the holder is dead
     assert report.articles == 40 and not report.failed
     assert sorted(_facts_per_article()) == sorted(claimed)
+    folder = Path(sqlite_url.removeprefix("sqlite:///") + ".workers")
+    assert folder.is_dir() and list(folder.glob("*.lock")) == []  # no lock file left behind
 
 
 def test_extract_says_what_it_waits_for_and_until_when(

@@ -225,6 +225,16 @@ def reclaim_dead(session: Session, me: str) -> list[str]:
             fcntl.flock(fh, fcntl.LOCK_UN)
         log.warning("worker %s is no longer running: its leases were taken back", holder)
         freed.append(holder)
+    # lock files of dead workers that hold no lease (any more) are of no use: removed
+    leased = {_lock_path(folder, h).name for h in holders if h is not None}
+    for stale in folder.glob("*.lock"):
+        if stale.name in leased:
+            continue
+        with contextlib.suppress(OSError):
+            fh = _dead(folder, stale.name.removesuffix(".lock"))
+            if fh is not None:
+                with fh:
+                    stale.unlink(missing_ok=True)
     return freed
 
 
