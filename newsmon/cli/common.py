@@ -22,7 +22,7 @@ R = TypeVar("R")
 
 
 def fail(message: str, code: int = 1) -> None:
-    """Print `newsmon: error: …` on stderr, one such line per line of `message`, and exit with `code`.
+    """Print `newsmon: error: …` on stderr, one such line per line of `message`; exit with `code`.
 
     The message is never read as rich markup: it carries user text (file names, values) that may
     hold `[` and `]`.

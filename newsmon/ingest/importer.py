@@ -273,9 +273,9 @@ def import_jsonl(
     """Import a JSONL file (or '-' for stdin). Each batch is one transaction, so a killed import loses
     nothing that was committed and a rerun adds only what is missing.
 
-    A line that cannot be read (not `encoding`, over NEWSMON_IMPORT_MAX_LINE_BYTES), parsed or stored
-    is skipped with its number and the reason; the other lines are stored. When a batch fails to
-    store, it is stored again line by line so that only the bad line is skipped.
+    A line that cannot be read (not `encoding`, over NEWSMON_IMPORT_MAX_LINE_BYTES), parsed or
+    stored is skipped with its number and the reason; the other lines are stored. When a batch
+    fails to store, it is stored again line by line so that only the bad line is skipped.
     """
     report = ImportReport()
     batch: list[tuple[int, str, ArticleIn]] = []

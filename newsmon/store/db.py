@@ -159,7 +159,7 @@ def get_engine(url: str | None = None, *, allow_memory: bool = False) -> Engine:
                 migrate(engine)
             except sa.exc.DatabaseError as exc:
                 engine.dispose()
-                orig = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                orig = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
                 where = _describe(url)
                 if "file is not a database" in orig or "malformed" in orig:
                     raise StorageError(f"{where}: not an SQLite database ({orig})") from exc
