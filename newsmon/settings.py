@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsmon import __version__
+from newsmon.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -24,19 +25,23 @@ class Settings(BaseSettings):
         "sqlite:///newsmon.db",
         description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql+psycopg://user@host/db",
     )
-    sqlite_busy_timeout_ms: int = Field(30_000, description="how long SQLite waits for a lock")
+    sqlite_busy_timeout_ms: int = Field(
+        30_000, ge=0, description="how long SQLite waits for a lock"
+    )
 
     # sources
     feeds: Path = Field(Path("feeds.yaml"), description="the feeds file")
 
     # network limits (fetching feeds and article pages)
-    connect_timeout: float = Field(10.0, description="seconds to open a connection")
-    read_timeout: float = Field(20.0, description="seconds between two received chunks")
-    total_timeout: float = Field(60.0, description="seconds for a whole request, body included")
-    max_body_bytes: int = Field(10 * 1024 * 1024, description="cap on a decompressed body")
-    max_redirects: int = Field(5, description="redirect hops followed per request")
-    per_host_delay: float = Field(1.0, description="seconds between two requests to one host")
-    fetch_concurrency: int = Field(4, description="feeds fetched at once")
+    connect_timeout: float = Field(10.0, gt=0, description="seconds to open a connection")
+    read_timeout: float = Field(20.0, gt=0, description="seconds between two received chunks")
+    total_timeout: float = Field(
+        60.0, gt=0, description="seconds for a whole request, body included"
+    )
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0, description="cap on a decompressed body")
+    max_redirects: int = Field(5, ge=0, description="redirect hops followed per request")
+    per_host_delay: float = Field(1.0, ge=0, description="seconds between two requests to one host")
+    fetch_concurrency: int = Field(4, ge=1, description="feeds fetched at once")
     user_agent: str = Field(
         f"newsmon/{__version__} (news monitoring for Kazakhstan; +https://example.org/newsmon)",
         description="User-Agent sent with every request",
@@ -44,16 +49,28 @@ class Settings(BaseSettings):
     allow_private_networks: bool = Field(
         False, description="allow fetching from private, loopback and link-local addresses"
     )
-    backoff_base: float = Field(300.0, description="first retry delay after a failure, seconds")
-    backoff_max: float = Field(24 * 3600.0, description="cap on the retry delay, seconds")
-    title_dedup_days: int = Field(7, description="same title from the same source within N days")
+    backoff_base: float = Field(
+        300.0, ge=0, description="first retry delay after a failure, seconds"
+    )
+    backoff_max: float = Field(24 * 3600.0, ge=0, description="cap on the retry delay, seconds")
+    import_max_line_bytes: int = Field(
+        10 * 1024 * 1024,
+        gt=0,
+        description="`newsmon import`: a longer line is skipped and reported by its number",
+    )
+    title_dedup_days: int = Field(
+        7, ge=0, description="same title from the same source within N days"
+    )
     fulltext_budget_seconds: float = Field(
         120.0,
+        gt=0,
         description="seconds a fulltext feed may spend on article pages per run; the rest waits for "
         "the next run",
     )
     fulltext_max_pages: int = Field(
-        50, description="article pages fetched per fulltext feed per run; the rest the next run"
+        50,
+        ge=1,
+        description="article pages fetched per fulltext feed per run; the rest the next run",
     )
 
     # NLP
@@ -61,12 +78,12 @@ class Settings(BaseSettings):
     programs_file: Path | None = Field(
         None, description="extra programmes (YAML), added to the built-in list"
     )
-    extract_batch_size: int = Field(32, description="articles per nlp.pipe batch and commit")
+    extract_batch_size: int = Field(32, ge=1, description="articles per nlp.pipe batch and commit")
     extract_lease_seconds: float = Field(
-        300.0, description="a worker's claim on a batch expires after this"
+        300.0, gt=0, description="a worker's claim on a batch expires after this"
     )
     worker_poll_seconds: float = Field(
-        5.0, description="how often an idle worker looks for new articles"
+        5.0, ge=0, description="how often an idle worker looks for new articles"
     )
     ner_backend: str = Field("spacy", description="spacy | transformers")
     transformer_model_ru: Path | None = Field(
@@ -84,6 +101,7 @@ class Settings(BaseSettings):
     # queries
     announcement_window_days: int = Field(
         14,
+        ge=0,
         description="programme totals: the same value, currency, programme and unit reported again within "
         "N days of its first report is one announcement, counted once",
     )
@@ -103,5 +121,20 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings (read once from the environment)."""
-    return Settings()
+    """The process-wide settings (read once from the environment); ConfigError names every bad
+    value, one line per field."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(settings_errors(exc)) from None
+
+
+def settings_errors(exc: ValidationError) -> str:
+    """One line per bad field: `NEWSMON_FIELD='value': what is wrong`."""
+    lines = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err.get("loc") else "?"
+        value = err.get("input")
+        shown = f"={value!r}" if isinstance(value, str | int | float) else ""
+        lines.append(f"NEWSMON_{field.upper()}{shown}: {err['msg']}")
+    return "\n".join(lines)

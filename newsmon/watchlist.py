@@ -229,6 +229,8 @@ def load_watchlist(path: Path | str | None = None, *, required: bool = True) -> 
     With `required=False` a missing default file gives None (digests then skip the section).
     """
     p = Path(path) if path else DEFAULT_FILE
+    if p.is_dir():
+        raise ConfigError(f"{p}: is a directory, not a watchlist file")
     if not p.is_file():
         if path is None and not required:
             return None

@@ -210,20 +210,36 @@ def test_nul_bytes_survive_parsing_for_the_store_to_clean() -> None:
     assert parsed.warnings  # raw NUL is not XML: parsed leniently, and said so
 
 
-def test_entity_expansion_and_external_entities_are_harmless() -> None:
-    parsed = parse_feed(fixture_bytes("billion-laughs.rss"), RSS, BASE)
-    item = parsed.items[0]
-    assert len(item.title) < 100 and len(item.text) < 100  # "lol" x 10^9 was not expanded
-    assert "root:" not in item.text and "/bin/" not in item.text  # /etc/passwd was not read
+def test_entity_expansion_and_external_entities_are_refused() -> None:
+    """Issue 14 finding 15: the billion-laughs feed was stored with the title "&lol9;" and "ok";
+    a feed whose entity declarations the parser refused is a failed parse with the parser's reason,
+    and nothing is expanded or read on the way."""
+    with pytest.raises(FeedParseError) as err:
+        parse_feed(fixture_bytes("billion-laughs.rss"), RSS, BASE)
+    message = str(err.value)
+    assert "entity declarations refused" in message and "undefined entity" in message
+    assert "root:" not in message and "lollol" not in message
+
+
+def test_safe_entity_declarations_and_stray_entities_still_parse() -> None:
+    """The refusal is only for refused declarations: `<!ENTITY nbsp "&#160;">` (old CMSs) parses,
+    and a feed with an undefined `&nbsp;` and no DOCTYPE keeps its good entries (partial.rss)."""
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY nbsp "&#160;">]><rss version="2.0">'
+        b"<channel><title>T</title><item><title>A&nbsp;B</title>"
+        b"<link>https://example.kz/1</link></item></channel></rss>"
+    )
+    assert [i.title for i in parse_feed(body, RSS, BASE).items] == ["A B"]  # nbsp folded
+    assert len(parse_feed(fixture_bytes("partial.rss"), RSS, BASE).items) == 2
 
 
 def test_entity_expansion_under_a_memory_limit() -> None:
-    """The same document parsed in a child process capped at 512 MB: an expansion dies there."""
+    """The same document parsed in a child process capped at 512 MB: refused, not expanded."""
     code = (
         "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (512 << 20, 512 << 20));"
-        "from newsmon.ingest.parse import parse_feed;"
-        "p = parse_feed(sys.stdin.buffer.read(), {}, 'https://example.kz/');"
-        "print(len(p.items[0].title))"
+        "from newsmon.ingest.parse import FeedParseError, parse_feed\n"
+        "try:\n    parse_feed(sys.stdin.buffer.read(), {}, 'https://example.kz/')\n"
+        "except FeedParseError as exc:\n    print(exc)\n"
     )
     assert resource.RLIMIT_AS  # Linux
     out = subprocess.run(
@@ -233,7 +249,7 @@ def test_entity_expansion_under_a_memory_limit() -> None:
         timeout=60,
     )
     assert out.returncode == 0, out.stderr.decode()[-500:]
-    assert int(out.stdout) < 100
+    assert "entity declarations refused" in out.stdout.decode()
 
 
 def test_a_body_naming_a_local_file_is_not_opened(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -173,3 +174,72 @@ def test_sigkill_then_rerun_on_sqlite_stores_each_fact_once(sqlite_url: str) -> 
             .having(sa.func.count() > 1)
         ).all()  # type: ignore[call-overload]
     assert texts == []
+
+
+DEAD_WORKER = """
+import json, sys, time
+from datetime import timedelta
+from newsmon.nlp.extract import claim, liveness_dir, liveness_lock, worker_name
+from newsmon.store.db import open_session
+with open_session() as s, liveness_lock(liveness_dir(s), worker_name()):
+    hour = timedelta(hours=1)
+    ids = claim(s, "ru", 100, hour, worker_name()) + claim(s, "kk", 100, hour, worker_name())
+    print(json.dumps(ids), flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.mark.timeout(300)  # without the fix extract waits out the killed worker's hour-long lease
+def test_extract_takes_back_a_killed_workers_leases_at_once_on_sqlite(sqlite_url: str) -> None:
+    """Issue 14 finding 11: after a crash `newsmon extract` waited silently for the lease (264-305 s
+    seen). On SQLite a worker whose liveness lock is free is dead: its articles are taken back at
+    once, with nothing waited for, and each is extracted once."""
+    from newsmon.nlp.extract import Waiting
+
+    _seed(40)
+    env = {**os.environ, "NEWSMON_DATABASE_URL": sqlite_url}
+    dead = subprocess.Popen(
+        [sys.executable, "-c", DEAD_WORKER], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert dead.stdout is not None
+    claimed = json.loads(dead.stdout.readline())
+    assert len(claimed) == 40
+    dead.send_signal(signal.SIGKILL)
+    dead.wait()
+    waits: list[Waiting] = []
+    report = extract(batch_size=10, poll_seconds=0.1, on_wait=waits.append)
+    assert waits == []  # nothing to wait for: the holder is dead
+    assert report.articles == 40 and not report.failed
+    assert sorted(_facts_per_article()) == sorted(claimed)
+    folder = Path(sqlite_url.removeprefix("sqlite:///") + ".workers")
+    assert folder.is_dir() and list(folder.glob("*.lock")) == []  # no lock file left behind
+
+
+def test_extract_says_what_it_waits_for_and_until_when(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14 finding 11: articles leased to a live worker (or one newsmon cannot see, on
+    PostgreSQL) are waited for, and the wait is reported: how many, whose, until when."""
+    from typer.testing import CliRunner
+
+    from newsmon.cli import app
+    from newsmon.nlp.extract import claim, liveness_dir, liveness_lock
+
+    _seed(6)
+    other = "otherhost:4242:7"
+    with open_session() as s, liveness_lock(liveness_dir(s), other):
+        ids = claim(s, "ru", 100, timedelta(seconds=2), other)
+        ids += claim(s, "kk", 100, timedelta(seconds=2), other)
+        until = s.exec(select(sa.func.max(Article.claim_expires))).one()
+        monkeypatch.setenv("NEWSMON_WORKER_POLL_SECONDS", "0.2")
+        from newsmon.settings import get_settings
+
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, ["extract", "--quiet"])
+    assert result.exit_code == 0, result.output
+    expected = (
+        f"extract: waiting for 6 articles leased to {other} until {until:%Y-%m-%d %H:%M:%S} UTC"
+    )
+    assert expected in result.output
+    assert result.output.count("waiting for") == 1  # said once, not at every poll
+    assert sorted(_facts_per_article()) == sorted(ids)  # extracted once the lease ran out

@@ -27,7 +27,7 @@ def extract(
 
     Example: newsmon extract && newsmon facts --kind akim --format table
     """
-    from newsmon.nlp.extract import ExtractReport, extract as run_extract
+    from newsmon.nlp.extract import ExtractReport, Waiting, extract as run_extract
 
     with Progress(
         TextColumn("extracting"),
@@ -43,7 +43,11 @@ def extract(
         def show(r: ExtractReport) -> None:
             progress.update(task, completed=r.articles, total=r.pending or None)
 
-        report = run_extract(batch_size=batch_size, limit=limit, on_progress=show)
+        def wait(w: Waiting) -> None:
+            if not as_json:  # said even with --quiet: a silent wait looks like a hang
+                progress.console.print(f"extract: {w.message()}", markup=False, soft_wrap=True)
+
+        report = run_extract(batch_size=batch_size, limit=limit, on_progress=show, on_wait=wait)
     for art_id, err in report.failed:
         console.print(f"article {art_id}: extraction failed: {err}", markup=False)
     if as_json:
@@ -95,7 +99,7 @@ def worker(
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(blas_threads))
 
-    from newsmon.nlp.extract import ExtractReport, run_worker
+    from newsmon.nlp.extract import ExtractReport, Waiting, run_worker
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -111,7 +115,15 @@ def worker(
                 markup=False,
             )
 
+    def wait(w: Waiting) -> None:
+        if as_json:
+            print_json({"waiting": w.articles, "holders": list(w.holders), "until": w.until})
+            sys.stdout.flush()
+        elif not quiet:
+            console.print(f"worker: {w.message()}", markup=False, soft_wrap=True)
+
     report = run_worker(
+        on_wait=wait,
         exit_when_idle=exit_when_idle,
         batch_size=batch_size,
         lease_seconds=lease,

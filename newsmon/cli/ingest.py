@@ -16,6 +16,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from newsmon.cli import app
 from newsmon.cli.common import console, handle_errors, print_json
@@ -33,16 +34,21 @@ FEEDS_OPTION = typer.Option(
 @handle_errors
 def import_(
     file: str = typer.Argument(..., help="JSON Lines file, one article per line; '-' reads stdin."),
+    encoding: str = typer.Option(
+        "utf-8",
+        "--encoding",
+        help="The file's encoding (cp1251, kz1048, …); lines that do not decode are skipped.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Import articles from JSON Lines (keys: url, title, text; optional published, source, lang).
 
-    Example: newsmon import articles.jsonl
+    Example: newsmon import articles.jsonl  (a Windows-1251 file: --encoding cp1251)
     """
     with Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         TimeElapsedColumn(),
         console=console,
         disable=quiet or as_json,
@@ -56,9 +62,9 @@ def import_(
                 description=f"importing: {r.lines} lines, {r.new} new, {r.duplicates} duplicate",
             )
 
-        report = import_jsonl(file, on_progress=show)
+        report = import_jsonl(file, encoding=encoding, on_progress=show)
     for lineno, why in report.skipped:
-        console.print(f"line {lineno}: skipped: {why}", markup=False)
+        console.print(f"line {lineno}: skipped: {why}", markup=False, soft_wrap=True)
     if as_json:
         print_json(report.as_dict())
     elif not quiet:
@@ -98,7 +104,12 @@ def fetch(
     Example: newsmon fetch --feeds feeds.yaml --feed tengrinews-ru
     """
     spec = load_feeds(feeds or get_settings().feeds)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+    )
     with Progress(
         *columns,
         TimeElapsedColumn(),
@@ -133,15 +144,9 @@ def _health_table(rows: list[FeedHealth]) -> Table:
     table.add_column("items", justify="right", no_wrap=True)
     for h in rows:
         error = f"{_when(h.last_error_at)} {h.last_error}" if h.last_error else "-"
-        table.add_row(
-            h.name,
-            h.lang,
-            h.status,
-            _when(h.last_success),
-            error,
-            _when(h.next_attempt),
-            str(h.items_total),
-        )
+        cells = (h.name, h.lang, h.status, _when(h.last_success), error, _when(h.next_attempt))
+        # feed names and error texts are never read as markup (they may hold `[` and `]`)
+        table.add_row(*(Text(c) for c in cells), str(h.items_total))
     return table
 
 

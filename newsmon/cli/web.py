@@ -25,8 +25,10 @@ def serve(
     """
     import uvicorn
 
+    from newsmon.store.db import get_engine
     from newsmon.web import create_app
 
+    get_engine()  # a bad or in-memory database URL is one line here, not a 503 on every page
     console.print(f"newsmon: serving on http://{host}:{port}/ (API docs at /docs)", markup=False)
     uvicorn.run(
         create_app(watchlist=watchlist),

@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from newsmon.errors import FetchError
-from newsmon.store.articles import ArticleIn
+from newsmon.store.articles import ArticleIn, clean_text, size_problem
 
 TITLE_FROM_TEXT_CHARS = 80
 CANDIDATE_ENCODINGS = ("utf-8", "cp1251", "kz1048")
@@ -45,6 +45,9 @@ _MOJIBAKE = re.compile(
 _XML_DECL_ENCODING = re.compile(
     rb"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2", re.IGNORECASE
 )
+# a DOCTYPE with an internal subset: where entity declarations (billion laughs, XXE) live
+_DOCTYPE_SUBSET = re.compile(rb"<!DOCTYPE\b[^\[>]*\[")
+_CHARREF = re.compile(rb"&#(x[0-9a-fA-F]{1,8}|[0-9]{1,10});")
 _INVISIBLE = re.compile(r"<!--.*?-->|<(script|style|noscript|template)\b.*?</\1\s*>", re.I | re.S)
 _BLOCK_TAG = re.compile(
     r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/pre|p|div|li|h[1-6])\b[^>]*>", re.I
@@ -202,11 +205,14 @@ def entry_to_article(entry: Mapping[str, Any], base: str = "") -> ArticleIn | st
             break
     summary = _text_of(entry, "summary")
     text = body or summary
-    title = _one_line(_text_of(entry, "title"))
+    # cleaned as the store cleans it: a title of control characters only is no title
+    title = _one_line(clean_text(_text_of(entry, "title")))
     if not title:
-        if not text:
+        if not clean_text(text):
             return "no title and no text"
         title = title_from_text(text)
+    if too_big := size_problem(str(link).strip(), title):
+        return too_big
     return ArticleIn(
         url=str(link).strip(),
         title=title,
@@ -254,6 +260,23 @@ def _looks_html(body: bytes, content_type: str) -> bool:
     return "html" in content_type or b"<html" in head or b"<!doctype html" in head
 
 
+def _drop_surrogate_refs(body: bytes) -> tuple[bytes, int]:
+    """References to lone surrogates (`&#xD800;`) replaced by U+FFFD, and how many: they are not
+    XML, and feedparser's lenient parser fails on them with UnicodeEncodeError."""
+    count = 0
+
+    def fix(m: re.Match[bytes]) -> bytes:
+        nonlocal count
+        ref = m.group(1)
+        code = int(ref[1:], 16) if ref[:1] == b"x" else int(ref)
+        if 0xD800 <= code <= 0xDFFF:
+            count += 1
+            return b"&#xFFFD;"
+        return m.group(0)
+
+    return (_CHARREF.sub(fix, body), count) if b"&#" in body else (body, 0)
+
+
 def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str = "") -> ParsedFeed:
     """Parse a feed body with its response headers; `url` (the final URL) resolves relative links.
 
@@ -265,6 +288,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
     content_type = hdrs.get("content-type", "").lower()
     if not body.strip():
         raise FeedParseError("empty body, not a feed")
+    body, surrogates = _drop_surrogate_refs(body)
     result = _feedparser(body, hdrs)
     repaired = False
     before = mojibake_score(_sample(result))
@@ -288,6 +312,10 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
         # the document parsed; only its labelling was off (charset, Content-Type), and the text
         # was checked for mojibake above
         bozo = None
+    if bozo is not None and declares_entities(body):
+        # the parser refused the document's own entities (it never expands them), so what is left
+        # are references such as "&lol9;" standing in for text: the feed is refused, not stored
+        raise FeedParseError(f"XML entity declarations refused by the parser: {_bozo_text(bozo)}")
     if not entries:
         if not version and _looks_html(body, content_type):
             raise FeedParseError("HTML page, not a feed")
@@ -307,6 +335,8 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
         parsed.warnings.append(f"malformed feed, kept {len(entries)} entries: {_bozo_text(bozo)}")
     if repaired:
         parsed.warnings.append(f"charset repaired: read as {parsed.encoding}")
+    if surrogates:
+        parsed.warnings.append(f"{surrogates} references to lone surrogates read as U+FFFD")
     for entry in entries:
         article = entry_to_article(entry, base)
         if isinstance(article, str):
@@ -314,6 +344,16 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
         else:
             parsed.items.append(article)
     return parsed
+
+
+def declares_entities(body: bytes) -> bool:
+    """True when the document's DOCTYPE declares entities (`<!ENTITY` in its internal subset)."""
+    head = body[: 1 << 20]
+    found = _DOCTYPE_SUBSET.search(head)
+    if found is None:
+        return False
+    end = head.find(b"]>", found.end())
+    return b"<!ENTITY" in head[found.end() : end if end >= 0 else len(head)]
 
 
 def _bozo_text(exc: BaseException) -> str:

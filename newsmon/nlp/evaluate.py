@@ -177,6 +177,8 @@ def _predicted(session: Any, article_id: int) -> dict[str, list[Any]]:
 
 def load_gold(path: str | Path) -> list[dict[str, Any]]:
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, not a gold file")
     if not p.is_file():
         raise InputError(f"{p}: no such gold file")
     rows = []

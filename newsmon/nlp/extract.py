@@ -6,19 +6,29 @@ any number of machines share one database without taking the same article. A bat
 deleted, its new facts inserted and its articles marked in one transaction, and only for articles the
 worker still holds, so an article is extracted exactly once; a worker killed mid-batch loses nothing:
 its lease expires and another worker takes the batch.
+
+On SQLite every worker also holds a liveness lock (`<database>.workers/<name>.lock`, an exclusive
+flock the kernel drops when the process dies, SIGKILL included): a worker that finds the pending
+articles leased to a worker whose lock is free knows that worker is dead and takes the articles back
+at once instead of waiting for the lease to run out. A lease whose holder is alive, unknown (no lock
+file: another machine, PostgreSQL) is waited for, and the wait is reported with its end.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
+import re
 import socket
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -51,6 +61,23 @@ class ExtractReport:
             "failed": [{"article": i, "error": e} for i, e in self.failed],
             "lost_claims": self.lost_claims,
         }
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Pending articles all leased to other workers: what a worker waits for, and until when."""
+
+    articles: int
+    holders: tuple[str, ...]
+    until: datetime  # the last of those leases runs out then (UTC)
+
+    def message(self) -> str:
+        who = ", ".join(self.holders[:3]) + (" …" if len(self.holders) > 3 else "")
+        return (
+            f"waiting for {self.articles} articles leased to {who} until "
+            f"{self.until:%Y-%m-%d %H:%M:%S} UTC (a crashed worker's lease runs out then; "
+            "NEWSMON_EXTRACT_LEASE_SECONDS sets its length)"
+        )
 
 
 def worker_name() -> str:
@@ -100,6 +127,115 @@ def claim(session: Session, lang: str, size: int, lease: timedelta, me: str) -> 
     ids = sorted(session.execute(stmt).scalars().all())
     session.commit()
     return ids
+
+
+def waiting_for(session: Session) -> Waiting | None:
+    """The leases of other workers that hold pending articles now, or None when none does."""
+    now = utcnow()
+    count: Counter[str] = Counter()
+    until: datetime | None = None
+    for lang in (*LANGS, OTHER):
+        rows = session.exec(
+            select(Article.claimed_by, sa.func.count(), sa.func.max(Article.claim_expires))
+            .where(*pending_condition(lang), Article.claim_expires >= now)  # type: ignore[operator]
+            .group_by(Article.claimed_by)
+        ).all()
+        for holder, n, expires in rows:
+            count[str(holder)] += n
+            until = expires if until is None or (expires and expires > until) else until
+    if until is None:
+        return None
+    return Waiting(sum(count.values()), tuple(sorted(count)), until)
+
+
+# --- liveness locks (SQLite) ----------------------------------------------------------------------
+
+
+def liveness_dir(session: Session) -> Path | None:
+    """Where the liveness locks of workers on this SQLite file live; None for other databases."""
+    url = session.get_bind().engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(f"{url.database}.workers")
+
+
+def _lock_path(folder: Path, name: str) -> Path:
+    return folder / (re.sub(r"[^A-Za-z0-9._:-]", "_", name) + ".lock")
+
+
+@contextlib.contextmanager
+def liveness_lock(folder: Path | None, name: str) -> Iterator[None]:
+    """Hold `name`'s liveness lock while the block runs (nothing for databases without a folder)."""
+    if folder is None:
+        yield
+        return
+    folder.mkdir(exist_ok=True)
+    path = _lock_path(folder, name)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # blocks only while another worker checks on us
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _dead(folder: Path, name: str) -> IO[str] | None:
+    """The opened, locked lock file of a dead worker; None when it is alive or unknown."""
+    path = _lock_path(folder, name)
+    try:
+        fh = open(path)  # noqa: SIM115 - returned to the caller, who closes it
+    except FileNotFoundError:
+        return None  # no lock file: a worker of another machine or version; wait for its lease
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        return None
+    return fh
+
+
+def reclaim_dead(session: Session, me: str) -> list[str]:
+    """On SQLite, free the leases of workers whose liveness lock nobody holds (they died); the
+    names of those workers. Elsewhere nothing is done (an empty list)."""
+    folder = liveness_dir(session)
+    if folder is None:
+        return []
+    now = utcnow()
+    holders = session.exec(
+        select(Article.claimed_by)
+        .where(Article.claim_expires >= now, Article.claimed_by != me)  # type: ignore[operator]
+        .distinct()
+    ).all()
+    freed = []
+    for holder in holders:
+        if holder is None:
+            continue
+        fh = _dead(folder, holder)
+        if fh is None:
+            continue
+        with fh:
+            session.execute(
+                sa.update(Article)
+                .where(Article.claimed_by == holder)  # type: ignore[arg-type]
+                .values(claimed_by=None, claim_expires=None)
+            )
+            session.commit()
+            _lock_path(folder, holder).unlink(missing_ok=True)
+            fcntl.flock(fh, fcntl.LOCK_UN)
+        log.warning("worker %s is no longer running: its leases were taken back", holder)
+        freed.append(holder)
+    # lock files of dead workers that hold no lease (any more) are of no use: removed
+    leased = {_lock_path(folder, h).name for h in holders if h is not None}
+    for stale in folder.glob("*.lock"):
+        if stale.name in leased:
+            continue
+        with contextlib.suppress(OSError):
+            fh = _dead(folder, stale.name.removesuffix(".lock"))
+            if fh is not None:
+                with fh:
+                    stale.unlink(missing_ok=True)
+    return freed
 
 
 def _process(nlp: Any, articles: list[Article]) -> list[list[FactRecord] | Exception]:
@@ -206,9 +342,14 @@ def run_worker(
     limit: int | None = None,
     stop: threading.Event | None = None,
     on_progress: Callable[[ExtractReport], None] | None = None,
+    on_wait: Callable[[Waiting], None] | None = None,
 ) -> ExtractReport:
     """Claim, extract and store batches until no work is left (or, without `exit_when_idle`, until
-    `stop` is set). Safe to run in any number of processes against one PostgreSQL database."""
+    `stop` is set). Safe to run in any number of processes against one PostgreSQL database.
+
+    When the only pending articles are leased to other workers, `on_wait` is told what is waited
+    for and until when (again when the holders or the end change); on SQLite the leases of dead
+    workers are taken back at once (see the module's docstring)."""
     settings = get_settings()
     batch_size = batch_size or settings.extract_batch_size
     lease = timedelta(seconds=lease_seconds or settings.extract_lease_seconds)
@@ -217,7 +358,8 @@ def run_worker(
     me = worker_name()
     report = ExtractReport()
     pipelines: dict[str, Any] = {}
-    with open_session(database_url) as session:
+    told: tuple[tuple[str, ...], datetime] | None = None  # (holders, until) last reported
+    with open_session(database_url) as session, liveness_lock(liveness_dir(session), me):
         report.pending = count_pending(session)
         while not stop.is_set() and (limit is None or report.articles < limit):
             did = 0
@@ -258,6 +400,14 @@ def run_worker(
                 # leases of other workers still count as work: a killed worker's batch comes back
                 if exit_when_idle and count_pending(session) == 0:
                     break
+                if reclaim_dead(session, me):
+                    continue  # a dead worker's articles are free now
+                waiting = waiting_for(session)
+                if waiting is not None and (waiting.holders, waiting.until) != told:
+                    log.info("%s", waiting.message())
+                    if on_wait:
+                        on_wait(waiting)
+                    told = (waiting.holders, waiting.until)
                 stop.wait(poll)
     return report
 

@@ -187,6 +187,8 @@ class KatoRow:
 def read_kato(path: str | Path) -> list[KatoRow]:
     """Parse a KATO CSV (UTF-8, optional BOM, `;`, header `id;parent_id;code;name`); errors name the line."""
     p = Path(path)
+    if p.is_dir():
+        raise GazetteerError(f"{p}: is a directory, not the KATO CSV file")
     if not p.is_file():
         raise GazetteerError(
             f"{p}: no such file (expected the KATO CSV, e.g. KATO_17.10.2022_ru.csv)"

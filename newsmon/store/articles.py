@@ -24,6 +24,23 @@ SHORT_TEXT = 300  # characters: shorter texts are summaries, compared by title a
 SIMILARITY_CHARS = 2000
 SAME_TEXT_RATIO = 85  # rapidfuzz ratio, 0..100
 
+# what an article may hold so that every backend stores it alike: PostgreSQL keeps url_norm and
+# (source_id, title_key) in B-tree indexes whose rows are capped at 2704 bytes; Source.name is
+# VARCHAR(200). SQLite has no such caps, so without these an import would differ by backend.
+MAX_URL_BYTES = 2000
+MAX_TITLE_BYTES = 2000
+MAX_SOURCE_CHARS = 200
+
+
+def size_problem(url: str, title: str) -> str | None:
+    """Why an article with this URL and title cannot be stored, or None when it can."""
+    if len(url.encode("utf-8", "surrogatepass")) > MAX_URL_BYTES:
+        return f"the URL is longer than {MAX_URL_BYTES} bytes"
+    if len(title.encode("utf-8", "surrogatepass")) > MAX_TITLE_BYTES:
+        return f"the title is longer than {MAX_TITLE_BYTES} bytes"
+    return None
+
+
 # NUL and other C0 controls except tab and newlines; they break PostgreSQL text and every reader
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

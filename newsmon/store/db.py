@@ -32,6 +32,29 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def is_memory_url(url: str) -> bool:
+    """True for an SQLite URL that names no file (`sqlite://`, `sqlite:///`, `:memory:`,
+    `mode=memory`): such a database vanishes with the process."""
+    if not url.startswith("sqlite"):
+        return False
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return False
+    db = parsed.database or ""
+    return db in ("", ":memory:") or parsed.query.get("mode") == "memory" or ":memory:" in db
+
+
+def _describe(url: str) -> str:
+    """The database a user would recognise: the file for SQLite, the URL without password otherwise."""
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///")
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
+
+
 def _create(url: str) -> Engine:
     if url.startswith("sqlite"):
         busy = get_settings().sqlite_busy_timeout_ms
@@ -107,23 +130,40 @@ def migrate(engine: Engine) -> None:
             command.upgrade(cfg, "head")
 
 
-def get_engine(url: str | None = None) -> Engine:
-    """The engine for `url` (default: settings.database_url), migrated on first use in this process."""
+def get_engine(url: str | None = None, *, allow_memory: bool = False) -> Engine:
+    """The engine for `url` (default: settings.database_url), migrated on first use in this process.
+
+    An in-memory SQLite URL is refused (an import into it would report success and keep nothing)
+    unless the caller passes `allow_memory=True`, as a test may.
+    """
     url = normalize_url(url or get_settings().database_url)
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            if url.startswith("sqlite:///"):
-                path = Path(url.removeprefix("sqlite:///"))
+            if is_memory_url(url) and not allow_memory:
+                raise StorageError(
+                    f"the database URL {url!r} is an in-memory database: nothing would be kept; "
+                    "name a file (NEWSMON_DATABASE_URL=sqlite:///newsmon.db) or a server "
+                    "(postgresql://user@host/db)"
+                )
+            if url.startswith("sqlite:///") and not is_memory_url(url):
+                path = Path(url.removeprefix("sqlite:///").split("?", 1)[0])
                 if path.parent and not path.parent.exists():
                     raise StorageError(
                         f"folder {path.parent} for the SQLite database does not exist"
                     )
+                if path.is_dir():
+                    raise StorageError(f"{path} is a directory, not an SQLite database file")
             engine = _create(url)
             try:
                 migrate(engine)
-            except sa.exc.OperationalError as exc:
-                raise StorageError(f"cannot open the database {engine.url!r}: {exc.orig}") from exc
+            except sa.exc.DatabaseError as exc:
+                engine.dispose()
+                orig = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
+                where = _describe(url)
+                if "file is not a database" in orig or "malformed" in orig:
+                    raise StorageError(f"{where}: not an SQLite database ({orig})") from exc
+                raise StorageError(f"cannot open the database {where}: {orig}") from exc
             _engines[url] = engine
         return engine
 
@@ -136,6 +176,6 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
-def open_session(url: str | None = None) -> Session:
-    """A new session on the (migrated) database."""
-    return Session(get_engine(url), expire_on_commit=False)
+def open_session(url: str | None = None, *, allow_memory: bool = False) -> Session:
+    """A new session on the (migrated) database (`allow_memory`: see get_engine)."""
+    return Session(get_engine(url, allow_memory=allow_memory), expire_on_commit=False)
