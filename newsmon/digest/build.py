@@ -213,7 +213,7 @@ def known_territories(session: Session) -> list[str]:
     )  # type: ignore[union-attr]
     for name, path in rows:
         names.add(str(name))
-        names.update(json.loads(path) if path else [])
+        names.update((json.loads(path) if path else None) or [])  # a JSON null path: none
     return sorted(names)
 
 

@@ -196,3 +196,23 @@ BAD_FEEDS: list[tuple[str, str]] = [
 ODD_FEEDS: list[tuple[str, int, str]] = [
     ("surrogate-refs.rss", 2, "references to lone surrogates read as U+FFFD"),
 ]
+
+# Query-parameter values a hostile client sends to every page and endpoint (web): markup, SQL, path
+# tricks, control characters, a lone surrogate as UTF-8 bytes, extreme numbers and dates, a long value
+QUERY_VALUES: list[str] = [
+    *MARKUP_TEXT[:2],
+    "' OR 1=1 --",
+    '"; DROP TABLE fact; --',
+    "<script>alert(1)</script>",
+    "//evil.example/x",
+    "../../etc/passwd",
+    "\x00\x1b[31m",
+    "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"),
+    "-1",
+    "99999999999999999999999",
+    "1e309",
+    "NaN",
+    "0001-01-01",
+    "9999-12-31",
+    "я" * 5000,
+]
