@@ -47,6 +47,11 @@ class ProgramEntry(BaseModel):
     name: str = Field(min_length=1)
     variants: list[str] = Field(default_factory=list)
     context: Literal["auto", "required", "optional"] = "auto"
+    # documentation of the entry (the built-in list fills them all; user files may omit them):
+    ru: str | None = None  # the official Russian name, matched like a variant
+    kk: str | None = None  # the official Kazakh name, matched like a variant
+    kind: str | None = None  # state, national_project, housing, business, rural, campaign, …
+    source: str | None = None  # where the names were taken from (gov.kz, adilet.zan.kz, …)
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ class Program:
     variants: tuple[str, ...]
     needs_context: bool = False
     context_set: bool = False  # False: one-word names need context, longer ones do not
+    kind: str | None = None
+    source: str | None = None
 
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.variants)
@@ -96,18 +103,25 @@ def load_programs(path: Path) -> list[Program]:
             err = exc.errors()[0]
             field = ".".join(str(p) for p in err["loc"]) or "entry"
             raise ConfigError(f"{where}: field `{field}`: {err['msg']}") from None
-        names = [n.strip() for n in (entry.name, *entry.variants)]
-        for k, n in enumerate(names):
-            if not n:
-                raise ConfigError(
-                    f"{where}: field `{'name' if k == 0 else f'variants.{k - 1}'}`: empty name"
-                )
+        fields = [
+            ("name", entry.name),
+            *((f"variants.{k}", v) for k, v in enumerate(entry.variants)),
+            *((f, v) for f, v in (("ru", entry.ru), ("kk", entry.kk)) if v is not None),
+        ]
+        names: list[str] = []
+        for field, n in fields:
+            if not n.strip():
+                raise ConfigError(f"{where}: field `{field}`: empty name")
+            if n.strip() not in names:
+                names.append(n.strip())
         out.append(
             Program(
                 " ".join(names[0].split()),
                 tuple(names[1:]),
                 entry.context == "required",
                 entry.context != "auto",
+                entry.kind,
+                entry.source,
             )
         )
     return out
@@ -165,7 +179,7 @@ def _word_rx(word: str, last: bool, first: bool) -> str:
     tail = 7 if last else 3
     if len(word) >= 5 and _ADJ_END.search(word):
         stem, ending = word[:-2], rf"[{_LOW}]{{1,3}}"
-    elif len(word) >= 4 and word[-1].lower() in "аяыіиоеуь" and word[-1].isalpha():
+    elif len(word) >= 4 and word[-1].lower() in "аяыіиоеь" and word[-1].isalpha():
         stem, ending = word[:-1], rf"[{_LOW}]{{0,{tail}}}"
     elif word[-1].isalpha():
         stem, ending = word, rf"[{_LOW}]{{0,{tail}}}"
@@ -184,7 +198,8 @@ def _prefix(name: str) -> str:
 
 
 def variant_rx(name: str) -> str:
-    parts = re.split(rf"(\s*[{_DASHES}]\s+|\s+[{_DASHES}]\s*|\s+)", name.strip())
+    """A name in any case form, with any dash (spaced or not) where it has one: «5-20-25» = «5 – 20 – 25»."""
+    parts = re.split(rf"(\s*[{_DASHES}]\s*|\s+)", name.strip())
     words, seps = parts[0::2], parts[1::2]
     out = []
     for k, w in enumerate(words):
@@ -197,13 +212,19 @@ def variant_rx(name: str) -> str:
 _RU_TRIGGER = (
     r"(?:гос|под|нац)?программ(?:а|ы|е|у|ой|ою|ам|ами|ах)?|(?:нац|мега)?проект(?:а|у|ом|е|ы|ов|ам|ами|ах)?"
     r"|инициатив(?:а|ы|е|у|ой|ам|ами|ах)?|акци(?:я|и|ю|ей|ям|ями|ях)|кампани(?:я|и|ю|ей|ям|ями|ях)"
+    r"|ипотек(?:а|и|е|у|ой|ою)"
 )
 _KK_TRIGGER = (
     r"бағдарлама[а-яәғқңөұүһі]{0,8}|жоба[а-яәғқңөұүһі]{0,8}|бастама[а-яәғқңөұүһі]{0,8}"
-    r"|акция[а-яәғқңөұүһі]{0,6}|науқан[а-яәғқңөұүһі]{0,6}"
+    r"|акция[а-яәғқңөұүһі]{0,6}|науқан[а-яәғқңөұүһі]{0,6}|ипотека[а-яәғқңөұүһі]{0,6}"
 )
-TRIGGER = re.compile(rf"{_NB}(?:{_RU_TRIGGER}|{_KK_TRIGGER}){_NA}", re.I)
-KK_TRIGGER_AFTER = re.compile(rf"(?:{_KK_TRIGGER}){_NA}", re.I)
+TRIGGER = re.compile(rf"{_NB}(?:(?P<ru>{_RU_TRIGGER})|(?P<kk>{_KK_TRIGGER})){_NA}", re.IGNORECASE)
+KK_TRIGGER_AFTER = re.compile(rf"(?:{_KK_TRIGGER}){_NA}", re.IGNORECASE)
+# a Kazakh programme word names what follows it only in the nominative («Мемлекеттік бағдарлама
+# "Еңбек"»); a case form («бағдарламаларды енгізу нәтижесінде "X"») is the end of its own phrase
+_KK_NOMINATIVE = re.compile(
+    r"(?:бағдарлама|жоба|бастама|акция|науқан|ипотека)(?:сы|ы)?", re.IGNORECASE
+)
 # words that make the quoted name something else: an organisation, a law, a building
 _BLOCKERS = set(
     "тоо ао оо ип ргп гкп кгп нао оф оюл жшс ақ кеақ мкк рмк компании компания компанией компаний фонда фонд "
@@ -212,20 +233,90 @@ _BLOCKERS = set(
     "қаулы қаулысы жарлық жарлығы бұйрық бұйрығы кодекс кодексі "
     # a named event or work inside a programme is not the programme: «неделя "Таза өлке"»
     "неделя недели неделю неделе день дня мероприятие мероприятия конкурс конкурса фестиваль фестиваля "
-    "турнир турнира форум форума выставка выставки фильм фильма книга книги апта аптасы күні іс-шара".split()
+    "турнир турнира форум форума выставка выставки фильм фильма книга книги апта аптасы күні іс-шара "
+    # a slogan, motto or hashtag of a campaign is not a campaign: «неделя кампании под слоганом "X"»
+    "слоган слогана слоганом слоганы девиз девиза девизом лозунг лозунга лозунгом хештег хештеги "
+    "хештегом хештегами хэштег хэштеги хэштегом хэштегами ұран ұраны ұранымен хештегі хэштегі "
+    # a place or team named like a programme: «детский сад "Балапан"», «ЖК "Шаңырақ"»
+    "сад сада саду садик садика детсад детсада балабақша балабақшасы ясли университет университета "
+    "колледж колледжа лицей лицея гимназия гимназии школа школы мектеп мектебі ресторан ресторана кафе "
+    "магазин магазина тц трц кск оси мкр микрорайон микрорайона ықшамаудан ықшамауданы телеканал "
+    "команда команды клуб клуба ансамбль ансамбля санаторий санатория".split()
 )
-# the name after these belongs to another phrase: «кампании, которая … - это неделя "X"», «акцию и … "X"»
+# the name after these belongs to another phrase: «кампании, которая … - это неделя "X"», «акцию и … "X"»,
+# «участников кампании в соцсетях: #A, #B» (a colon opens a list of something else)
 _GAP_BREAK = re.compile(
-    r"[,»”()]|\s[-–—]\s|(?<![\w])(?:и|а|но|или|также|және|мен|бен|пен|немесе)(?![\w])", re.I
+    r"[,:»”()]|\s[-–—]\s|(?<![\w])(?:и|а|но|или|также|және|мен|бен|пен|немесе)(?![\w])",
+    re.IGNORECASE,
 )
 # an organisation named right after the quotes: «"Самұрық-Қазына" АҚ», «"Казатомпром" ЖШС»
 _ORG_AFTER = re.compile(r"\s*(?:ТОО|АО|АҚ|ЖШС|КеАҚ|НАО|РГП|ГКП|КГП|ОО|ҚБ|ЖК|LLP|JSC)(?![\w])")
 _OPENER = re.compile(r"[«\"“„#]")
 _OPEN_CLOSE = {"«": "»", '"': '"', "“": "”", "„": "“"}
+_CLOSE_OPEN = {"»": "«", '"': '"', "”": "“", "“": "„"}
 _SENT_PUNCT = re.compile(r"[.!?;\n]")
 _WORD = re.compile(rf"[{_L}\d]+")
 _HASHTAG = re.compile(r"#[\w]{2,40}")
-_NEXT_QUOTE = re.compile(r"\s*(?:,|и|а также|және|мен|бен|пен)\s*(?=[«\"“„#])", re.I)  # «"A" и "B"»
+_NEXT_QUOTE = re.compile(
+    r"\s*(?:,|и|а также|және|мен|бен|пен)\s*(?=[«\"“„#])", re.IGNORECASE
+)  # «"A" и "B"»
+# a quoted name before a Russian programme word: «"X" – это государственная программа», «"X" является
+# проектом»; before a Kazakh one: «"X" бағдарламасы», «"X"-ке арналған жоба», «"X" – бұл бағдарлама»
+_RU_BEFORE_GAP = re.compile(
+    r"\s*(?:[-–—]\s*(?:это\s+)?|(?:является|являлся|являлась|стал|стала|стало)\s+)"
+    r"(?:[а-яё]+(?:ая|ый|ий|ое|ой|ую|ым|ым|ой|ей|ого|ей)\s+){0,2}",
+    re.IGNORECASE,
+)
+_KK_BEFORE_GAP = re.compile(
+    r"(?:-?[а-яәғқңөұүһі]{0,6})?(?:\s*[-–—]\s*(?:бұл\s+)?)?[\s\w-]*",
+    re.IGNORECASE,
+)
+# a quoted heading followed by the programme's description: «"Жас кәсіпкер"\nПрограмма направлена …»,
+# «"X". Бұл бағдарлама …»: the separator, then at most two words before the programme word
+_HEADING_GAP = re.compile(
+    rf"(?:[.:]?[ \t]*\n\s*|[.:]\s+)(?P<lead>(?:[{_L}]+\s+){{0,2}})", re.IGNORECASE
+)
+_LINE_START = re.compile(r"(?:^|[\n.!?])\s*$")
+# a capitalised name without quotes after «программа» / «ипотека»: «по программе Баспана Хит»,
+# «ипотека Отау», «программа 2-10-20»
+_CAP_WORD = rf"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][{_L}]*"
+_CODE = r"\d{1,2}(?:\s?[-–—]\s?\d{1,2}){2,3}"
+_BARE_AFTER = re.compile(
+    rf"{_NB}(?:(?:гос)?программ(?:а|ы|е|у|ой)|ипотек(?:а|и|е|у|ой))[ \u00a0]+"
+    rf"(?P<name>{_CODE}|{_CAP_WORD}(?:[ \u00a0]+(?:{_CAP_WORD}|\d{{4}}))*(?:[ \u00a0]?[-–—][ \u00a0]?\d{{2,4}})?)"
+    rf"{_NA}"
+)
+# Russian oblique-case endings: «программа Минздрава», «программы Евросоюза» name an owner, not a programme
+_RU_OBLIQUE = re.compile(r"(?:а|я|ы|и|ой|ей|ого|его|ом|ем|ов|ев|ам|ям|ах|ях|ую|ию)$")
+# Kazakh order without quotes: «биыл Жас Өркен бағдарламасы», «Отау ипотекасы»
+_KK_CASE_END = re.compile(
+    r"(?:ның|нің|дың|дің|тың|тің|ға|ге|қа|ке|на|не|да|де|та|те|нда|нде|нан|нен|дан|ден|тан|тен"
+    r"|ды|ді|ты|ті|ны|ні|мен|бен|пен|сы|сі)$",
+    re.IGNORECASE,
+)
+_NOT_NAMES = {
+    name_key(w)
+    for w in [
+        "Елбасы",
+        "Президент",
+        "Президенттің",
+        "Үкімет",
+        "Мемлекет",
+        "Мемлекеттік",
+        "Қазақстан",
+        "Республика",
+        "Республикалық",
+        "Ұлттық",
+        "Министрлік",
+        "Әкімдік",
+        "Программа",
+        "Бағдарлама",
+        "Жоба",
+        "Бұл",
+        "Осы",
+        "Жаңа",
+    ]
+}
 
 
 @dataclass
@@ -289,26 +380,36 @@ class ProgramFinder:
         return None
 
     def canonical(self, name: str) -> tuple[str, bool]:
-        """The canonical name of a quoted name, and whether it is a known programme."""
+        """The canonical name of a quoted name, and whether it is a known programme.
+
+        A known name followed by a heading separator is a named edition of it and stays whole:
+        «"Таза Қазақстан. Астана – образец чистоты"» is its own name, not «Таза Қазақстан»."""
         prog = self.by_key.get(name_key(name))
         if prog is None:
             got = self._match_known(name, 0, len(name))
             prog = got[1] if got else None
         if prog is not None:
             return prog.name, True
-        return " ".join(name.strip(" .,:;").split()), False
+        clean = " ".join(name.strip(" .,:;").split())
+        got = self._match_known(clean, 0)
+        if got is not None and re.match(r"[.:!?]\s+\S", clean[got[0] :]):
+            return clean, True
+        return clean, False
 
     def find(self, text: str) -> list[Mention]:
-        found: list[Mention] = []
-        established: set[str] = set()
-        for m in self._known(text):
-            found.append(m)
-        for m in self._quoted_after_trigger(text):
-            found.append(m)
-            established.add(m.program)
-        for m in self._quoted_before_trigger(text):
-            found.append(m)
-            established.add(m.program)
+        found: list[Mention] = list(self._known(text))
+        unknown = [
+            *self._quoted_after_trigger(text),
+            *self._quoted_before_trigger(text),
+            *self._bare_after_trigger(text),
+            *self._bare_before_kk_trigger(text),
+        ]
+        # one name per programme in an article: «Алматы - наш общий дом» = «Алматы – наш общий дом»
+        first: dict[str, str] = {}
+        for m in sorted(unknown, key=lambda m: m.start):
+            m.program = first.setdefault(name_key(m.program), m.program)
+        found.extend(unknown)
+        established = {m.program for m in unknown}
         if established:
             found.extend(self._other_mentions(text, established))
         return _dedupe(found)
@@ -323,7 +424,8 @@ class ProgramFinder:
                 pos = s + 1
                 continue
             end, prog, needs = got
-            if not needs or self._has_context(text, s, end):
+            # a name that holds its own programme word («Программа развития регионов») needs no other
+            if not needs or TRIGGER.search(text, s, end) or self._has_context(text, s, end):
                 yield Mention(s, end, prog.name, True)
             pos = end
 
@@ -331,7 +433,13 @@ class ProgramFinder:
         before = text[max(0, start - 60) : start]
         after = text[end : end + 40]
         if before.rstrip().endswith(tuple(_QUOTES)) or after.lstrip().startswith(tuple(_QUOTES)):
-            return True
+            # quotes make a name a programme unless a word for a place or body owns them
+            owner = _WORD.findall(before.rstrip().rstrip(_QUOTES))
+            if not (
+                (owner and owner[-1].lower() in _BLOCKERS)
+                or _ORG_AFTER.match(after.lstrip().lstrip(_QUOTES))
+            ):
+                return True
         last = list(TRIGGER.finditer(before))
         if (
             last
@@ -343,8 +451,11 @@ class ProgramFinder:
         return bool(nxt and KK_TRIGGER_AFTER.fullmatch(nxt.group(1)))
 
     def _quoted_after_trigger(self, text: str) -> Iterator[Mention]:
-        """«программа "X"», «в проекте акимата района "X"», «акция #X»."""
+        """«программа "X"», «в проекте акимата района "X"», «акция #X», «Мемлекеттік бағдарлама "X"»."""
         for t in TRIGGER.finditer(text):
+            kazakh = t.group("kk") is not None
+            if kazakh and not _KK_NOMINATIVE.fullmatch(t.group()):
+                continue
             pos = t.end()
             q = _OPENER.search(text, pos, pos + 120)
             if q is None:
@@ -353,7 +464,7 @@ class ProgramFinder:
             if _SENT_PUNCT.search(gap) or _GAP_BREAK.search(gap):
                 continue
             gap_words = _WORD.findall(gap)
-            if len(gap_words) > self.max_gap_words or any(
+            if len(gap_words) > (1 if kazakh else self.max_gap_words) or any(
                 w.lower() in _BLOCKERS for w in gap_words
             ):
                 continue
@@ -390,37 +501,110 @@ class ProgramFinder:
         name, known = self.canonical(inner)
         return Mention(start + 1, close, name, known), close + 1
 
+    def _quoted_ending_at(self, text: str, close: int) -> Mention | None:
+        """The quoted name whose closing quote is at `close`."""
+        open_ = text.rfind(_CLOSE_OPEN[text[close]], max(0, close - 90), close)
+        if open_ < 0:
+            return None
+        inner = text[open_ + 1 : close]
+        if "\n" in inner or inner != inner.strip() or not _valid_name(inner):
+            return None
+        name, known = self.canonical(inner)
+        return Mention(open_ + 1, close, name, known)
+
     def _quoted_before_trigger(self, text: str) -> Iterator[Mention]:
-        """Kazakh order: «"Ауыл аманаты" бағдарламасы», «"Нұрлы жер" тұрғын үй бағдарламасы»."""
-        for t in KK_TRIGGER_AFTER.finditer(text):
+        """A quoted name before its programme word: «"Ауыл аманаты" бағдарламасы», «"Нұрлы жер"
+        тұрғын үй бағдарламасы», «"X" – это государственная программа», and a quoted heading
+        followed by the programme's description («"X"\nПрограмма направлена на …»)."""
+        for t in TRIGGER.finditer(text):
             s = t.start()
-            if s and text[s - 1].isalpha():
-                continue
-            back = text[max(0, s - 60) : s]
-            closes = [i for i, c in enumerate(back) if c in '»"”“']
+            back = text[max(0, s - 80) : s]
+            closes = [i for i, c in enumerate(back) if c in _CLOSE_OPEN]
             if not closes:
                 continue
             ci = closes[-1]
+            close = s - len(back) + ci
             gap = back[ci + 1 :]
+            m = self._before(text, t, close, gap)
+            if m is not None:
+                yield m
+
+    def _before(self, text: str, t: re.Match[str], close: int, gap: str) -> Mention | None:
+        heading = _HEADING_GAP.fullmatch(gap)
+        if heading is not None:
+            # the description's sentence starts at the word after the separator; the heading starts
+            # its own line or sentence
+            if not (heading.group("lead") or t.group())[0].isupper():
+                return None
+            m = self._quoted_ending_at(text, close)
+            if m is None or not _LINE_START.search(text, 0, m.start - 1):
+                return None
+            return m
+        if t.group("kk") is not None:
             gap_words = _WORD.findall(gap)
             if (
                 len(gap_words) > 3
                 or _SENT_PUNCT.search(gap)
                 or any(w.lower() in _BLOCKERS for w in gap_words)
-                or not re.fullmatch(r"(?:-?[а-яәғқңөұүһі]{0,6})?[\s\w-]*", gap)
+                or not _KK_BEFORE_GAP.fullmatch(gap)
+            ):
+                return None
+            return self._quoted_ending_at(text, close)
+        if _RU_BEFORE_GAP.fullmatch(gap) and text[close] != "“":
+            return self._quoted_ending_at(text, close)
+        return None
+
+    def _bare_after_trigger(self, text: str) -> Iterator[Mention]:
+        """A capitalised name without quotes after «программа» or «ипотека»: «по программе Баспана
+        Хит», «ипотека Отау», «программа 2-10-20»; not an owner in the genitive («программа ЕС»,
+        «программы Минздрава»)."""
+        for m in _BARE_AFTER.finditer(text):
+            name = m.group("name")
+            words = name.split()
+            first = words[0]
+            if not first[0].isdigit():
+                if first.isupper() and len(first) > 1:
+                    continue
+                if name_key(first) in _NOT_NAMES:
+                    continue
+                last = [w for w in words if not w[0].isdigit()][-1]
+                if not re.search("[ӘҒҚҢӨҰҮҺІәғқңөұүһіA-Za-z]", name) and _RU_OBLIQUE.search(
+                    last.lower()
+                ):
+                    continue
+            canon, known = self.canonical(name)
+            yield Mention(m.start("name"), m.end("name"), canon, known)
+
+    def _bare_before_kk_trigger(self, text: str) -> Iterator[Mention]:
+        """Capitalised words without quotes before a Kazakh programme word: «биыл Жас Өркен
+        бағдарламасы», «Отау ипотекасы»; a sentence's first word is not taken for a name."""
+        for t in KK_TRIGGER_AFTER.finditer(text):
+            s = t.start()
+            if s and text[s - 1].isalpha():
+                continue
+            words = list(re.finditer(rf"[{_L}\d]+(?:-[{_L}\d]+)*", text[max(0, s - 80) : s]))
+            base = max(0, s - 80)
+            names: list[re.Match[str]] = []
+            end = s
+            for w in reversed(words):
+                between = text[base + w.end() : end]
+                if between.strip() or not w.group()[0].isupper() or len(names) == 3:
+                    break
+                names.insert(0, w)
+                end = base + w.start()
+            if names and _LINE_START.search(text, 0, base + names[0].start()):
+                names = names[1:]  # the sentence's first word is capitalised anyway
+            if not names:
+                continue
+            name = text[base + names[0].start() : base + names[-1].end()]
+            if (
+                any(w.group().isupper() and len(w.group()) > 1 for w in names)
+                or name_key(names[0].group()) in _NOT_NAMES
+                or _KK_CASE_END.search(names[-1].group())
             ):
                 continue
-            close = s - len(back) + ci
-            closer = text[close]
-            openers = {"»": "«", '"': '"', "”": "“", "“": "„"}[closer]
-            open_ = text.rfind(openers, max(0, close - 90), close)
-            if open_ < 0:
-                continue
-            inner = text[open_ + 1 : close]
-            if "\n" in inner or inner != inner.strip() or not _valid_name(inner):
-                continue
-            name, known = self.canonical(inner)
-            yield Mention(open_ + 1, close, name, known)
+            canon, known = self.canonical(name)
+            yield Mention(base + names[0].start(), base + names[-1].end(), canon, known)
 
     def _other_mentions(self, text: str, names: set[str]) -> Iterator[Mention]:
         """Other quoted mentions (and hashtags) of names already found to be programmes here."""
@@ -497,6 +681,8 @@ class ProgramsComponent:
                 "context": ("required" if p.needs_context else "optional")
                 if p.context_set
                 else "auto",
+                "kind": p.kind,
+                "source": p.source,
             }
             for p in self.programs
         ]
@@ -508,7 +694,12 @@ class ProgramsComponent:
         data = json.loads((ensure_path(path) / "programs.json").read_text(encoding="utf-8"))
         self.programs = [
             Program(
-                d["name"], tuple(d["variants"]), d["context"] == "required", d["context"] != "auto"
+                d["name"],
+                tuple(d["variants"]),
+                d["context"] == "required",
+                d["context"] != "auto",
+                d.get("kind"),
+                d.get("source"),
             )
             for d in data
         ]
