@@ -166,7 +166,7 @@ def _char_rx(c: str) -> str:
     low = c.lower().translate(_FOLD)
     twins = _KK_TWINS.get(low)
     if twins:
-        chars = twins + twins.upper() if c.isupper() else twins
+        chars = twins.upper() if c.isupper() else twins
         return f"[{chars}]"
     return re.escape(c)
 
@@ -190,7 +190,7 @@ def _word_rx(word: str, last: bool, first: bool) -> str:
     return head + f"(?i:{rest}{ending})"
 
 
-_PREFIX_FOLD = str.maketrans("әғқңөұүһіё\u00a0\t\n\r\u202f", "агкноуухие     ")
+_PREFIX_FOLD = str.maketrans("әғқңөұүһіё\u00a0\t\n\r\u202f–—", "агкноуухие     --")
 
 
 def _prefix(name: str) -> str:
@@ -212,18 +212,19 @@ def variant_rx(name: str) -> str:
 _RU_TRIGGER = (
     r"(?:гос|под|нац)?программ(?:а|ы|е|у|ой|ою|ам|ами|ах)?|(?:нац|мега)?проект(?:а|у|ом|е|ы|ов|ам|ами|ах)?"
     r"|инициатив(?:а|ы|е|у|ой|ам|ами|ах)?|акци(?:я|и|ю|ей|ям|ями|ях)|кампани(?:я|и|ю|ей|ям|ями|ях)"
-    r"|ипотек(?:а|и|е|у|ой|ою)"
+    r"|ипотек(?:а|и|е|у|ой|ою)|стипенди(?:я|и|ю|ей)"
 )
 _KK_TRIGGER = (
     r"бағдарлама[а-яәғқңөұүһі]{0,8}|жоба[а-яәғқңөұүһі]{0,8}|бастама[а-яәғқңөұүһі]{0,8}"
     r"|акция[а-яәғқңөұүһі]{0,6}|науқан[а-яәғқңөұүһі]{0,6}|ипотека[а-яәғқңөұүһі]{0,6}"
+    r"|стипендия[а-яәғқңөұүһі]{0,6}"
 )
 TRIGGER = re.compile(rf"{_NB}(?:(?P<ru>{_RU_TRIGGER})|(?P<kk>{_KK_TRIGGER})){_NA}", re.IGNORECASE)
 KK_TRIGGER_AFTER = re.compile(rf"(?:{_KK_TRIGGER}){_NA}", re.IGNORECASE)
 # a Kazakh programme word names what follows it only in the nominative («Мемлекеттік бағдарлама
 # "Еңбек"»); a case form («бағдарламаларды енгізу нәтижесінде "X"») is the end of its own phrase
 _KK_NOMINATIVE = re.compile(
-    r"(?:бағдарлама|жоба|бастама|акция|науқан|ипотека)(?:сы|ы)?", re.IGNORECASE
+    r"(?:бағдарлама|жоба|бастама|акция|науқан|ипотека|стипендия)(?:сы|ы)?", re.IGNORECASE
 )
 # words that make the quoted name something else: an organisation, a law, a building
 _BLOCKERS = set(
@@ -243,6 +244,29 @@ _BLOCKERS = set(
     "магазин магазина тц трц кск оси мкр микрорайон микрорайона ықшамаудан ықшамауданы телеканал "
     "команда команды клуб клуба ансамбль ансамбля санаторий санатория".split()
 )
+# Kazakh puts the head noun after the quotes: «"Шаңырақ" тұрғын үй кешені», «"Таза аула" ұранымен»,
+# «"Біз біргеміз" әнін», «"X" мақаласында» (stems: any suffix may follow)
+_HEADS_AFTER = re.compile(
+    r"(?:(?:ұран|хештег|хэштег|апта|күні|іс-шара|кешен|балабақша|мектеб|аурухана|орталығ|орталық"
+    r"|банкі|серіктестіг|компания|ұжым|команда|клуб|журнал|газет|телеарна|арнасы|театр"
+    r"|мейрамхана|дүкен|ықшамаудан|фильм|кітаб|байқау|фестивал|турнир|форум|көрме|бекет|пойыз"
+    r"|әні|әнін|әнге|мақала|зертхана|қосымша|жүйе|операция|шығарылым|жүргізуші|телехабар|хабары)"
+    rf"[{_L}]*|қоры|қорының|қорынан|қорына|қорында)",
+    re.IGNORECASE,
+)
+
+
+def _head_after(text: str, pos: int) -> bool:
+    """Whether the next three words after `pos` (a closing quote) hold a head noun of another kind
+    before any programme word: «"X" тұрғын үй кешені» yes, «"X" тұрғын үй бағдарламасы» no."""
+    for w in re.findall(rf"[{_L}\d]+(?:-[{_L}]+)?", text[pos : pos + 50])[:3]:
+        if _HEADS_AFTER.fullmatch(w):
+            return True
+        if KK_TRIGGER_AFTER.fullmatch(w):
+            return False
+    return False
+
+
 # the name after these belongs to another phrase: «кампании, которая … - это неделя "X"», «акцию и … "X"»,
 # «участников кампании в соцсетях: #A, #B» (a colon opens a list of something else)
 _GAP_BREAK = re.compile(
@@ -257,6 +281,9 @@ _CLOSE_OPEN = {"»": "«", '"': '"', "”": "“", "“": "„"}
 _SENT_PUNCT = re.compile(r"[.!?;\n]")
 _WORD = re.compile(rf"[{_L}\d]+")
 _HASHTAG = re.compile(r"#[\w]{2,40}")
+_PREV_QUOTE = re.compile(
+    r"[»\"”](?:\s*,\s*|\s*,?\s+(?:және|мен|бен|пен|и|а также)\s+)$", re.IGNORECASE
+)
 _NEXT_QUOTE = re.compile(
     r"\s*(?:,|и|а также|және|мен|бен|пен)\s*(?=[«\"“„#])", re.IGNORECASE
 )  # «"A" и "B"»
@@ -271,12 +298,19 @@ _KK_BEFORE_GAP = re.compile(
     r"(?:-?[а-яәғқңөұүһі]{0,6})?(?:\s*[-–—]\s*(?:бұл\s+)?)?[\s\w-]*",
     re.IGNORECASE,
 )
+# a verb between the quotes and the programme word makes the quoted words its object: «"Токамакты"
+# пайдалануға беру бағдарламасы», «"X" қосымшасын жүктеген … бағдарламасы» (verbal nouns, participles)
+_KK_VERB = re.compile(
+    rf"(?!деген$|арналған$|бағытталған$)[{_L}]{{3,}}"
+    r"(?:у|ю|уға|уге|уды|уді|уын|уін|ған|ген|қан|кен|атын|етін|йтын|йтін)",
+    re.IGNORECASE,
+)
 # a quoted heading followed by the programme's description: «"Жас кәсіпкер"\nПрограмма направлена …»,
 # «"X". Бұл бағдарлама …»: the separator, then at most two words before the programme word
 _HEADING_GAP = re.compile(
     rf"(?:[.:]?[ \t]*\n\s*|[.:]\s+)(?P<lead>(?:[{_L}]+\s+){{0,2}})", re.IGNORECASE
 )
-_LINE_START = re.compile(r"(?:^|[\n.!?])\s*$")
+_LINE_START = re.compile(r"(?:^|[\n.!?])[\s«\"“„—–-]*$")
 # a capitalised name without quotes after «программа» / «ипотека»: «по программе Баспана Хит»,
 # «ипотека Отау», «программа 2-10-20»
 _CAP_WORD = rf"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][{_L}]*"
@@ -312,9 +346,6 @@ _NOT_NAMES = {
         "Программа",
         "Бағдарлама",
         "Жоба",
-        "Бұл",
-        "Осы",
-        "Жаңа",
     ]
 }
 
@@ -337,8 +368,36 @@ def _valid_name(name: str) -> bool:
     return not (
         low.startswith(("о ", "об "))
         or low.endswith("туралы")
-        or not any(c.isalpha() for c in name)
+        or any(c in _QUOTES for c in name)
+        or not (any(c.isalpha() for c in name) or _CODE_NAME.fullmatch(name))
     )
+
+
+# a programme named by its terms: «7-20-25», «2 – 10 – 20»
+_CODE_NAME = re.compile(r"\d{1,2}(?:\s*[-–—]\s*\d{1,2}){2,3}")
+
+
+def _tidy(name: str) -> str:
+    """An unknown name as it is stored: spaces squeezed, a code without spaces («2 – 10 – 20» → 2-10-20)."""
+    name = " ".join(name.strip(" .,:;").split())
+    return re.sub(r"\s*[-–—]\s*", "-", name) if _CODE_NAME.fullmatch(name) else name
+
+
+# a programme on television is a show: «"X" бағдарламасының жүргізушісі», «ведущий программы "X"»
+_TV = re.compile(
+    r"(?<![\w])(?:жүргізуші|шығарылым|эфир|телеарна|көрермен|телехабар|ведущ(?:ий|ая|его|ей|ие|им)"
+    r"|телеканал|телезрител|передач[аиеу])",
+    re.IGNORECASE,
+)
+
+
+def _on_tv(text: str, start: int, end: int) -> bool:
+    """Whether the sentence around `start`…`end` speaks of television."""
+    lo = max(0, start - 150)
+    cut = _SENT_PUNCT.search(text[lo:start][::-1])
+    lo = start - cut.start() if cut else lo
+    hi = _SENT_PUNCT.search(text, end, end + 150)
+    return bool(_TV.search(text, lo, hi.start() if hi else min(len(text), end + 150)))
 
 
 class ProgramFinder:
@@ -390,7 +449,7 @@ class ProgramFinder:
             prog = got[1] if got else None
         if prog is not None:
             return prog.name, True
-        clean = " ".join(name.strip(" .,:;").split())
+        clean = _tidy(name)
         got = self._match_known(clean, 0)
         if got is not None and re.match(r"[.:!?]\s+\S", clean[got[0] :]):
             return clean, True
@@ -408,6 +467,7 @@ class ProgramFinder:
         first: dict[str, str] = {}
         for m in sorted(unknown, key=lambda m: m.start):
             m.program = first.setdefault(name_key(m.program), m.program)
+        unknown = [m for m in unknown if m.known or not _on_tv(text, m.start, m.end)]
         found.extend(unknown)
         established = {m.program for m in unknown}
         if established:
@@ -424,22 +484,42 @@ class ProgramFinder:
                 pos = s + 1
                 continue
             end, prog, needs = got
+            pos = end
+            if s and text[s - 1] in _OPEN_CLOSE:
+                # in quotes: the quoted name must be this one, an edition of it («"Таза Қазақстан.
+                # Астана – …"») or it with a year; «"Нұрлы жол – Ақтөбе" пойызы» is something else
+                whole = self._quoted_at(text, s - 1)
+                if whole is None:
+                    close = text.find(_OPEN_CLOSE[text[s - 1]], end, end + 90)
+                    if close != end and not re.fullmatch(r"[\s\d–—-]*", text[end:close]):
+                        continue
+                elif whole[0].end > end:
+                    if whole[0].known:
+                        yield whole[0]
+                    elif not re.fullmatch(r"[\s\d–—-]*", text[end : whole[0].end]):
+                        continue
+                if self._owned(text, s - 1, text.find(_OPEN_CLOSE[text[s - 1]], end, end + 90)):
+                    continue
             # a name that holds its own programme word («Программа развития регионов») needs no other
             if not needs or TRIGGER.search(text, s, end) or self._has_context(text, s, end):
                 yield Mention(s, end, prog.name, True)
-            pos = end
+
+    @staticmethod
+    def _owned(text: str, open_: int, close: int) -> bool:
+        """Whether the quotes at `open_`…`close` name a place, body or work rather than a programme:
+        «ЖК "Шаңырақ"», «детский сад "Балапан"», «"Бақытты отбасы" орталығы», «"X" ЖШС»."""
+        owner = _WORD.findall(text[max(0, open_ - 30) : open_])
+        if owner and owner[-1].lower() in _BLOCKERS:
+            return True
+        return close >= 0 and bool(
+            _ORG_AFTER.match(text, close + 1) or _head_after(text, close + 1)
+        )
 
     def _has_context(self, text: str, start: int, end: int) -> bool:
         before = text[max(0, start - 60) : start]
         after = text[end : end + 40]
-        if before.rstrip().endswith(tuple(_QUOTES)) or after.lstrip().startswith(tuple(_QUOTES)):
-            # quotes make a name a programme unless a word for a place or body owns them
-            owner = _WORD.findall(before.rstrip().rstrip(_QUOTES))
-            if not (
-                (owner and owner[-1].lower() in _BLOCKERS)
-                or _ORG_AFTER.match(after.lstrip().lstrip(_QUOTES))
-            ):
-                return True
+        if before.endswith(tuple(_OPEN_CLOSE)) and after.startswith(tuple(_CLOSE_OPEN)):
+            return True  # quoted alone (owners were ruled out by the caller)
         last = list(TRIGGER.finditer(before))
         if (
             last
@@ -496,6 +576,7 @@ class ProgramFinder:
             or inner != inner.strip()
             or not _valid_name(inner)
             or _ORG_AFTER.match(text, close + 1)
+            or _head_after(text, close + 1)
         ):
             return None
         name, known = self.canonical(inner)
@@ -526,8 +607,11 @@ class ProgramFinder:
             close = s - len(back) + ci
             gap = back[ci + 1 :]
             m = self._before(text, t, close, gap)
-            if m is not None:
+            while m is not None:
                 yield m
+                # «"Қамқор", "Жас ана" және "Жас кәсіпкер" бағдарламалары»: the names before it
+                prev = _PREV_QUOTE.search(text, max(0, m.start - 20), m.start - 1)
+                m = self._quoted_ending_at(text, prev.start()) if prev else None
 
     def _before(self, text: str, t: re.Match[str], close: int, gap: str) -> Mention | None:
         heading = _HEADING_GAP.fullmatch(gap)
@@ -545,7 +629,10 @@ class ProgramFinder:
             if (
                 len(gap_words) > 3
                 or _SENT_PUNCT.search(gap)
-                or any(w.lower() in _BLOCKERS for w in gap_words)
+                or any(
+                    w.lower() in _BLOCKERS or _HEADS_AFTER.fullmatch(w) or _KK_VERB.fullmatch(w)
+                    for w in gap_words
+                )
                 or not _KK_BEFORE_GAP.fullmatch(gap)
             ):
                 return None
@@ -580,7 +667,9 @@ class ProgramFinder:
         бағдарламасы», «Отау ипотекасы»; a sentence's first word is not taken for a name."""
         for t in KK_TRIGGER_AFTER.finditer(text):
             s = t.start()
-            if s and text[s - 1].isalpha():
+            # only «бағдарлама» and «ипотека»: «жоба» is also a draft («Кеңес жобасы»), «бастама»
+            # someone's initiative («Назарбаев бастамалары»)
+            if (s and text[s - 1].isalpha()) or not t.group().startswith(("бағдарлама", "ипотека")):
                 continue
             words = list(re.finditer(rf"[{_L}\d]+(?:-[{_L}\d]+)*", text[max(0, s - 80) : s]))
             base = max(0, s - 80)
