@@ -193,6 +193,15 @@ def _word_rx(word: str, last: bool, first: bool) -> str:
 _PREFIX_FOLD = str.maketrans("әғқңөұүһіё\u00a0\t\n\r\u202f–—", "агкноуухие     --")
 
 
+def _prefix_char_rx(c: str) -> str:
+    """A folded prefix letter as a character class: «а» → [аә], «-» → any dash, « » → any space."""
+    if c == "-":
+        return "[-–—]"
+    if c == " ":
+        return r"\s"
+    return f"[{_KK_TWINS[c]}]" if c in _KK_TWINS else re.escape(c)
+
+
 def _prefix(name: str) -> str:
     return name[:2].lower().translate(_PREFIX_FOLD)
 
@@ -414,17 +423,21 @@ class ProgramFinder:
                 self.by_key.setdefault(name_key(n), prog)
                 needs = prog.needs_context if prog.context_set else len(n.split()) == 1
                 rx = re.compile(variant_rx(n) + _NA)
-                self.by_prefix.setdefault(_prefix(n), []).append((rx, prog, needs, len(n)))
+                for pre in {_prefix(n), _prefix(n).replace("-", " ")}:  # «5-20-25», «5 – 20 – 25»
+                    self.by_prefix.setdefault(pre, []).append((rx, prog, needs, len(n)))
         for group in self.by_prefix.values():
             group.sort(key=lambda g: -g[3])
-        firsts: set[str] = set()
-        for prog in self.programs:
-            for n in prog.names():
-                low = n[0].lower().translate(_FOLD)
-                firsts.update(n[0], *_KK_TWINS.get(low, low), *_KK_TWINS.get(low, low).upper())
-        self.candidates = re.compile(
-            rf"(?<![\w#-])[{''.join(re.escape(c) for c in sorted(firsts))}]"
-        )
+        # where a known name may start: its first letter in its case, then its second letter (one
+        # pattern in C, so the per-name patterns run only there: 5x fewer tries on news than one
+        # letter in any case)
+        alts = {
+            _char_rx(n[0]) + f"(?i:{_prefix_char_rx(pre[1])})"
+            for prog in self.programs
+            for n in prog.names()
+            for pre in {_prefix(n), _prefix(n).replace("-", " ")}
+            if len(pre) == 2
+        }
+        self.candidates = re.compile(rf"(?<![\w#-])(?=(?:{'|'.join(sorted(alts))}))")
 
     def _match_known(
         self, text: str, pos: int, full_end: int | None = None
