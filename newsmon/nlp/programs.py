@@ -310,7 +310,7 @@ _KK_BEFORE_GAP = re.compile(
 # a verb between the quotes and the programme word makes the quoted words its object: «"Токамакты"
 # пайдалануға беру бағдарламасы», «"X" қосымшасын жүктеген … бағдарламасы» (verbal nouns, participles)
 _KK_VERB = re.compile(
-    rf"(?!деген$|арналған$|бағытталған$)[{_L}]{{3,}}"
+    rf"(?!(?:деген|арналған|бағытталған|аталатын|аталған|аталады)$)[{_L}]{{3,}}"
     r"(?:у|ю|уға|уге|уды|уді|уын|уін|ған|ген|қан|кен|атын|етін|йтын|йтін)",
     re.IGNORECASE,
 )
@@ -355,6 +355,14 @@ _NOT_NAMES = {
         "Программа",
         "Бағдарлама",
         "Жоба",
+        # Russian words capitalised after «программа» that name its owner or place, not it
+        "Казахстан",
+        "Россия",
+        "РК",
+        "Правительство",
+        "Министерство",
+        "Акимат",
+        "Президент",
     ]
 }
 
