@@ -1,12 +1,20 @@
 """Programmes, projects and initiatives in Russian and Kazakh, resolved to one canonical name.
 
 `newsmon_programs` writes `doc.spans["programs"]`; each span has `span._.program`, the canonical name
-(nominative, no quotes). Two sources:
-- known programmes from `newsmon/data/programs.yaml` plus `settings.programs_file`, matched in any
-  case form and with Kazakh suffixes («Ауыл аманатына», «по программе Ауыл аманаты»);
-- names in quotes next to a programme word: «программа "…"», «акция "…"», «"…" бағдарламасы»,
-  and hashtags after one («акция #TazaShym»). Once a quoted name is a programme in an article, its
-  other quoted mentions there are too.
+(nominative, no quotes), and its text is the mention as written. Sources:
+- known programmes from `newsmon/data/programs.yaml` (names, Russian and Kazakh names, variants, kind,
+  source) plus `settings.programs_file`, matched in any case form, with Kazakh suffixes, Kazakh or
+  Russian letters and any dash («Ауыл аманатына», «Ауыл-Ел бесігі», «5 – 20 – 25»); a Kazakh mention
+  of a programme known by its Russian name gets the Russian name («Жайлы мектеп» → Комфортная школа);
+- a quoted name next to a programme word, after it («программа "…"», «Мемлекеттік бағдарлама "…"») or
+  before it («"…" бағдарламасы», «"…" – это программа», a quoted heading over the programme's
+  description), coordinated names («"A", "B" және "C" бағдарламалары»), hashtags after one;
+- a capitalised name without quotes after «программа» / «ипотека» («ипотека Отау») or before a Kazakh
+  «бағдарламасы» / «ипотекасы» («биыл Жас Өркен бағдарламасы»).
+Not programmes: quotes owned by a place, body or work («ЖК "Шаңырақ"», «"X" орталығы», «"X" әні»),
+slogans and hashtag lists of a campaign, TV shows, owners after the programme word («программа ЕС»).
+Unknown names are one per article whatever their dashes; once a quoted name is a programme in an
+article, its other quoted mentions there are too.
 """
 
 from __future__ import annotations
