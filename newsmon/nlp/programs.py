@@ -324,8 +324,13 @@ _KK_VERB = re.compile(
 )
 # a quoted heading followed by the programme's description: «"Жас кәсіпкер"\nПрограмма направлена …»,
 # «"X". Бұл бағдарлама …»: the separator, then at most two words before the programme word
+# A heading on its own line may be followed by any description; after «.» or «:» on the same line
+# only by one that points back at it («"X". Эта программа …», «"X": бұл жоба …»), as quoted speech
+# («"Мы довольны". Программа …») is not a heading.
 _HEADING_GAP = re.compile(
-    rf"(?:[.:]?[ \t]*\n\s*|[.:]\s+)(?P<lead>(?:[{_L}]+\s+){{0,2}})", re.IGNORECASE
+    rf"(?:[.:]?[ \t]*\n\s*(?P<lead>(?:[{_L}]+\s+){{0,2}})"
+    rf"|[.:]\s+(?P<pointer>(?:эта|этот|данная|данный|бұл|аталған|осы)\s+(?:[{_L}]+\s+)?))",
+    re.IGNORECASE,
 )
 _LINE_START = re.compile(r"(?:^|[\n.!?])[\s«\"“„—–-]*$")
 # a capitalised name without quotes after «программа» / «ипотека»: «по программе Баспана Хит»,
@@ -647,7 +652,7 @@ class ProgramFinder:
         if heading is not None:
             # the description's sentence starts at the word after the separator; the heading starts
             # its own line or sentence
-            if not (heading.group("lead") or t.group())[0].isupper():
+            if not (heading.group("pointer") or (heading.group("lead") or t.group())[0].isupper()):
                 return None
             m = self._quoted_ending_at(text, close)
             if m is None or not _LINE_START.search(text, 0, m.start - 1):
