@@ -308,7 +308,7 @@ _NEXT_QUOTE = re.compile(
 # проектом»; before a Kazakh one: «"X" бағдарламасы», «"X"-ке арналған жоба», «"X" – бұл бағдарлама»
 _RU_BEFORE_GAP = re.compile(
     r"\s*(?:[-–—]\s*(?:это\s+)?|(?:является|являлся|являлась|стал|стала|стало)\s+)"
-    r"(?:[а-яё]+(?:ая|ый|ий|ое|ой|ую|ым|ым|ой|ей|ого|ей)\s+){0,2}",
+    r"(?:[а-яё]+(?:ая|ый|ий|ое|ой|ую|ым|ей|ого)\s+){0,2}",
     re.IGNORECASE,
 )
 _KK_BEFORE_GAP = re.compile(
@@ -322,11 +322,10 @@ _KK_VERB = re.compile(
     r"(?:у|ю|уға|уге|уды|уді|уын|уін|ған|ген|қан|кен|атын|етін|йтын|йтін)",
     re.IGNORECASE,
 )
-# a quoted heading followed by the programme's description: «"Жас кәсіпкер"\nПрограмма направлена …»,
-# «"X". Бұл бағдарлама …»: the separator, then at most two words before the programme word
-# A heading on its own line may be followed by any description; after «.» or «:» on the same line
-# only by one that points back at it («"X". Эта программа …», «"X": бұл жоба …»), as quoted speech
-# («"Мы довольны". Программа …») is not a heading.
+# a quoted heading followed by the programme's description: on its own line, by any description
+# («"Жас кәсіпкер"\nПрограмма направлена …»); after «.» or «:» on the same line, only by one that
+# points back at it («"X". Эта программа …», «"X": бұл жоба …»), as quoted speech («"Мы довольны".
+# Программа …») is not a heading
 _HEADING_GAP = re.compile(
     rf"(?:[.:]?[ \t]*\n\s*(?P<lead>(?:[{_L}]+\s+){{0,2}})"
     rf"|[.:]\s+(?P<pointer>(?:эта|этот|данная|данный|бұл|аталған|осы)\s+(?:[{_L}]+\s+)?))",
@@ -375,7 +374,6 @@ _NOT_NAMES = {
         "Правительство",
         "Министерство",
         "Акимат",
-        "Президент",
     ]
 }
 
