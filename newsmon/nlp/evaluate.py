@@ -83,8 +83,26 @@ def territory_key(name: str | None) -> str:
     return key(name or "")
 
 
+_KK_FOLD = str.maketrans("әғқңөұүһіё", "агкноуухие")
+
+
 def program_key(name: str) -> str:
-    return " ".join(re.sub(r"[«»\"“”„'`]", " ", name.lower().replace("ё", "е")).split())
+    """GUIDELINE.md: lower case, ё→е, Kazakh letters folded, quotes dropped, no spaces around dashes."""
+    s = re.sub(r"[«»\"“”„'`]", " ", name.lower().translate(_KK_FOLD))
+    return re.sub(r"\s*([-–—])\s*", r"\1", " ".join(s.split()))
+
+
+def same_program(gold: str, pred: str | dict[str, Any] | None) -> bool:
+    """A predicted programme (a name, or a fact's `program` and `text`) matches a gold name when its
+    canonical name equals it, or its surface text is it plus a case ending of up to 5 letters."""
+    g = program_key(gold)
+    if not isinstance(pred, dict):
+        return g == program_key(pred or "")
+    if g == program_key(pred.get("program") or ""):
+        return True
+    text = program_key(pred.get("text") or "")
+    rest = text[len(g) :]
+    return text.startswith(g) and len(rest) <= 5 and (not rest or rest.isalpha())
 
 
 def _match(
@@ -169,7 +187,7 @@ def _predicted(session: Any, article_id: int) -> dict[str, list[Any]]:
         elif f.kind == "amount" and f.unit in MONEY_UNITS:
             out["amount"].append({"value": f.value, "unit": f.unit, "raw": f.raw})
         elif f.kind == "program":
-            out["program"].append(f.program)
+            out["program"].append({"program": f.program, "text": f.text})
         elif f.kind == "territory":
             out["territory"].append(f.territory_name)
     return out
@@ -236,7 +254,7 @@ def evaluate_facts(
                 url,
                 row.get("programs", []),
                 pred["program"],
-                lambda g, p: program_key(g) == program_key(p or ""),
+                same_program,
             )
             _score_kind(
                 scores["territory"],
