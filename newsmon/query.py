@@ -26,12 +26,13 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, select
 
 from newsmon.errors import InputError, NotFoundError
+from newsmon.kato import kato_prefix
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, Source, Territory
+from newsmon.text import LANGS, WORD, fold, word_forms
 
 ALMATY = ZoneInfo("Asia/Almaty")
 FACT_KINDS = ("akim", "amount", "program", "territory")
-LANGS = ("ru", "kk", "en")
 LEVELS = ("region", "city", "district", "rural_district", "settlement")
 AKIM_ROLES = ("аким", "и.о. акима")
 DEPUTY_ROLE = "заместитель акима"
@@ -108,8 +109,9 @@ def _as_utc(value: Any) -> datetime | None:
     )
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.strip(_QUOTES + " ").lower().replace("ё", "е").split())
+def _plain(text: str) -> str:
+    """A name as names are compared: folded (case, ё), quotes stripped, spaces squeezed."""
+    return " ".join(fold(text.strip(_QUOTES + " "), kazakh=False).split())
 
 
 def normalize_unit(unit: str) -> str:
@@ -149,22 +151,6 @@ class Unit:
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "level": self.level, "kato": self.kato, "path": list(self.path)}
-
-
-def kato_prefix(code: str) -> str:
-    """The leading digits every unit inside `code` shares: 630000000 → 63, 636800000 → 6368."""
-    code = code.strip()
-    if len(code) != 9 or not code.isdigit():
-        return code
-    for keep in (2, 4, 6):
-        if set(code[keep:]) == {"0"}:
-            return code[:keep]
-    return code
-
-
-def kato_within(ancestor: str, code: str | None) -> bool:
-    """Whether the unit `code` lies inside (or is) `ancestor`."""
-    return bool(code) and code.startswith(kato_prefix(ancestor))  # type: ignore[union-attr]
 
 
 def kato_ranges(units: Sequence[Unit]) -> list[tuple[str | None, str | None, str]]:
@@ -208,9 +194,8 @@ _TYPE_WORDS = {
 
 def _name_key(name: str) -> tuple[frozenset[str], ...]:
     """Each word's possible normalized forms (Russian lemma and Kazakh stem), in order."""
-    from newsmon.search import WORD, word_forms
-
-    return tuple(frozenset(word_forms(w)) for w in WORD.findall(name.replace("ё", "е")))
+    words = WORD.findall(fold(name, kazakh=False, lower=False))
+    return tuple(frozenset(word_forms(w)) for w in words)
 
 
 def _key_matches(query: tuple[frozenset[str], ...], name: tuple[frozenset[str], ...]) -> bool:
@@ -324,20 +309,20 @@ def resolve_territory(session: Session, text: str) -> list[Unit]:
             raise InputError(f"a KATO code has 9 digits, not {len(raw)}: {raw!r}")
         same = [u for u in known.units if u.kato == raw]
         return same[:1] or [Unit(name=raw, kato=raw)]
-    expanded = _ABBREVIATIONS.get(_fold(raw).replace(".", ""), raw)
+    expanded = _ABBREVIATIONS.get(_plain(raw).replace(".", ""), raw)
     exact = known.names.get(raw) or known.names.get(expanded)
     if exact:
         return _best(exact)
     folded = _folded_names(known)
-    if _fold(expanded) in folded:
-        return _best(folded[_fold(expanded)])
+    if _plain(expanded) in folded:
+        return _best(folded[_plain(expanded)])
     # case forms and Kazakh endings: compare word by word, only names sharing the first letters
     key = _name_key(expanded)
     heads = {f[:3] for k in key for f in k}
     candidates = [
         name
         for name in known.names
-        if {w[:3] for w in _fold(name).replace("-", " ").split()} & heads
+        if {w[:3] for w in _plain(name).replace("-", " ").split()} & heads
     ]
     for strip in (False, True):
         want = _strip_types(key) if strip else key
@@ -365,7 +350,7 @@ def _folded_names(known: _Known) -> dict[str, list[Unit]]:
     if not hasattr(known, "_folded"):
         folded: dict[str, list[Unit]] = defaultdict(list)
         for name, units in known.names.items():
-            folded[_fold(name)] += units
+            folded[_plain(name)] += units
         known._folded = dict(folded)  # type: ignore[attr-defined]
     return known._folded  # type: ignore[attr-defined]
 
@@ -394,7 +379,7 @@ def suggest_territories(session: Session, text: str, limit: int = 3) -> list[str
         except Exception:  # noqa: BLE001 - our own names suffice
             extra = []
     scored = process.extract(
-        _fold(text), {n: _fold(n) for n in names}, scorer=fuzz.WRatio, limit=limit
+        _plain(text), {n: _plain(n) for n in names}, scorer=fuzz.WRatio, limit=limit
     )
     return list(dict.fromkeys([*extra, *(name for _, score, name in scored if score >= 60)]))[
         :limit
@@ -420,7 +405,7 @@ def resolve_source(session: Session, name: str) -> int:
     """The id of the source called `name` (case-insensitive); NotFoundError with close names."""
     rows = session.execute(sa.text("SELECT id, name FROM source")).all()
     for sid, sname in rows:
-        if sname == name.strip() or _fold(sname) == _fold(name):
+        if sname == name.strip() or _plain(sname) == _plain(name):
             return int(sid)
     raise NotFoundError(f"unknown source {name!r}" + _suggest_plain(name, [r[1] for r in rows]))
 
@@ -434,7 +419,7 @@ def _suggest_plain(text: str, names: list[str]) -> str:
 def _match_names(session: Session, column: Any, wanted: str, kinds: Sequence[str]) -> list[str]:
     """Stored values of `column` that `wanted` names: every word of it starts a word of the value
     (case, ё and Russian endings aside: «сикпаевой» finds «Ботагоз Сикпаева»)."""
-    query_words = [w for w in re.findall(r"[^\W_]+", _fold(wanted))]
+    query_words = [w for w in re.findall(r"[^\W_]+", _plain(wanted))]
     if not query_words:
         raise InputError("the name to look for has no letters")
     out = []
@@ -457,7 +442,7 @@ def _distinct_values(session: Session, column: Any) -> list[tuple[str, list[str]
         )
         if len(_values_cache) > 16:
             _values_cache.clear()
-        _values_cache[key] = [(v, re.findall(r"[^\W_]+", _fold(v))) for v in values]
+        _values_cache[key] = [(v, re.findall(r"[^\W_]+", _plain(v))) for v in values]
     return _values_cache[key]
 
 
@@ -827,7 +812,7 @@ def _evidence(session: Session, fact_ids: set[int]) -> dict[int, dict[str, Any]]
 
 @lru_cache(maxsize=100_000)
 def _person_words(person: str) -> frozenset[str]:
-    return frozenset(w for w in re.findall(r"[^\W\d_]+", _fold(person)) if len(w) > 1)
+    return frozenset(w for w in re.findall(r"[^\W\d_]+", _plain(person)) if len(w) > 1)
 
 
 def _when_key(value: Any) -> str:

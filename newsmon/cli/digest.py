@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from newsmon.cli import app
+from newsmon.cli.apps import app
 from newsmon.cli.common import console, handle_errors, print_json
 from newsmon.query import parse_day
 

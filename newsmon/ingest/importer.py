@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from newsmon.errors import InputError
 from newsmon.ingest.langid import LANGS
-from newsmon.store.articles import ArticleIn, get_or_create_source, store_articles
+from newsmon.ingest.articles import ArticleIn, get_or_create_source, store_articles
 from newsmon.store.db import open_session
 from newsmon.store.models import Source
 

@@ -26,6 +26,7 @@ from spacy.util import ensure_path
 
 from newsmon.errors import ConfigError
 from newsmon.settings import PACKAGE_DIR, get_settings
+from newsmon.text import RU_TWINS, fold
 
 SPAN_KEY = "programs"
 LABEL = "PROGRAM"
@@ -124,32 +125,21 @@ def default_programs(extra_file: Path | None = None, builtin: bool = True) -> li
 
 # ---- matching -----------------------------------------------------------------------------------
 
-_FOLD = str.maketrans("әғқңөұүһіё", "агкноуухие")
-_KK_TWINS = {
-    "а": "аә",
-    "г": "гғ",
-    "к": "кқ",
-    "н": "нң",
-    "о": "оө",
-    "у": "уұү",
-    "х": "хһ",
-    "и": "иі",
-    "е": "её",
-}
+_KK_TWINS = RU_TWINS
 _DASHES = "-–—"
 _QUOTES = '«»"“”„'
 
 
 def name_key(name: str) -> str:
     """Comparison key: lower case, Kazakh letters folded, quotes dropped, dashes and spaces squeezed."""
-    s = name.lower().translate(_FOLD)
+    s = fold(name)
     s = re.sub(f"[{_QUOTES}']", " ", s)
     s = re.sub(rf"\s*[{_DASHES}]\s*", "-", s)
     return " ".join(s.split())
 
 
 def _char_rx(c: str) -> str:
-    low = c.lower().translate(_FOLD)
+    low = fold(c)
     twins = _KK_TWINS.get(low)
     if twins:
         chars = twins + twins.upper() if c.isupper() else twins
@@ -176,11 +166,11 @@ def _word_rx(word: str, last: bool, first: bool) -> str:
     return head + f"(?i:{rest}{ending})"
 
 
-_PREFIX_FOLD = str.maketrans("әғқңөұүһіё\u00a0\t\n\r\u202f", "агкноуухие     ")
+_PREFIX_FOLD = str.maketrans("\u00a0\t\n\r\u202f", "     ")
 
 
 def _prefix(name: str) -> str:
-    return name[:2].lower().translate(_PREFIX_FOLD)
+    return fold(name[:2]).translate(_PREFIX_FOLD)
 
 
 def variant_rx(name: str) -> str:
@@ -270,7 +260,7 @@ class ProgramFinder:
         firsts: set[str] = set()
         for prog in self.programs:
             for n in prog.names():
-                low = n[0].lower().translate(_FOLD)
+                low = fold(n[0])
                 firsts.update(n[0], *_KK_TWINS.get(low, low), *_KK_TWINS.get(low, low).upper())
         self.candidates = re.compile(
             rf"(?<![\w#-])[{''.join(re.escape(c) for c in sorted(firsts))}]"
