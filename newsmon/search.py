@@ -18,12 +18,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from newsmon import query as q  # the filters are shared with the fact queries
 from newsmon.errors import InputError
-from newsmon.query import _as_utc, iso_time
+from newsmon.query.dates import as_utc, bind_time, day_start, iso_time
+from newsmon.query.filters import resolve_source  # the filters are shared with the fact queries
+from newsmon.query.territories import kato_ranges, resolve_territory
 from newsmon.store.db import open_session
 from newsmon.store.search_index import ensure_indexed
 from newsmon.text import (
+    LANGS,
     WORD,
     fold,
     kk_stem,
@@ -209,8 +211,8 @@ def search(
     parsed = parse_query(query.text)
     if query.limit < 0 or query.offset < 0:
         raise InputError("--limit and --offset must not be negative")
-    if query.lang is not None and query.lang not in q.LANGS:
-        raise InputError(f"unknown language {query.lang!r}: use one of {', '.join(q.LANGS)}")
+    if query.lang is not None and query.lang not in LANGS:
+        raise InputError(f"unknown language {query.lang!r}: use one of {', '.join(LANGS)}")
     if query.since and query.until and query.since > query.until:
         raise InputError(f"--since {query.since} is after --until {query.until}")
     own = session is None
@@ -232,19 +234,19 @@ def search(
             )
             score, rowid = "-bm25(article_fts, 3.0, 1.0)", "article_fts.rowid"
         if query.source:
-            params["source_id"] = q.resolve_source(session, query.source)
+            params["source_id"] = resolve_source(session, query.source)
             where.append("s.source_id = :source_id")
         if query.lang:
             params["lang"] = query.lang
             where.append("s.lang = :lang")
         if query.since:
-            params["since"] = q.bind_time(session, q.day_start(query.since))
+            params["since"] = bind_time(session, day_start(query.since))
             where.append("s.published >= :since")
         if query.until:
-            params["until"] = q.bind_time(session, q.day_start(query.until + timedelta(days=1)))
+            params["until"] = bind_time(session, day_start(query.until + timedelta(days=1)))
             where.append("s.published < :until")
         if query.territory:
-            ranges = q.kato_ranges(q.resolve_territory(session, query.territory))
+            ranges = kato_ranges(resolve_territory(session, query.territory))
             conds = []
             for i, (lo, hi, name) in enumerate(ranges):
                 params[f"lo{i}"], params[f"hi{i}"], params[f"tn{i}"] = lo, hi, name
@@ -280,7 +282,7 @@ def search(
 
 def _neg_time(value: Any) -> float:
     """A sort key putting later times first (strings on SQLite, datetimes on PostgreSQL)."""
-    when = _as_utc(value)
+    when = as_utc(value)
     return -when.timestamp() if when else 0.0
 
 
@@ -313,7 +315,7 @@ def _hits(session: Session, ranked: Sequence[Any], parsed: ParsedQuery) -> list[
                 url=url,
                 title=title,
                 source=source,
-                published=iso_time(_as_utc(published)),
+                published=iso_time(as_utc(published)),
                 lang=lang,
                 score=float(f"{float(score):.4g}"),
                 snippet=snippet,

@@ -26,7 +26,8 @@ from typing import Any
 from datasketch import MinHash, MinHashLSH
 from sqlmodel import Session, select
 
-from newsmon.query import day_start, fact_to_dict
+from newsmon.query.dates import day_start
+from newsmon.query.facts import fact_to_dict
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, Source
 from newsmon.text import fold, initial_consonants

@@ -146,6 +146,39 @@ def test_storage_imports_no_stage() -> None:
     assert upward == []
 
 
+# the direction of imports (README "Architecture"): a module imports only from its own layer or below
+LAYERS = [
+    {"newsmon", "errors", "settings", "text", "kato"},  # foundations
+    {"store"},  # tables, sessions, migrations, the search index
+    {"ingest"},  # feeds and imports → articles (the article writer)
+    {"nlp"},  # articles → facts (spaCy pipelines, gazetteer, extraction worker)
+    {"query"},  # stored facts and articles → answers (dates, territories, facts, directories)
+    {"search", "watchlist", "output"},
+    {"stories", "coverage"},
+    {"digest"},
+    {"pipeline_run"},  # fetch → extract → digest, once or on a schedule
+    {"web", "demo"},
+    {"cli", "__main__"},
+]
+
+
+def _layer(module: str) -> int:
+    group = module.split(".")[1] if "." in module else "newsmon"
+    found = [i for i, layer in enumerate(LAYERS) if group in layer]
+    assert found, f"{module}: a new stage? place it in LAYERS (and in README's Architecture)"
+    return found[0]
+
+
+def test_stages_import_only_downward() -> None:
+    upward = sorted(
+        (module, target)
+        for module, targets in import_graph().items()
+        for target in targets
+        if _layer(target) > _layer(module)
+    )
+    assert upward == []
+
+
 @pytest.mark.parametrize("foundation", ["newsmon.text", "newsmon.kato"])
 def test_foundations_import_nothing_of_newsmon(foundation: str) -> None:
     assert import_graph()[foundation] == set()

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from newsmon.digest.labels import LANGS, format_amount, role_label
 from newsmon.errors import InputError, NotFoundError
-from newsmon.query import ALMATY, day_start
+from newsmon.query.dates import ALMATY, day_start
 from newsmon.stories import (
     Story,
     StoryArticle,
