@@ -12,7 +12,28 @@ One module per concept, this package re-exporting their public names: `dates` (d
 
 from __future__ import annotations
 
+from newsmon.query.articles import ARTICLE_KEYS, ArticleFilter, iter_articles
 from newsmon.query.dates import ALMATY, as_utc, bind_time, day_start, iso_time, parse_day
+from newsmon.query.directories import (
+    AKIM_ROLES,
+    ANNOUNCEMENT_WINDOW_DAYS,
+    DEPUTY_ROLE,
+    AkimEntry,
+    ProgramSummary,
+    akims_directory,
+    dedupe_announcements,
+    program_summaries,
+)
+from newsmon.query.facts import (  # used by newsmon/web/data.py
+    FactFilter,
+    _row_to_dict,
+    _rows_query,
+    count_facts,
+    fact_conditions,
+    fact_to_dict,
+    iter_facts,
+    list_facts,
+)
 from newsmon.query.filters import (
     FACT_KINDS,
     MONEY_UNITS,
@@ -33,26 +54,6 @@ from newsmon.query.territories import (
     suggest_territories,
     territory_clause,
 )
-from newsmon.query.facts import (
-    FactFilter,
-    count_facts,
-    fact_conditions,
-    fact_to_dict,
-    iter_facts,
-    list_facts,
-)
-from newsmon.query.directories import (
-    AKIM_ROLES,
-    ANNOUNCEMENT_WINDOW_DAYS,
-    AkimEntry,
-    DEPUTY_ROLE,
-    ProgramSummary,
-    akims_directory,
-    dedupe_announcements,
-    program_summaries,
-)
-from newsmon.query.articles import ARTICLE_KEYS, ArticleFilter, iter_articles
-from newsmon.query.facts import _row_to_dict, _rows_query  # used by newsmon/web/data.py
 from newsmon.text import LANGS
 
 _as_utc = as_utc  # the former private name, still used by newsmon/web/pages.py

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from newsmon.store.db import open_session
-from newsmon.store.models import Article, Fact, Source
 from newsmon.query.dates import day_start, iso_time
 from newsmon.query.filters import check_dates, check_lang, check_page, resolve_source
-from newsmon.query.territories import territory_clause, resolve_territory
+from newsmon.query.territories import resolve_territory, territory_clause
+from newsmon.store.db import open_session
+from newsmon.store.models import Article, Fact, Source
 
 
 @dataclass

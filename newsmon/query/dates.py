@@ -10,7 +10,6 @@ from sqlmodel import Session
 
 from newsmon.errors import InputError
 
-
 ALMATY = ZoneInfo("Asia/Almaty")
 
 

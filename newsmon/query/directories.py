@@ -16,13 +16,13 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from newsmon.errors import InputError
-from newsmon.store.db import open_session
-from newsmon.store.models import Fact
 from newsmon.query.dates import as_utc, iso_time
 from newsmon.query.facts import FactFilter, fact_conditions
 from newsmon.query.filters import check_dates, plain_name
-from newsmon.query.territories import territory_clause, kato_ranges, resolve_territory
-
+from newsmon.query.territories import kato_ranges, resolve_territory, territory_clause
+from newsmon.settings import get_settings
+from newsmon.store.db import open_session
+from newsmon.store.models import Fact
 
 AKIM_ROLES = ("аким", "и.о. акима")
 
@@ -312,8 +312,6 @@ def program_summaries(
     """Every programme (or the one named), most mentioned first; `window_days` defaults to the setting."""
     check_dates(since, until)
     if window_days is None:
-        from newsmon.settings import get_settings
-
         window_days = get_settings().announcement_window_days
     if window_days < 0:
         raise InputError("--window-days must not be negative")

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from newsmon.errors import InputError
-from newsmon.store.db import open_session
-from newsmon.store.models import Article, Fact, Source
 from newsmon.query.dates import day_start, iso_time
 from newsmon.query.filters import (
     FACT_KINDS,
@@ -25,7 +23,9 @@ from newsmon.query.filters import (
     normalize_unit,
     resolve_source,
 )
-from newsmon.query.territories import Unit, territory_clause, kato_ranges, resolve_territory
+from newsmon.query.territories import Unit, kato_ranges, resolve_territory, territory_clause
+from newsmon.store.db import open_session
+from newsmon.store.models import Article, Fact, Source
 
 
 @dataclass

@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 from newsmon.errors import InputError, NotFoundError
 from newsmon.text import LANGS, fold
 
-
 FACT_KINDS = ("akim", "amount", "program", "territory")
 
 

@@ -18,7 +18,6 @@ from newsmon.kato import kato_prefix
 from newsmon.query.filters import QUOTES, plain_name
 from newsmon.text import WORD, fold, word_forms
 
-
 LEVELS = ("region", "city", "district", "rural_district", "settlement")
 
 
