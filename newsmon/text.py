@@ -22,9 +22,8 @@ from typing import Any
 # language codes
 
 LANGS = ("ru", "kk", "en")  # every language an article may be stored in (detected or given)
-NLP_LANGS = LANGS[
-    :2
-]  # the languages newsmon analyses and speaks: pipelines, NER, digests, the web UI
+# the languages newsmon analyses and speaks: pipelines, NER models, digests, the web UI
+NLP_LANGS = LANGS[:2]
 
 # ---------------------------------------------------------------------------------------------
 # letters
