@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, Final, Literal
 
 # ---------------------------------------------------------------------------------------------
 # language codes
@@ -46,8 +46,9 @@ KK_LETTERS = frozenset(KK_LOWER + KK_UPPER)
 CYR_LOWER = "а-яё" + KK_LOWER  # regex class bodies: Russian and Kazakh Cyrillic
 CYR_UPPER = "А-ЯЁ" + KK_UPPER
 # the one letter folded two ways (module docstring): the transliteration and the territory-key variant
-I_TRANSLIT = "и"
-I_KEY = "ы"
+ILetter = Literal["и", "ы"]
+I_TRANSLIT: Final = "и"
+I_KEY: Final = "ы"
 # each Russian letter with the Kazakh letters written as it, and ё with е (for patterns matching both)
 RU_TWINS = {
     ru: ru + "".join(kk for kk, r in KK_TO_RU.items() if r == ru)
@@ -57,7 +58,7 @@ RU_TWINS = {
 _YO = {"ё": "е", "Ё": "Е"}
 
 
-def _letters(i: str) -> dict[str, str]:
+def _letters(i: ILetter) -> dict[str, str]:
     """The table in both cases, with і as `i`; the key variant also reads a Latin i typed for і."""
     lower = KK_TO_RU | {"і": i}
     latin_i = {"i": i} if i == I_KEY else {}
@@ -70,7 +71,7 @@ _FOLD_TABLES = {None: str.maketrans(_YO)} | {
 _TRANSLIT_TABLES = {i: str.maketrans(_letters(i)) for i in (I_TRANSLIT, I_KEY)}
 
 
-def fold(text: str, *, kazakh: bool = True, i: str = I_TRANSLIT, lower: bool = True) -> str:
+def fold(text: str, *, kazakh: bool = True, i: ILetter = I_TRANSLIT, lower: bool = True) -> str:
     """Text as words are compared: lower case, ё→е, Kazakh letters as their Russian counterparts.
 
     `kazakh=False` keeps Kazakh letters (lower case and ё only); `i` is how і folds (`I_TRANSLIT` и,
@@ -86,7 +87,7 @@ def fold(text: str, *, kazakh: bool = True, i: str = I_TRANSLIT, lower: bool = T
 key_fold = functools.partial(fold, i=I_KEY)
 
 
-def kk_to_ru(text: str, *, i: str = I_TRANSLIT) -> str:
+def kk_to_ru(text: str, *, i: ILetter = I_TRANSLIT) -> str:
     """Transliteration: Kazakh letters written with their Russian counterparts, all else kept (ё too)."""
     return text.translate(_TRANSLIT_TABLES[i])
 

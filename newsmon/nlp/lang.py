@@ -7,13 +7,14 @@ from spacy.language import Language
 
 from newsmon.nlp.kk import Kazakh
 from newsmon.nlp.tokenizer import customize_tokenizer
+from newsmon.text import NLP_LANGS
 
 __all__ = ["blank", "customize_tokenizer"]
 
 
 def blank(lang: str) -> Language:
     """A blank pipeline for `ru` or `kk` with the project's tokenizer rules."""
-    if lang not in ("ru", "kk"):
+    if lang not in NLP_LANGS:
         raise ValueError(f"unsupported language {lang!r}: use ru or kk")
     if lang == "kk":
         return customize_tokenizer(Kazakh())
