@@ -96,7 +96,7 @@ def main() -> None:
 
     from newsmon.ingest.parse import parse_feed
     from newsmon.store import db
-    from newsmon.store.articles import get_or_create_source, store_articles
+    from newsmon.ingest.articles import get_or_create_source, store_articles
 
     def reference() -> int:
         return sum(

@@ -5,7 +5,7 @@ plain primary-key lookup of one fact on the same SQLite database in the same run
 usage: python bench/query.py [--articles 200000] [--facts 1000000] [--runs 30] [--db PATH] [--keep]
 
 The generator writes through raw executemany inserts (the schema comes from the project's migrations; the
-search index text from newsmon.search.normalize_text, the same function the article writer uses).
+search index text from newsmon.text.normalize_text, the same function the article writer uses).
 Territories follow the KATO layout: 17 real regions and 3 cities, 12 districts per region, 8 rural
 districts per district, 4 villages per rural district; akims change over time (appointments).
 """
@@ -208,7 +208,7 @@ def territories(
 
 def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str, float]:
     """Fill `db` (migrated by the project first); returns seconds per step."""
-    from newsmon.search import normalize_text
+    from newsmon.text import normalize_text
     from newsmon.store.db import dispose_engines, get_engine
 
     timings: dict[str, float] = {}

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from newsmon.errors import InputError
 from newsmon.output import csv_safe
-from newsmon.query import ALMATY, day_start
+from newsmon.query.dates import ALMATY, day_start
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, Source
 from newsmon.watchlist import Entity, Watchlist

@@ -21,7 +21,7 @@ from types import FrameType
 from typing import Any
 
 from newsmon.errors import InputError
-from newsmon.query import ALMATY
+from newsmon.query.dates import ALMATY
 
 log = logging.getLogger(__name__)
 Say = Callable[[str], None]

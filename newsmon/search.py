@@ -13,275 +13,35 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from newsmon.errors import InputError
+from newsmon.query.dates import as_utc, bind_time, day_start, iso_time
+from newsmon.query.filters import resolve_source  # the filters are shared with the fact queries
+from newsmon.query.territories import kato_ranges, resolve_territory
 from newsmon.store.db import open_session
+from newsmon.store.search_index import ensure_indexed
+from newsmon.text import (
+    LANGS,
+    WORD,
+    fold,
+    kk_stem,
+    normalize_word,
+    ru_lemma,
+    word_forms,
+)
 
-WORD = re.compile(r"[^\W_]+")
-KK_LETTERS = frozenset("әғқңөұүһі")
-LEMMA_CACHE = 200_000  # distinct word forms remembered per process
 SNIPPET_WORDS = 30
 MAX_QUERY_TERMS = 32
 RANK_WINDOW = 2000  # when more articles match, the newest this many are ranked (bm25 / ts_rank_cd)
 
 
-# ---------------------------------------------------------------- normalization
-VOWELS = frozenset("аәеёиоөуұүыіэюя")
-VOICELESS = frozenset("кқпстфхцчшщ")
-VOICED = frozenset("жзлрйуы") | frozenset("бвгғд")
-NASAL = frozenset("мнң")
-_POSS = frozenset("ыі")
-_ANY: frozenset[str] | None = None
-
-# Kazakh endings by layer (stem + plural + possessive + case), each with the sounds that may precede it
-_CASE = {
-    "ның": VOWELS | NASAL,
-    "нің": VOWELS | NASAL,
-    "дың": VOICED,
-    "дің": VOICED,
-    "тың": VOICELESS,
-    "тің": VOICELESS,
-    "ға": VOWELS | VOICED | NASAL,
-    "ге": VOWELS | VOICED | NASAL,
-    "қа": VOICELESS,
-    "ке": VOICELESS,
-    "ды": VOICED | NASAL,
-    "ді": VOICED | NASAL,
-    "ты": VOICELESS,
-    "ті": VOICELESS,
-    "да": VOWELS | VOICED | NASAL,
-    "де": VOWELS | VOICED | NASAL,
-    "та": VOICELESS,
-    "те": VOICELESS,
-    "дан": VOWELS | VOICED,
-    "ден": VOWELS | VOICED,
-    "тан": VOICELESS,
-    "тен": VOICELESS,
-    "нан": _POSS | NASAL,
-    "нен": _POSS | NASAL,
-    "бен": frozenset("жз"),
-    "пен": VOICELESS,
-    "мен": _POSS,
-    "дағы": VOWELS | VOICED | NASAL,
-    "дегі": VOWELS | VOICED | NASAL,
-    "тағы": VOICELESS,
-    "тегі": VOICELESS,
-    "на": _POSS,
-    "не": _POSS,
-    "н": _POSS,
-    "нда": _POSS,
-    "нде": _POSS,
-    "ндағы": _POSS,
-    "ндегі": _POSS,
-}
-_POSSESSIVE = {
-    "ы": VOICELESS | VOICED | NASAL | frozenset("лр"),
-    "і": VOICELESS | VOICED | NASAL | frozenset("лр"),
-    "сы": VOWELS - _POSS,
-    "сі": VOWELS - _POSS,
-    "лары": _ANY,
-    "лері": _ANY,
-    "дары": _ANY,
-    "дері": _ANY,
-    "тары": _ANY,
-    "тері": _ANY,
-}
-_PLURAL = {"лар": _ANY, "лер": _ANY, "дар": _ANY, "дер": _ANY, "тар": _ANY, "тер": _ANY}
-_LAYERS = [sorted(d.items(), key=lambda kv: -len(kv[0])) for d in (_CASE, _POSSESSIVE, _PLURAL)]
-# words whose ending only looks like a suffix
-_KK_KEEP = frozenset({"теңге", "қарағанды", "ақмола", "атырау"})
-_KK_KEEP_ENDINGS = ("стан", "стен")
-_DEVOICE = {"б": "п", "г": "к", "ғ": "қ"}
-KK_MIN_STEM = 3
-
-
-def fold(word: str) -> str:
-    """Lower case, ё as е (the index and queries compare folded words)."""
-    return word.lower().replace("ё", "е")
-
-
-@lru_cache(maxsize=LEMMA_CACHE)
-def kk_stem(word: str) -> str:
-    """A Kazakh word without its case, possessive and plural endings (ауданының → аудан)."""
-    w = fold(word)
-    for layer in _LAYERS:
-        if w in _KK_KEEP or w.endswith(_KK_KEEP_ENDINGS):
-            break
-        for suffix, before in layer:
-            if not w.endswith(suffix):
-                continue
-            rest = w[: -len(suffix)]
-            if len(rest) < KK_MIN_STEM or not VOWELS.intersection(rest):
-                continue
-            if before is not None and rest[-1] not in before:
-                continue
-            w = rest
-            break
-    if len(w) > KK_MIN_STEM and w[-1] in _DEVOICE:  # мектебі → мектеб → мектеп
-        w = w[:-1] + _DEVOICE[w[-1]]
-    return w
-
-
-@lru_cache(maxsize=1)
-def _morph() -> Any:
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
-
-
-@lru_cache(maxsize=LEMMA_CACHE)
-def ru_lemma(word: str) -> str:
-    """The Russian lemma of `word` (акимов → аким); words with Kazakh letters go to the Kazakh stemmer.
-
-    pymorphy3 often offers several lemmas with equal scores (акимы: аким | акима; паводков: паводковый
-    | паводок); the best score decides, then a noun reading, then the shorter lemma, so every form of a
-    word lands on the same one.
-    """
-    w = fold(word)
-    if KK_LETTERS.intersection(w):
-        return kk_stem(w)
-    if not re.search("[а-я]", w):
-        return w
-    best: dict[str, tuple[float, int]] = {}
-    for parse in _morph().parse(w):
-        nf = parse.normal_form.replace("ё", "е")
-        score = (round(parse.score, 2), int(parse.tag.POS == "NOUN"))
-        best[nf] = max(best.get(nf, score), score)
-    if not best:
-        return w
-    return min(best, key=lambda nf: (-best[nf][0], -best[nf][1], len(nf), nf))
-
-
-def normalize_word(word: str, lang: str | None) -> str:
-    """The indexed form of one word of an article in `lang`."""
-    if lang == "kk":
-        return kk_stem(word)
-    return ru_lemma(word)
-
-
-def word_forms(word: str) -> list[str]:
-    """Every indexed form a query word may have: as Russian and as Kazakh (the article's language is unknown)."""
-    forms = [ru_lemma(word), kk_stem(word)]
-    return list(dict.fromkeys(forms))
-
-
-def normalize_text(text: str, lang: str | None) -> str:
-    """`text` as the index stores it: its words, normalized, separated by spaces."""
-    return " ".join(normalize_word(m.group(), lang) for m in WORD.finditer(text))
-
-
-# ---------------------------------------------------------------- indexing
+# ---------------------------------------------------------------- backends
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
-
-
-def index_articles(session: Session, ids: Sequence[int]) -> int:
-    """(Re)index the articles `ids` in the search index; the caller commits. Returns how many."""
-    ids = list(ids)
-    if not ids:
-        return 0
-    done = 0
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        rows = session.execute(
-            sa.text(
-                "SELECT id, source_id, published, lang, title, text FROM article WHERE id IN :ids"
-            ).bindparams(sa.bindparam("ids", expanding=True)),
-            {"ids": chunk},
-        ).all()
-        values = [
-            {
-                "id": aid,
-                "source_id": source_id,
-                "published": published,
-                "lang": lang,
-                "title": normalize_text(title, lang),
-                "body": normalize_text(text, lang),
-            }
-            for aid, source_id, published, lang, title, text in rows
-        ]
-        if not values:
-            continue
-        session.execute(
-            sa.text("DELETE FROM article_search WHERE article_id IN :ids").bindparams(
-                sa.bindparam("ids", expanding=True)
-            ),
-            {"ids": [v["id"] for v in values]},
-        )
-        session.execute(
-            sa.text(
-                "INSERT INTO article_search (article_id, source_id, published, lang, title, body) "
-                "VALUES (:id, :source_id, :published, :lang, :title, :body)"
-            ),
-            values,
-        )
-        done += len(values)
-    return done
-
-
-_checked: set[str] = set()  # databases whose index was compared with all articles in this process
-
-
-def unindexed_ids(session: Session, *, full: bool = True) -> list[int]:
-    """Articles missing from the search index (stored before it existed, or by another writer).
-
-    `full=False` looks only past the newest indexed article (O(log n)); the full comparison counts rows.
-    """
-    newest = session.execute(
-        sa.text("SELECT coalesce(max(article_id), 0) FROM article_search")
-    ).scalar_one()
-    if not full:
-        rows = session.execute(
-            sa.text("SELECT id FROM article WHERE id > :n ORDER BY id"), {"n": newest}
-        ).all()
-        return [r[0] for r in rows]
-    total = session.execute(sa.text("SELECT count(*) FROM article")).scalar_one()
-    indexed = session.execute(sa.text("SELECT count(*) FROM article_search")).scalar_one()
-    if total == indexed:
-        return []
-    rows = session.execute(
-        sa.text(
-            "SELECT a.id FROM article a LEFT JOIN article_search s ON s.article_id = a.id "
-            "WHERE s.article_id IS NULL ORDER BY a.id"
-        )
-    ).all()
-    return [r[0] for r in rows]
-
-
-def ensure_indexed(session: Session) -> int:
-    """Index what the article writer's hook missed: every article once per process, then the newest."""
-    key = str(session.get_bind().url)
-    full = key not in _checked
-    missing = unindexed_ids(session, full=full)
-    n = 0
-    if missing:
-        n = sync_index(session) if full else index_articles(session, missing)
-        session.commit()
-    _checked.add(key)
-    return n
-
-
-def sync_index(session: Session) -> int:
-    """Index every article not in the index yet and drop entries of deleted articles; commits."""
-    session.execute(
-        sa.text("DELETE FROM article_search WHERE article_id NOT IN (SELECT id FROM article)")
-    )
-    n = index_articles(session, unindexed_ids(session))
-    session.commit()
-    return n
-
-
-def reindex_all(session: Session) -> int:
-    """Rebuild the whole index (after a change of the normalization); commits."""
-    session.execute(sa.text("DELETE FROM article_search"))
-    ids = [r[0] for r in session.execute(sa.text("SELECT id FROM article ORDER BY id")).all()]
-    n = index_articles(session, ids)
-    session.commit()
-    return n
 
 
 # ---------------------------------------------------------------- query language
@@ -307,7 +67,9 @@ class ParsedQuery:
         }
 
     def surface_words(self) -> set[str]:
-        return {fold(w) for g in self.groups for t in g if not t.negated for w in t.words}
+        return {
+            fold(w, kazakh=False) for g in self.groups for t in g if not t.negated for w in t.words
+        }
 
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
@@ -322,7 +84,7 @@ def _term(text: str, negated: bool, phrase: bool) -> Term | None:
         return None
     prefix = not phrase and text.rstrip().endswith("*") and len(words) == 1
     if prefix:
-        forms: tuple[tuple[str, ...], ...] = ((fold(words[0]),),)
+        forms: tuple[tuple[str, ...], ...] = ((fold(words[0], kazakh=False),),)
     elif len(words) == 1:
         forms = tuple((f,) for f in word_forms(words[0]))
     else:  # a phrase: all Russian lemmas, or all Kazakh stems
@@ -445,13 +207,12 @@ def search(
     query: SearchQuery, *, database_url: str | None = None, session: Session | None = None
 ) -> list[SearchHit]:
     """Articles matching `query`, best first, each with a highlighted snippet."""
-    from newsmon import query as q  # the filters are shared with the fact queries
 
     parsed = parse_query(query.text)
     if query.limit < 0 or query.offset < 0:
         raise InputError("--limit and --offset must not be negative")
-    if query.lang is not None and query.lang not in q.LANGS:
-        raise InputError(f"unknown language {query.lang!r}: use one of {', '.join(q.LANGS)}")
+    if query.lang is not None and query.lang not in LANGS:
+        raise InputError(f"unknown language {query.lang!r}: use one of {', '.join(LANGS)}")
     if query.since and query.until and query.since > query.until:
         raise InputError(f"--since {query.since} is after --until {query.until}")
     own = session is None
@@ -473,19 +234,19 @@ def search(
             )
             score, rowid = "-bm25(article_fts, 3.0, 1.0)", "article_fts.rowid"
         if query.source:
-            params["source_id"] = q.resolve_source(session, query.source)
+            params["source_id"] = resolve_source(session, query.source)
             where.append("s.source_id = :source_id")
         if query.lang:
             params["lang"] = query.lang
             where.append("s.lang = :lang")
         if query.since:
-            params["since"] = q.bind_time(session, q.day_start(query.since))
+            params["since"] = bind_time(session, day_start(query.since))
             where.append("s.published >= :since")
         if query.until:
-            params["until"] = q.bind_time(session, q.day_start(query.until + timedelta(days=1)))
+            params["until"] = bind_time(session, day_start(query.until + timedelta(days=1)))
             where.append("s.published < :until")
         if query.territory:
-            ranges = q.kato_ranges(q.resolve_territory(session, query.territory))
+            ranges = kato_ranges(resolve_territory(session, query.territory))
             conds = []
             for i, (lo, hi, name) in enumerate(ranges):
                 params[f"lo{i}"], params[f"hi{i}"], params[f"tn{i}"] = lo, hi, name
@@ -521,15 +282,11 @@ def search(
 
 def _neg_time(value: Any) -> float:
     """A sort key putting later times first (strings on SQLite, datetimes on PostgreSQL)."""
-    from newsmon.query import _as_utc
-
-    when = _as_utc(value)
+    when = as_utc(value)
     return -when.timestamp() if when else 0.0
 
 
 def _hits(session: Session, ranked: Sequence[Any], parsed: ParsedQuery) -> list[SearchHit]:
-    from newsmon.query import _as_utc, iso_time
-
     if not ranked:
         return []
     rows = session.execute(
@@ -542,7 +299,11 @@ def _hits(session: Session, ranked: Sequence[Any], parsed: ParsedQuery) -> list[
     by_id = {r[0]: r for r in rows}
     forms = parsed.positive_forms()
     prefixes = {
-        fold(w) for g in parsed.groups for t in g if t.prefix and not t.negated for w in t.words
+        fold(w, kazakh=False)
+        for g in parsed.groups
+        for t in g
+        if t.prefix and not t.negated
+        for w in t.words
     }
     hits = []
     for aid, score in ranked:
@@ -554,7 +315,7 @@ def _hits(session: Session, ranked: Sequence[Any], parsed: ParsedQuery) -> list[
                 url=url,
                 title=title,
                 source=source,
-                published=iso_time(_as_utc(published)),
+                published=iso_time(as_utc(published)),
                 lang=lang,
                 score=float(f"{float(score):.4g}"),
                 snippet=snippet,
@@ -577,7 +338,7 @@ def make_snippet(
     tokens = list(WORD.finditer(text))
     matched: list[int] = []
     for i, m in enumerate(tokens):
-        w = fold(m.group())
+        w = fold(m.group(), kazakh=False)
         if prefixes and w.startswith(prefixes):
             matched.append(i)
         elif w[:2] in heads and (

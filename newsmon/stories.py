@@ -26,36 +26,17 @@ from typing import Any
 from datasketch import MinHash, MinHashLSH
 from sqlmodel import Session, select
 
-from newsmon.query import day_start, fact_to_dict
+from newsmon.query.dates import day_start
+from newsmon.query.facts import fact_to_dict
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, Source
+from newsmon.text import fold, initial_consonants
 
-# Kazakh letters folded to the Russian letters they are transliterated with (names cross languages so)
-_KK_FOLD = str.maketrans(
-    {
-        "ә": "а",
-        "ғ": "г",
-        "қ": "к",
-        "ң": "н",
-        "ө": "о",
-        "ұ": "у",
-        "ү": "у",
-        "һ": "х",
-        "і": "и",
-        "ё": "е",
-    }
-)
 _WORD = re.compile(r"[^\W_]+")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:[.,](\d+))?(?![\w])")
 _NAME = re.compile(r"(?<![\w-])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]{4,}")
 MONEY = ("KZT", "USD", "RUB", "EUR")
-_VOWELS = set("аеиоуыэюяaeiouy")
 _SENT_START = re.compile(r"(?:^|[.!?…»\n]\s*)$")
-
-
-def fold(text: str) -> str:
-    """Lower case, ё→е and Kazakh letters → their Russian look-alikes (for comparing across languages)."""
-    return text.lower().translate(_KK_FOLD)
 
 
 @dataclass(frozen=True)
@@ -175,22 +156,13 @@ def _numbers(text: str) -> set[str]:
     return out
 
 
-def skeleton(word: str, consonants: int = 4) -> str:
-    """The first consonants of a folded word: «Төлеубаевтың» and «Тулеубаева» are both «тлбв».
-
-    Transliteration between Kazakh and Russian changes vowels (ө/у, ұ/у, ү/у) and case endings change the
-    tail; the leading consonants of a name survive both.
-    """
-    return "".join(ch for ch in fold(word) if ch not in _VOWELS)[:consonants]
-
-
 def _names(text: str) -> set[str]:
     """Skeletons of capitalized words that do not start a sentence (names of people, places, bodies)."""
     out: set[str] = set()
     for m in _NAME.finditer(text):
         if _SENT_START.search(text[max(0, m.start() - 3) : m.start()]):
             continue
-        out.add("w:" + skeleton(m.group()))
+        out.add("w:" + initial_consonants(m.group()))
     return out
 
 
@@ -204,7 +176,7 @@ def fact_keys(facts: Iterable[Mapping[str, Any]]) -> set[str]:
     for f in facts:
         kind = f.get("kind")
         if kind == "akim" and f.get("person"):
-            weak.add("p:" + skeleton(str(f["person"]).split()[-1], 5))
+            weak.add("p:" + initial_consonants(str(f["person"]).split()[-1], 5))
         elif kind == "program" and f.get("program"):
             weak.add("g:" + fold(str(f["program"])))
         terr = f.get("territory")

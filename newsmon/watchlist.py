@@ -31,6 +31,7 @@ import yaml
 
 from newsmon.errors import ConfigError, NotFoundError
 from newsmon.settings import PACKAGE_DIR
+from newsmon.text import fold
 
 SECTIONS = {
     "people": "person",
@@ -44,10 +45,6 @@ DEFAULT_FILE = Path("watchlist.yaml")
 DEMO_FILE = PACKAGE_DIR / "data" / "demo" / "watchlist.yaml"
 _LETTER = r"[^\W\d_]"
 _SENTENCE = re.compile(r"[^.!?…\n]*(?:[.!?…]+|\n|$)")
-
-
-def _fold(text: str) -> str:
-    return text.replace("ё", "е").replace("Ё", "Е")
 
 
 _VOWELS_SOFT = set("аәеёиоөуұүыіэюяьйaeiouy")
@@ -70,7 +67,7 @@ def variant_pattern(variant: str) -> str:
     if variant.upper() == variant and any(ch.isalpha() for ch in variant):
         body = r"\s+".join(re.escape(w) for w in words)
         return rf"(?<!{_LETTER})(?-i:{body})(?:-{_LETTER}+)?(?!{_LETTER})"
-    parts = [re.escape(_fold(stem(w))) + rf"{_LETTER}*" for w in words]
+    parts = [re.escape(fold(stem(w), kazakh=False, lower=False)) + rf"{_LETTER}*" for w in words]
     return rf"(?<!{_LETTER})" + r"[\s\-–—]+".join(parts)
 
 
@@ -92,7 +89,7 @@ class Entity:
 
     def find(self, text: str) -> list[tuple[int, int]]:
         """Character spans of every mention in `text`."""
-        return [m.span() for m in self.pattern.finditer(_fold(text))]
+        return [m.span() for m in self.pattern.finditer(fold(text, kazakh=False, lower=False))]
 
 
 @dataclass
@@ -129,9 +126,9 @@ class Watchlist:
 
     def lookup(self, query: str) -> Entity:
         """The entity whose name or a variant is `query` (or matches it); NotFoundError suggests names."""
-        q = _fold(query.strip()).lower()
+        q = fold(query.strip(), kazakh=False)
         for ent in self.entities:
-            if q in {_fold(v).lower() for v in (ent.name, *ent.variants)}:
+            if q in {fold(v, kazakh=False) for v in (ent.name, *ent.variants)}:
                 return ent
         for ent in self.entities:
             if ent.find(query):

@@ -22,7 +22,7 @@ from newsmon.cli import app
 from newsmon.errors import InputError, StorageError
 from newsmon.ingest.importer import import_jsonl, parse_line
 from newsmon.settings import get_settings
-from newsmon.store.articles import clean_text
+from newsmon.ingest.articles import clean_text
 from newsmon.store.db import dispose_engines, get_engine, open_session
 from newsmon.store.models import Article
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from newsmon.store.articles import ArticleIn, get_or_create_source, store_articles
+from newsmon.ingest.articles import ArticleIn, get_or_create_source, store_articles
 from newsmon.store.db import open_session
 from newsmon.store.models import Fact, Territory
 

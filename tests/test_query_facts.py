@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from newsmon.cli import app
 from newsmon.errors import InputError, NotFoundError
-from newsmon.query import FactFilter, iter_facts, kato_prefix, kato_within, resolve_territory
+from newsmon.kato import kato_prefix, kato_within
+from newsmon.query import FactFilter, iter_facts, resolve_territory
 from newsmon.store.db import open_session
 from test_query_data import LABELS, QueryDB, query_db  # noqa: F401
 

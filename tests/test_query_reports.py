@@ -228,7 +228,7 @@ def _group(kato: str | None, person: str, first: str, last: str, fid: int) -> tu
 
 
 def test_only_successive_heads_count_as_appointments() -> None:
-    from newsmon.query import _akim_entries
+    from newsmon.query.directories import _akim_entries
 
     groups = [
         _group("636800000", "Ерлан Кайратов", "2024-01-10 05:00:00", "2024-03-01 05:00:00", 1),

@@ -12,8 +12,10 @@ from typer.testing import CliRunner
 
 from newsmon.cli import app
 from newsmon.errors import InputError, NotFoundError
-from newsmon.search import SearchQuery, kk_stem, parse_query, ru_lemma, search, sync_index
-from newsmon.store.articles import ArticleIn, get_or_create_source, store_articles
+from newsmon.search import SearchQuery, parse_query, search
+from newsmon.store.search_index import sync_index
+from newsmon.text import kk_stem, ru_lemma
+from newsmon.ingest.articles import ArticleIn, get_or_create_source, store_articles
 from newsmon.store.db import open_session
 from test_query_data import QueryDB, query_db  # noqa: F401
 

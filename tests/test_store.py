@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 from sqlmodel import select
 
-from newsmon.store.articles import ArticleIn, clean_text, get_or_create_source, store_articles
+from newsmon.ingest.articles import ArticleIn, clean_text, get_or_create_source, store_articles
 from newsmon.store.db import get_engine, open_session
 from newsmon.store.models import Article
 

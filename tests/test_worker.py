@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from newsmon.nlp.extract import extract, queue_status
-from newsmon.store.articles import ArticleIn, get_or_create_source, store_articles
+from newsmon.ingest.articles import ArticleIn, get_or_create_source, store_articles
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
-from newsmon.cli import app
+from newsmon.cli.apps import app
 from newsmon.cli.common import console, handle_errors, print_json
-from newsmon.query import parse_day
+from newsmon.query.dates import parse_day
 
 
 def _say(message: str) -> None:

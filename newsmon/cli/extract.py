@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from newsmon.cli import app, evaluate_app
+from newsmon.cli.apps import app, evaluate_app
 from newsmon.cli.common import console, handle_errors, print_json
 
 

@@ -18,7 +18,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from newsmon.cli import app
+from newsmon.cli.apps import app
 from newsmon.cli.common import console, handle_errors, print_json
 from newsmon.ingest.feeds import load_feeds
 from newsmon.ingest.fetch import FeedHealth, FetchReport, feed_health, fetch_feeds

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from newsmon.cli import app, evaluate_app, ner_app, train_app
+from newsmon.cli.apps import app, evaluate_app, ner_app, train_app
 from newsmon.cli.common import console, handle_errors, print_json
 from newsmon.settings import PROJECT_DIR
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from newsmon.cli import app
+from newsmon.cli.apps import app
 from newsmon.cli.common import console, handle_errors
 from newsmon.errors import InputError
 from newsmon.output import EXPORT_FORMATS, FORMATS, export_records, write_records

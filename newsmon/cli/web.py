@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from newsmon.cli import app
+from newsmon.cli.apps import app
 from newsmon.cli.common import console, handle_errors
 
 

@@ -14,18 +14,17 @@ from sqlmodel import Session, select
 
 from newsmon.digest.labels import LANGS, format_amount, role_label
 from newsmon.errors import InputError, NotFoundError
-from newsmon.query import ALMATY, day_start
+from newsmon.query.dates import ALMATY, day_start
 from newsmon.stories import (
     Story,
     StoryArticle,
     StoryOptions,
-    fold,
     group_stories,
     load_window,
-    skeleton,
 )
 from newsmon.store.db import open_session
 from newsmon.store.models import Fact
+from newsmon.text import fold, initial_consonants
 from newsmon.watchlist import Watchlist, sentence_around
 
 MONEY = ("KZT", "USD", "RUB", "EUR")
@@ -191,7 +190,7 @@ def _region_of(t: dict[str, Any] | None) -> str | None:
 
 def _person_key(person: str) -> str:
     """Kazakh and Russian spellings of one name meet: «Жұмабаев» and «Жумабаев», «Төлеубаев» and «Тулеубаев»."""
-    return " ".join(skeleton(w, 6) for w in person.split())
+    return " ".join(initial_consonants(w, 6) for w in person.split())
 
 
 def _in_region(f: dict[str, Any], region: str) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-LANGS = ("ru", "kk")
+from newsmon.text import NLP_LANGS as LANGS  # noqa: F401 - a digest per language newsmon analyses
+
 
 LABELS: dict[str, dict[str, str]] = {
     "ru": {

@@ -35,7 +35,7 @@ from newsmon.ingest.http import Fetcher, HTTPStatusError, Response
 from newsmon.ingest.parse import ParsedFeed, parse_feed
 from newsmon.ingest.urls import normalize_url
 from newsmon.settings import Settings, get_settings
-from newsmon.store.articles import ArticleIn, StoreResult, get_or_create_source, store_articles
+from newsmon.ingest.articles import ArticleIn, StoreResult, get_or_create_source, store_articles
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, FeedState, FetchLog, Source, utcnow
 

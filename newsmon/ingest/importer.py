@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from newsmon.errors import InputError, StorageError
 from newsmon.ingest.langid import LANGS
 from newsmon.settings import get_settings
-from newsmon.store.articles import (
+from newsmon.ingest.articles import (
     MAX_SOURCE_CHARS,
     ArticleIn,
     get_or_create_source,

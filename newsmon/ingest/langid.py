@@ -7,8 +7,9 @@ from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-LANGS = ("ru", "kk", "en")
-_KK_LETTERS = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
+from newsmon.text import KK_LOWER, KK_UPPER, LANGS
+
+_KK_LETTERS = KK_LOWER + KK_UPPER
 _WORD = re.compile(r"[^\W\d_]+")
 _KK_LETTER = re.compile(f"[{_KK_LETTERS}]")
 _CYRILLIC = re.compile(r"[а-яёА-ЯЁ" + _KK_LETTERS + "]")

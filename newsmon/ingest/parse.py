@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from newsmon.errors import FetchError
-from newsmon.store.articles import ArticleIn, clean_text, size_problem
+from newsmon.ingest.articles import ArticleIn, clean_text, size_problem
 
 TITLE_FROM_TEXT_CHARS = 80
 CANDIDATE_ENCODINGS = ("utf-8", "cp1251", "kz1048")

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from newsmon.text import fold
+
 # query parameters that identify a campaign or a click, never the article
 TRACKING_PARAMS = re.compile(
     r"^(utm_\w+|fbclid|gclid|yclid|dclid|msclkid|mc_cid|mc_eid|_openstat|from|ref|ref_src|igshid|spm|share|amp)$",
@@ -36,6 +38,6 @@ def normalize_url(url: str) -> str:
 
 def title_key(title: str) -> str:
     """Lower-cased title with punctuation and spacing squeezed (same story headline, same key)."""
-    text = unicodedata.normalize("NFKC", title).lower().replace("ё", "е")
+    text = fold(unicodedata.normalize("NFKC", title), kazakh=False)
     text = re.sub(r"[^\w]+", " ", text)
     return " ".join(text.split())

@@ -27,6 +27,7 @@ from newsmon.ingest.urls import normalize_url
 from newsmon.nlp.facts import MONEY_UNITS
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact
+from newsmon.text import fold
 
 KINDS = ("akim", "amount", "program", "territory")
 SPLITS = ("tune", "check", "all")
@@ -83,12 +84,9 @@ def territory_key(name: str | None) -> str:
     return key(name or "")
 
 
-_KK_FOLD = str.maketrans("әғқңөұүһіё", "агкноуухие")
-
-
 def program_key(name: str) -> str:
     """GUIDELINE.md: lower case, ё→е, Kazakh letters folded, quotes dropped, no spaces around dashes."""
-    s = re.sub(r"[«»\"“”„'`]", " ", name.lower().translate(_KK_FOLD))
+    s = re.sub(r"[«»\"“”„'`]", " ", fold(name))
     return re.sub(r"\s*([-–—])\s*", r"\1", " ".join(s.split()))
 
 
@@ -128,8 +126,8 @@ def _match(
 
 
 def _same_akim(g: dict[str, Any], p: dict[str, Any]) -> bool:
-    surname = (g.get("surname") or g["person"].split()[-1]).lower().replace("ё", "е")
-    if surname not in (p.get("person") or "").lower().replace("ё", "е"):
+    surname = fold(g.get("surname") or g["person"].split()[-1], kazakh=False)
+    if surname not in fold(p.get("person") or "", kazakh=False):
         return False
     return g.get("territory") is None or territory_key(g["territory"]) == territory_key(
         p.get("territory")

@@ -7,6 +7,8 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
+from newsmon.text import fold
+
 MONEY_UNITS = ("KZT", "USD", "RUB", "EUR")
 MAX_SENTENCE_CHARS = 600
 
@@ -61,7 +63,7 @@ def _territory_in_sentence(span: Span) -> dict[str, Any] | None:
 
 
 def _surname(person: str) -> str:
-    return person.split()[-1].lower().replace("ё", "е") if person.split() else person.lower()
+    return fold(person.split()[-1], kazakh=False) if person.split() else person.lower()
 
 
 class _Merger:

@@ -22,6 +22,9 @@ from typing import Any
 import yaml
 
 from newsmon.errors import GazetteerError
+from newsmon.kato import kato_prefix
+from newsmon.text import KK_LOWER, KK_UPPER, kk_to_ru, skeleton
+from newsmon.text import key_fold as fold  # the GUIDELINE territory key folds і→ы
 
 CORE_FILE = Path(__file__).resolve().parent.parent / "data" / "territories_core.yaml"
 LEVELS = ("region", "city", "district", "rural_district", "settlement")
@@ -31,21 +34,6 @@ LEVEL_RANK = {"region": 4, "city": 3, "district": 2, "rural_district": 1, "settl
 # ---------------------------------------------------------------------------------------------
 # folding and the scoring key (GUIDELINE: "territory key")
 
-_KK_FOLD = str.maketrans(
-    {
-        "ә": "а",
-        "ғ": "г",
-        "қ": "к",
-        "ң": "н",
-        "ө": "о",
-        "ұ": "у",
-        "ү": "у",
-        "һ": "х",
-        "і": "ы",
-        "ё": "е",
-        "i": "ы",
-    }
-)
 _TYPE_WORDS = (  # nominative type words and their abbreviations, after folding (GUIDELINE + Kazakh ones)
     "сельский округ",
     "сельская администрация",
@@ -73,11 +61,6 @@ _KEY_TYPES = re.compile(
 _NON_WORD = re.compile(r"[\W_]+")
 
 
-def fold(text: str) -> str:
-    """Lower case, ё→е, Kazakh letters folded to their Russian counterparts (ә→а, қ→к, і→ы …)."""
-    return text.lower().translate(_KK_FOLD)
-
-
 def key(name: str | None) -> str:
     """The GUIDELINE scoring key of a territory name: folded, type words dropped, punctuation squeezed.
 
@@ -89,27 +72,8 @@ def key(name: str | None) -> str:
     return _NON_WORD.sub("", text)
 
 
-def skeleton(word: str) -> str:
-    """Consonants of a folded word with Russian↔Kazakh spelling differences evened out (Курчум ~ Күршім)."""
-    s = fold(word).replace("дж", "ж").translate(str.maketrans("чщцх", "шшск"))
-    s = re.sub(r"[аеиоуыэюяйъь\W\d_]", "", s)
-    return re.sub(r"(.)\1+", r"\1", s)
-
-
 # ---------------------------------------------------------------------------------------------
 # KATO codes: AB CD EF HHH
-
-
-def kato_prefix(code: str) -> str:
-    """The significant prefix of a KATO code: 630000000 → 63, 636800000 → 6368, 636837000 → 636837."""
-    code = code.strip()
-    if len(code) < 9:
-        return code
-    stripped = code.rstrip("0")
-    for n in (2, 4, 6, 9):
-        if len(stripped) <= n:
-            return code[:n]
-    return code
 
 
 def contains(ancestor_kato: str | None, kato: str | None) -> bool:
@@ -793,7 +757,7 @@ class Gazetteer:
                     self._add_form(u, NameForm((adj,), MODE_AFTER, "city"), False)
             if u.level == "district" and re.fullmatch(r"район [^\s]+", u.name):
                 # «район Алтай» is also «Алтайский район» in the press
-                adj = _russian_letters(u.name.split()[1])
+                adj = kk_to_ru(u.name.split()[1])
                 if re.search(r"[бвгджзклмнпрстфхцчшщй]$", adj):
                     self._add(u, f"{adj[:1].upper()}{adj[1:]}ский район", False)
             if u.level in ("district", "rural_district", "region"):
@@ -962,11 +926,7 @@ def city_adjectives(name: str, aliases: Iterable[str] = ()) -> list[str]:
     return out
 
 
-_KK_LETTER = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
-
-
-def _russian_letters(word: str) -> str:
-    return word.translate(str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ"))
+_KK_LETTER = re.compile(f"[{KK_LOWER}{KK_UPPER}]")
 
 
 def _looks_kk(text: str) -> bool:

@@ -8,7 +8,7 @@ from spacy.language import BaseDefaults, Language
 from spacy.lang.punctuation import TOKENIZER_INFIXES
 from spacy.util import update_exc
 
-from newsmon.nlp.lang import URL_MATCH, infixes
+from newsmon.nlp.tokenizer import URL_MATCH, infixes
 
 # abbreviations that end in a dot or carry capitals; each stays one token
 _ABBREVIATIONS = {

@@ -14,6 +14,8 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
+from newsmon.text import morph as _morph
+
 _NAME_WORD = re.compile(
     r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]+(?:-[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]?[a-zа-яёәғқңөұүһі]+)?$"
 )
@@ -179,13 +181,6 @@ def model_persons(sent: Span) -> list[Person]:
 
 
 # ---- nominative forms -------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _morph() -> Any:
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
 
 
 _KK_CASE_SUFFIXES = sorted(

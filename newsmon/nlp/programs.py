@@ -34,6 +34,7 @@ from spacy.util import ensure_path
 
 from newsmon.errors import ConfigError
 from newsmon.settings import PACKAGE_DIR, get_settings
+from newsmon.text import RU_TWINS, fold
 
 SPAN_KEY = "programs"
 LABEL = "PROGRAM"
@@ -146,32 +147,21 @@ def default_programs(extra_file: Path | None = None, builtin: bool = True) -> li
 
 # ---- matching -----------------------------------------------------------------------------------
 
-_FOLD = str.maketrans("әғқңөұүһіё", "агкноуухие")
-_KK_TWINS = {
-    "а": "аә",
-    "г": "гғ",
-    "к": "кқ",
-    "н": "нң",
-    "о": "оө",
-    "у": "уұү",
-    "х": "хһ",
-    "и": "иі",
-    "е": "её",
-}
+_KK_TWINS = RU_TWINS
 _DASHES = "-–—"
 _QUOTES = '«»"“”„'
 
 
 def name_key(name: str) -> str:
     """Comparison key: lower case, Kazakh letters folded, quotes dropped, dashes and spaces squeezed."""
-    s = name.lower().translate(_FOLD)
+    s = fold(name)
     s = re.sub(f"[{_QUOTES}']", " ", s)
     s = re.sub(rf"\s*[{_DASHES}]\s*", "-", s)
     return " ".join(s.split())
 
 
 def _char_rx(c: str) -> str:
-    low = c.lower().translate(_FOLD)
+    low = fold(c)
     twins = _KK_TWINS.get(low)
     if twins:
         chars = twins.upper() if c.isupper() else twins
@@ -198,7 +188,7 @@ def _word_rx(word: str, last: bool, first: bool) -> str:
     return head + f"(?i:{rest}{ending})"
 
 
-_PREFIX_FOLD = str.maketrans("әғқңөұүһіё\u00a0\t\n\r\u202f–—", "агкноуухие     --")
+_PREFIX_FOLD = str.maketrans("\u00a0\t\n\r\u202f–—", "     --")  # after text.fold
 
 
 def _prefix_char_rx(c: str) -> str:
@@ -211,7 +201,7 @@ def _prefix_char_rx(c: str) -> str:
 
 
 def _prefix(name: str) -> str:
-    return name[:2].lower().translate(_PREFIX_FOLD)
+    return fold(name[:2]).translate(_PREFIX_FOLD)
 
 
 def variant_rx(name: str) -> str:

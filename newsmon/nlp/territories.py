@@ -40,6 +40,8 @@ from newsmon.nlp.gazetteer import (
     kato_prefix,
     skeleton,
 )
+from newsmon.text import CYR_LOWER, CYR_UPPER, KK_LOWER, KK_UPPER, kk_stems
+from newsmon.text import morph as _morph
 
 SPAN_KEY = "territories"
 LABEL = "TERRITORY"
@@ -221,7 +223,7 @@ _FUNCTION_WORDS = {
     "также",
     "уже",
 }
-_KK_LETTERS = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+_KK_LETTERS = re.compile(f"[{KK_LOWER}{KK_UPPER}]")
 _RU_FUNCTION = {
     "в",
     "и",
@@ -243,8 +245,8 @@ _RU_FUNCTION = {
 # ---------------------------------------------------------------------------------------------
 # word normalization (cached per word form)
 
-_CYR_UPPER = "А-ЯЁӘҒҚҢӨҰҮҺІ"
-_CYR_LOWER = "а-яёәғқңөұүһі"
+_CYR_UPPER = CYR_UPPER
+_CYR_LOWER = CYR_LOWER
 _GLUED_PREFIX = re.compile(
     rf"^(?:[{_CYR_LOWER}]{{1,2}}|[{_CYR_UPPER}]{{1,5}})(?=[{_CYR_UPPER}][{_CYR_LOWER}]{{2}})"
 )
@@ -279,16 +281,6 @@ _RU_ADJ = re.compile(
 )
 _ADJ_FORM = re.compile(r"(?<=[а-яё]{3})(?:ого|ому|ым|им|ом|ой|ую|ая|ий|ый|ие|ые|их|ых|ими|ыми)$")
 _ADJ_LOOKING = re.compile(r"(?:[сц]к|н)(?:ого|ому|ым|им|ом|ой|ую|ая|ое|ий|ый|ие|ые|их|ых|ими|ыми)$")
-KK_SUFFIXES = tuple(
-    sorted(
-        set(
-            "ның нің дың дің тың тің ға ге қа ке на не ны ні ды ді ты ті да де та те нда нде дан ден тан тен нан нен "
-            "мен бен пен менен дағы дегі тағы тегі ндағы ндегі лар лер дар дер тар тер сы сі ы і н а е ша ше".split()
-        ),
-        key=len,
-        reverse=True,
-    )
-)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -308,37 +300,9 @@ def ru_keys(word: str) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=200_000)
-def kk_stems(word: str) -> frozenset[str]:
-    """A Kazakh word with case, possessive and plural endings stripped, every stage: «ауданының» → {аудан, …}."""
-    w = word.lower().replace("i", "і")
-    out = {w}
-    frontier = [w]
-    for _ in range(4):
-        nxt = []
-        for s in frontier:
-            for suf in KK_SUFFIXES:
-                if s.endswith(suf) and len(s) - len(suf) >= 2:
-                    stem = s[: -len(suf)]
-                    if stem not in out:
-                        out.add(stem)
-                        nxt.append(stem)
-        frontier = nxt
-        if not frontier:
-            break
-    return frozenset(out)
-
-
-@functools.lru_cache(maxsize=200_000)
 def kk_keys(word: str) -> frozenset[str]:
     """Folded stems of a Kazakh word form («Өскеменде» → {оскемен, …})."""
     return frozenset(fold(s) for s in kk_stems(word))
-
-
-@functools.lru_cache(maxsize=1)
-def _morph() -> Any:
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
 
 
 @functools.lru_cache(maxsize=100_000)

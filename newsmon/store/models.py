@@ -130,7 +130,7 @@ class Fact(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_fact_kind_published", "kind", "published"),
         sa.Index("ix_fact_territory", "territory_kato", "kind"),
-        # migration 0003: each serves one query of newsmon/query.py (see there)
+        # migration 0003: each serves one query of newsmon/query/ (see there)
         sa.Index(
             "ix_fact_akims",
             "kind",

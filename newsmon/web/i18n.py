@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-LANGS = ("ru", "kk")
+from newsmon.text import NLP_LANGS as LANGS  # noqa: F401 - the UI speaks the languages newsmon analyses
+
 DEFAULT_LANG = "ru"
 
 LABELS: dict[str, dict[str, str]] = {

@@ -15,8 +15,8 @@ from newsmon.nlp.ner.data import Ent, Example
 from newsmon.nlp.ner.labels import to_canonical
 from newsmon.nlp.ner.ops import use_matmul_ops
 from newsmon.settings import Settings, get_settings
+from newsmon.text import NLP_LANGS as LANGS
 
-LANGS = ("ru", "kk")
 # ru components of the combined pipeline: the canonical labels taken from natasha/slovnet instead of
 # the project model, chosen per label on NEREL dev + factRuEval dev (models/ru/MODEL_CARD.md)
 COMBINE_FILE = "combine.json"

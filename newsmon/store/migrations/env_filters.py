@@ -1,6 +1,6 @@
 """What Alembic's autogenerate compares (imported by env.py and by the test that models match migrations)."""
 
-# tables the search index keeps outside the SQLModel models (newsmon/search.py, migration 0003)
+# tables the search index keeps outside the SQLModel models (newsmon/store/search_index.py, migration 0003)
 UNMODELLED = ("article_search", "article_fts")
 
 

@@ -4,7 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-26 08:30:00
 
-article_search holds each article's title and text as normalized words (newsmon/search.py fills it),
+article_search holds each article's title and text as normalized words (newsmon/store/search_index.py fills it),
 with copies of the article's source, time and language for filters.
 SQLite: an external-content FTS5 table over it, kept in step by triggers. PostgreSQL: a generated
 tsvector column (title weighted A, text B) with a GIN index.
@@ -39,7 +39,7 @@ POSTGRES = [
     "setweight(to_tsvector('simple', body), 'B')) STORED)",
     "CREATE INDEX ix_article_search_tsv ON article_search USING gin (tsv)",
 ]
-# fact queries: (name, columns); each serves one query of newsmon/query.py
+# fact queries: (name, columns); each serves one query of newsmon/query/
 FACT_INDEXES = [
     # akims directory: kind='akim' grouped by unit and person in index order, covering every aggregate
     (

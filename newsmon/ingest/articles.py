@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from newsmon.ingest.langid import LANGS, detect_language
 from newsmon.ingest.urls import normalize_url, title_key
-from newsmon.search import index_articles
+from newsmon.store.search_index import index_articles
 from newsmon.settings import get_settings
 from newsmon.store.models import Article, Source, utcnow
 
@@ -256,7 +256,7 @@ def store_articles(
             else:
                 result.new += 1
                 result.ids.append(new_id)
-    index_articles(session, result.ids)  # full-text search index (newsmon/search.py)
+    index_articles(session, result.ids)  # full-text search index (newsmon/store/search_index.py)
     return result
 
 

@@ -1,0 +1,40 @@
+"""Tokenizer rules shared by the Russian and Kazakh pipelines (infixes for glued words, URLs)."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.lang.char_classes import ALPHA
+from spacy.language import Language
+from spacy.util import compile_infix_regex
+
+from newsmon.text import CYR_LOWER, CYR_UPPER
+
+_HYPHEN_RULE = "(?:-|–|—|--|---|——|~)"
+LOWER_CYR = CYR_LOWER
+UPPER_CYR = CYR_UPPER
+
+# Feeds flatten HTML without separators: «передаетTengrinews.kzсо ссылкой», «заявил.Также».
+GLUE_INFIXES = [
+    rf"(?<=[{LOWER_CYR}])(?=[A-Z])",  # cyrillic word glued to a Latin name
+    rf"(?<=[a-z])(?=[{LOWER_CYR}{UPPER_CYR}])",  # Latin glued to a Cyrillic word
+    rf"(?<=[{LOWER_CYR}]{{2}})\.(?=[{UPPER_CYR}])",  # sentence end glued to the next sentence
+    rf"(?<=[{LOWER_CYR}]{{2}})(?=[{UPPER_CYR}][{LOWER_CYR}])",  # «часу»+«Подробнее»
+    rf"(?<=^[иваксуоИВАКСУО])(?=[{UPPER_CYR}][{LOWER_CYR}]{{2}})",  # «иДархана», «вАстане»
+    rf"(?<=[{ALPHA}])(?:–|—|--|---|——|~)(?=[{ALPHA}])",  # long dashes still split words
+]
+
+
+def infixes(base: list[str] | tuple[str, ...]) -> list[str]:
+    """Base infixes without the hyphen split (Восточно-Казахстанская stays one token), plus glue rules."""
+    return [rule for rule in base if _HYPHEN_RULE not in rule] + GLUE_INFIXES
+
+
+# only explicit URLs are kept whole: spaCy's default also swallows «передаетTengrinews.kzсо»
+URL_MATCH = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE).match
+
+
+def customize_tokenizer(nlp: Language) -> Language:
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes(nlp.Defaults.infixes or ())).finditer
+    nlp.tokenizer.url_match = URL_MATCH
+    return nlp

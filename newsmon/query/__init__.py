@@ -1,0 +1,105 @@
+"""The library API for reading stored facts and articles: the CLI calls it, the web UI and scripts import it.
+
+Everything here returns plain dicts or dataclasses with `as_dict()`; filters are dataclasses whose
+`validate()` raises InputError with a one-line message. Territory filters take a unit by name (either
+language, any case form, abbreviations such as ВКО) or by KATO code, and include everything inside it:
+KATO codes are hierarchical (AB CD EF HHH), so 636837000 lies inside 636800000 inside 630000000.
+
+One module per concept, this package re-exporting their public names: `dates` (days and times),
+`filters` (what every filter shares), `territories` (territory resolution), `facts`, `directories`
+(akims, programmes) and `articles`. Nothing here imports `newsmon.search`, which builds on it.
+"""
+
+from __future__ import annotations
+
+from newsmon.query.articles import ARTICLE_KEYS, ArticleFilter, iter_articles
+from newsmon.query.dates import ALMATY, as_utc, bind_time, day_start, iso_time, parse_day
+from newsmon.query.directories import (
+    AKIM_ROLES,
+    ANNOUNCEMENT_WINDOW_DAYS,
+    DEPUTY_ROLE,
+    AkimEntry,
+    ProgramSummary,
+    akims_directory,
+    dedupe_announcements,
+    program_summaries,
+)
+from newsmon.query.facts import (  # used by newsmon/web/data.py
+    FactFilter,
+    _row_to_dict,
+    _rows_query,
+    count_facts,
+    fact_conditions,
+    fact_to_dict,
+    iter_facts,
+    list_facts,
+)
+from newsmon.query.filters import (
+    FACT_KINDS,
+    MONEY_UNITS,
+    QUOTES,
+    check_dates,
+    check_lang,
+    check_page,
+    match_names,
+    normalize_unit,
+    plain_name,
+    resolve_source,
+)
+from newsmon.query.territories import (
+    LEVELS,
+    Unit,
+    kato_ranges,
+    resolve_territory,
+    suggest_territories,
+    territory_clause,
+)
+from newsmon.text import LANGS
+
+_as_utc = as_utc  # the former private name, still used by newsmon/web/pages.py
+
+__all__ = [
+    "AKIM_ROLES",
+    "ALMATY",
+    "ANNOUNCEMENT_WINDOW_DAYS",
+    "ARTICLE_KEYS",
+    "AkimEntry",
+    "ArticleFilter",
+    "DEPUTY_ROLE",
+    "FACT_KINDS",
+    "FactFilter",
+    "LEVELS",
+    "MONEY_UNITS",
+    "ProgramSummary",
+    "QUOTES",
+    "Unit",
+    "akims_directory",
+    "as_utc",
+    "bind_time",
+    "check_dates",
+    "check_lang",
+    "check_page",
+    "count_facts",
+    "day_start",
+    "dedupe_announcements",
+    "fact_conditions",
+    "fact_to_dict",
+    "iso_time",
+    "iter_articles",
+    "iter_facts",
+    "kato_ranges",
+    "list_facts",
+    "match_names",
+    "normalize_unit",
+    "parse_day",
+    "plain_name",
+    "program_summaries",
+    "resolve_source",
+    "resolve_territory",
+    "suggest_territories",
+    "territory_clause",
+    "LANGS",
+    "_as_utc",
+    "_row_to_dict",
+    "_rows_query",
+]

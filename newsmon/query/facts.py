@@ -1,0 +1,250 @@
+"""Stored facts as CONTRACT §2 dicts: `FactFilter`, its SQL conditions, `iter_facts`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from newsmon.errors import InputError
+from newsmon.query.dates import day_start, iso_time
+from newsmon.query.filters import (
+    FACT_KINDS,
+    QUOTES,
+    check_dates,
+    check_lang,
+    check_page,
+    match_names,
+    normalize_unit,
+    resolve_source,
+)
+from newsmon.query.territories import Unit, kato_ranges, resolve_territory, territory_clause
+from newsmon.store.db import open_session
+from newsmon.store.models import Article, Fact, Source
+
+
+@dataclass
+class FactFilter:
+    """What `newsmon facts` can ask for; dates are days in Asia/Almaty, both ends included."""
+
+    kind: str | None = None
+    since: date | None = None
+    until: date | None = None
+    limit: int | None = None
+    offset: int = 0
+    person: str | None = None
+    program: str | None = None
+    territory: str | None = None
+    unit: str | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    source: str | None = None
+    lang: str | None = None
+
+    def validate(self) -> None:
+        if self.kind is not None and self.kind not in FACT_KINDS:
+            raise InputError(f"unknown kind {self.kind!r}: use one of {', '.join(FACT_KINDS)}")
+        check_dates(self.since, self.until)
+        check_page(self.limit, self.offset)
+        check_lang(self.lang)
+        if (
+            self.min_value is not None
+            and self.max_value is not None
+            and self.min_value > self.max_value
+        ):
+            raise InputError(
+                f"--min-value {self.min_value:g} is above --max-value {self.max_value:g}"
+            )
+        for option, val in (
+            ("--person", self.person),
+            ("--program", self.program),
+            ("--unit", self.unit),
+            ("--source", self.source),
+            ("--territory", self.territory),
+        ):
+            if val is not None and not val.strip(QUOTES + " "):
+                raise InputError(f"{option} is empty")
+
+
+def fact_to_dict(fact: Fact, article: Article, source: Source) -> dict[str, Any]:
+    """A stored fact exactly as CONTRACT §2 writes it."""
+    out: dict[str, Any] = {
+        "id": fact.id,
+        "kind": fact.kind,
+        "article": {
+            "url": article.url,
+            "title": article.title,
+            "source": source.name,
+            "published": iso_time(article.published),
+            "lang": article.lang,
+        },
+        "text": fact.text,
+        "sentence": fact.sentence,
+        "start": fact.start,
+        "end": fact.end,
+        "confidence": fact.confidence,
+        "extractor": fact.extractor,
+    }
+    territory = (
+        {
+            "name": fact.territory_name,
+            "level": fact.territory_level,
+            "kato": fact.territory_kato,
+            "path": fact.territory_path or [],
+        }
+        if fact.territory_name
+        else None
+    )
+    if fact.kind == "akim":
+        out.update(person=fact.person, role=fact.role, territory=territory)
+    elif fact.kind == "amount":
+        value = fact.value
+        out.update(
+            value=int(value) if value is not None and float(value).is_integer() else value,
+            unit=fact.unit,
+            raw=fact.raw,
+            program=fact.program,
+            territory=territory,
+        )
+    elif fact.kind == "program":
+        out.update(program=fact.program)
+    elif fact.kind == "territory":
+        out.update(territory=territory)
+    out["mentions"] = fact.mentions or [[fact.start, fact.end]]
+    for key, val in (fact.extra or {}).items():
+        out.setdefault(key, val)
+    return out
+
+
+def _territory_alternatives(units: Sequence[Unit]) -> list[Any]:
+    """The unit condition as disjoint alternatives (each can use a covering index alone)."""
+    alts = [
+        Fact.territory_kato.between(lo, hi) for lo, hi, _ in kato_ranges(units) if lo is not None
+    ]  # type: ignore[union-attr]
+    alts.append(
+        sa.and_(Fact.territory_kato.is_(None), Fact.territory_name.in_([u.name for u in units]))
+    )  # type: ignore[union-attr]
+    return alts
+
+
+def fact_conditions(
+    session: Session, flt: FactFilter, alternatives: list[Any] | None = None
+) -> list[Any]:
+    """SQL conditions on `fact` for `flt` (names resolved against the database).
+
+    With `alternatives` (a list to fill), the territory condition is not ANDed in but its disjoint
+    alternatives are appended there: the caller runs one query per alternative (UNION ALL).
+    """
+    cond: list[Any] = []
+    if flt.kind:
+        cond.append(Fact.kind == flt.kind)
+    if flt.since:
+        cond.append(Fact.published >= day_start(flt.since))
+    if flt.until:
+        cond.append(Fact.published < day_start(flt.until + timedelta(days=1)))
+    if flt.person:
+        cond.append(Fact.person.in_(match_names(session, Fact.person, flt.person, ("akim",))))  # type: ignore[union-attr]
+    if flt.program:
+        names = match_names(session, Fact.program, flt.program, ("program", "amount"))
+        cond.append(Fact.program.in_(names))  # type: ignore[union-attr]
+    if flt.territory:
+        units = resolve_territory(session, flt.territory)
+        if alternatives is None:
+            cond.append(territory_clause(units, Fact.territory_kato, Fact.territory_name))
+        else:
+            alternatives += _territory_alternatives(units)
+    if flt.unit:
+        cond.append(Fact.unit == normalize_unit(flt.unit))
+    if flt.min_value is not None:
+        cond.append(Fact.value >= flt.min_value)
+    if flt.max_value is not None:
+        cond.append(Fact.value <= flt.max_value)
+    if flt.source:
+        cond.append(Fact.source_id == resolve_source(session, flt.source))
+    if flt.lang:
+        cond.append(Fact.lang == flt.lang)
+    return cond
+
+
+_F, _A, _S = Fact.__table__, Article.__table__, Source.__table__  # type: ignore[attr-defined]
+
+
+_ROW_COLUMNS = [
+    *_F.c,
+    _A.c.url.label("a_url"),
+    _A.c.title.label("a_title"),
+    _A.c.published.label("a_published"),
+    _A.c.lang.label("a_lang"),
+    _S.c.name.label("s_name"),
+]
+
+
+def _rows_query(conds: Sequence[Any]) -> Any:
+    # Core rows, not ORM instances: building model objects costs more than the query itself
+    return (
+        sa.select(*_ROW_COLUMNS)
+        .select_from(_F.join(_A, _F.c.article_id == _A.c.id).join(_S, _A.c.source_id == _S.c.id))
+        .where(*conds)
+        .order_by(_F.c.published, _F.c.id)
+    )
+
+
+def _row_to_dict(row: Any) -> dict[str, Any]:
+    m = row._mapping
+    fact = SimpleNamespace(**{c.key: m[c.key] for c in _F.c})
+    article = SimpleNamespace(
+        url=m["a_url"], title=m["a_title"], published=m["a_published"], lang=m["a_lang"]
+    )
+    return fact_to_dict(fact, article, SimpleNamespace(name=m["s_name"]))  # type: ignore[arg-type]
+
+
+def iter_facts(
+    flt: FactFilter, *, database_url: str | None = None, session: Session | None = None
+) -> Iterator[dict[str, Any]]:
+    """Facts matching `flt`, oldest first, as CONTRACT §2 dicts (streamed)."""
+    flt.validate()
+    own = session is None
+    session = session or open_session(database_url)
+    try:
+        if flt.limit is not None:
+            # a page: pick its fact ids on the fact indexes first (one covering-index pass per
+            # alternative of the unit condition), then join only those rows
+            alts: list[Any] = []
+            conds = fact_conditions(session, flt, alts)
+            parts = [select(_F.c.id, _F.c.published).where(*conds, alt) for alt in alts] or [
+                select(_F.c.id, _F.c.published).where(*conds)
+            ]
+            both = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+            ids = (
+                select(both.c.id)
+                .order_by(both.c.published, both.c.id)
+                .offset(flt.offset)
+                .limit(flt.limit)
+            )
+            page = session.execute(ids).scalars().all()
+            query = _rows_query([_F.c.id.in_(page)])
+        else:
+            query = _rows_query(fact_conditions(session, flt)).offset(flt.offset)
+        result = session.execute(query.execution_options(yield_per=1000))
+        for row in result:
+            yield _row_to_dict(row)
+    finally:
+        if own:
+            session.close()
+
+
+def list_facts(
+    flt: FactFilter, *, database_url: str | None = None, session: Session | None = None
+) -> list[dict[str, Any]]:
+    """`iter_facts` as a list (for pages of results)."""
+    return list(iter_facts(flt, database_url=database_url, session=session))
+
+
+def count_facts(session: Session) -> dict[str, int]:
+    rows = session.exec(select(Fact.kind, sa.func.count()).group_by(Fact.kind)).all()  # type: ignore[call-overload]
+    return {kind: n for kind, n in rows}
