@@ -62,6 +62,19 @@ _AKIM_KK = re.compile(
     r"^(?:әкім|әкімі|әкімінің|әкімнің|әкімдері|әкімдерінің|әкіміне|әкімге|әкімін|әкімімен)$", re.I
 )
 _DEPUTY_KK = re.compile(r"^орынбасар\w*$", re.I)
+# the case an acting title phrase stands in, from its first word («и.о.» does not decline)
+_ACTING_CASE = {
+    "и.о.": "nomn",
+    "и.о": "nomn",
+    "врио": "nomn",
+    "исполняющий": "nomn",
+    "исполняющая": "nomn",
+    "исполняющего": "gent",
+    "исполняющей": "gent",
+    "исполняющему": "datv",
+    "исполняющим": "ablt",
+    "исполняющем": "loct",
+}
 _ACTING_KK = re.compile(r"^(?:м\.а\.?|міндетін|уақытша)$", re.I)
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 
@@ -464,6 +477,12 @@ class AkimFinder:
             start -= 1
         head = next((doc[k] for k in range(start, i) if _DEPUTY_RU.match(doc[k].text)), doc[i])
         case = P.head_case(head.text)
+        lead = next(
+            (doc[k] for k in range(start, i) if doc[k].lower_ in _ACTING_CASE),
+            None,
+        )
+        if lead is not None:  # «и.о. акима Х», «исполняющий обязанности заместителя акима Х»
+            case = _ACTING_CASE[lead.lower_]
         plural = doc[i].lower_ in ("акимы", "акимов", "акимам", "акимами", "акимах")
         j = i + 1
         territory, explicit, generic = None, False, None

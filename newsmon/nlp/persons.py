@@ -217,6 +217,8 @@ def natasha_persons(sent: Span) -> list[Person]:
         # slovnet sometimes takes the title in: «Аким Ерлан Петров»
         while start < end and doc[start].lower_ in _NOT_NAMES:
             start += 1
+        while end > start and doc[end - 1].lower_ in _NOT_NAMES:  # «Асет Жумабаев Акимом»
+            end -= 1
         if start < end:
             found.append(Person(start, end, doc[start:end].text))
     return found
