@@ -401,3 +401,23 @@ def test_names_in_the_nominative(name: str, lang: str, case: str, expected: str)
     from newsmon.nlp.persons import nominative
 
     assert nominative(name, lang, case) == expected
+
+
+ACTING_TOKENS = [
+    ("ru", "И.о. акима района назначен Асет Жумабаев.", "И.о."),
+    ("ru", "Вчера и.о. акима района провёл сход.", "и.о."),
+    ("kk", "Аудан әкімінің м.а. Асет Жұмабаев келді.", "м.а."),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "abbr"), ACTING_TOKENS)
+def test_acting_abbreviation_is_one_token_and_ends_no_sentence(
+    lang: str, text: str, abbr: str
+) -> None:
+    from newsmon.nlp.lang import blank
+
+    nlp = blank(lang)
+    nlp.add_pipe("sentencizer")
+    doc = nlp(text)
+    assert abbr in [t.text for t in doc]
+    assert len(list(doc.sents)) == 1

@@ -4,7 +4,10 @@ The component `newsmon_akims` runs after `newsmon_territories` and reads `doc.sp
 Russian puts the unit after the title, in a genitive chain («аким Волчанского сельского округа
 Шемонаихинского района ВКО Ботагоз Сикпаева»); Kazakh puts it before («Шемонаиха ауданының әкімі
 Ботагоз Сикпаева»). A bare type word («аким области», «облыс әкімі») takes the unit of that level the
-article is about. Former holders («бывший аким», «бұрынғы әкім») are not akims.
+article is about when exactly one fits (`_context_unit`); «столица», «елорда» is Astana. Former holders
+(«бывший аким», «ранее занимавший пост акима», «освобождён от должности», «бұрынғы әкім», «әкімі
+болған», «қызметінен босатылды», or an earlier-dated rival for the same post) are not akims. Roles:
+«аким», «заместитель акима», «и.о. акима» (CONTRACT §2); `acting` is also set for acting deputies.
 """
 
 from __future__ import annotations
@@ -190,7 +193,10 @@ _APPOINTED = {
     "утвержден",
     "утверждена",
 }
-_LEADS = {"возглавил", "возглавила", "басқарады"}  # «X возглавил Y район»: X heads Y
+_LEADS = {"возглавил", "возглавила", "басқарады"}
+# substrings every trigger or lead word contains (a cheap test before the token loop)
+_CUES_RU = ("аким", "замакима", "возглавил")
+_CUES_KK = ("әкім", "басқарады")  # «X возглавил Y район»: X heads Y
 
 
 @dataclass
@@ -337,7 +343,11 @@ class AkimFinder:
     def __call__(self, doc: Doc) -> Doc:
         starts, ends = _territory_index(doc)
         found: list[_Found] = []
+        cues = _CUES_KK if self.lang == "kk" else _CUES_RU
         for sent in doc.sents:
+            low = sent.text.lower()
+            if not any(c in low for c in cues):
+                continue  # most sentences: no title word, no need to look at their tokens
             triggers = [
                 t.i for t in sent if (_AKIM_KK if self.lang == "kk" else _AKIM_RU).match(t.text)
             ]
