@@ -251,7 +251,7 @@ def _context_unit(
         ]
     if named:
         counts = Counter((_ref(s).kato, _ref(s).name) for s in named)
-        first = {}
+        first: dict[tuple[str | None, str], Any] = {}
         for s in named:
             first.setdefault((_ref(s).kato, _ref(s).name), _ref(s))
         if len(counts) == 1:

@@ -63,7 +63,7 @@ def _versions(database_url: str | None) -> dict[str, str]:
 
 
 def _url(session: Session) -> str:
-    return session.get_bind().url.render_as_string(hide_password=False)
+    return session.get_bind().engine.url.render_as_string(hide_password=False)
 
 
 def pending_condition(lang: str, version: str | None = None) -> list[Any]:
@@ -91,17 +91,15 @@ def count_pending(session: Session, versions: dict[str, str] | None = None) -> i
 
 def requeue_all(session: Session) -> int:
     """Mark every article as not extracted, so the next extraction redoes all (`extract --all`)."""
+    done = sa.or_(
+        Article.extracted_version.is_not(None),  # type: ignore[union-attr]
+        Article.extract_failed_version.is_not(None),  # type: ignore[union-attr]
+    )
     result = session.execute(
-        sa.update(Article)
-        .where(
-            sa.or_(
-                Article.extracted_version.is_not(None), Article.extract_failed_version.is_not(None)
-            )
-        )  # type: ignore[union-attr]
-        .values(extracted_version=None, extract_failed_version=None)
+        sa.update(Article).where(done).values(extracted_version=None, extract_failed_version=None)
     )
     session.commit()
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def claim(
