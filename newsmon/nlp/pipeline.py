@@ -12,7 +12,7 @@ from newsmon import __version__
 from newsmon.nlp.lang import blank
 
 # bump when a rule component changes what it extracts: `newsmon extract` then re-extracts every article
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 LANGS = ("ru", "kk")
 MAX_NLP_CHARS = 300_000  # longer texts are cut for NLP (a 5 MB "article" is a scraping accident)
 
