@@ -22,8 +22,14 @@ def extract(
     limit: int = typer.Option(None, "--limit", help="Stop after this many articles."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+    redo_all: bool = typer.Option(
+        False, "--all", help="Re-extract every article, not only the new or outdated ones."
+    ),
 ) -> None:
     """Extract facts from the articles the current extractor has not processed yet.
+
+    The extractor version includes digests of the imported KATO and of the programme catalogue, so
+    articles are redone after `newsmon gazetteer import` or a catalogue change; --all redoes all.
 
     Example: newsmon extract && newsmon facts --kind akim --format table
     """
@@ -47,7 +53,9 @@ def extract(
             if not as_json:  # said even with --quiet: a silent wait looks like a hang
                 progress.console.print(f"extract: {w.message()}", markup=False, soft_wrap=True)
 
-        report = run_extract(batch_size=batch_size, limit=limit, on_progress=show, on_wait=wait)
+        report = run_extract(
+            batch_size=batch_size, limit=limit, on_progress=show, on_wait=wait, redo_all=redo_all
+        )
     for art_id, err in report.failed:
         console.print(f"article {art_id}: extraction failed: {err}", markup=False)
     if as_json:

@@ -4,7 +4,10 @@ The component `newsmon_akims` runs after `newsmon_territories` and reads `doc.sp
 Russian puts the unit after the title, in a genitive chain («аким Волчанского сельского округа
 Шемонаихинского района ВКО Ботагоз Сикпаева»); Kazakh puts it before («Шемонаиха ауданының әкімі
 Ботагоз Сикпаева»). A bare type word («аким области», «облыс әкімі») takes the unit of that level the
-article is about. Former holders («бывший аким», «бұрынғы әкім») are not akims.
+article is about when exactly one fits (`_context_unit`); «столица», «елорда» is Astana. Former holders
+(«бывший аким», «ранее занимавший пост акима», «освобождён от должности», «бұрынғы әкім», «әкімі
+болған», «қызметінен босатылды», or an earlier-dated rival for the same post) are not akims. Roles:
+«аким», «заместитель акима», «и.о. акима» (CONTRACT §2); `acting` is also set for acting deputies.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ if not Span.has_extension("akim"):
 
 ROLE_AKIM = "аким"
 ROLE_DEPUTY = "заместитель акима"
+ROLE_ACTING = (
+    "и.о. акима"  # CONTRACT §2: an acting head; `acting` in extra says the same for deputies
+)
 
 _AKIM_RU = re.compile(
     r"^(?:аким|акима|акиму|акимом|акиме|акимы|акимов|акимам|акимами|акимах|замакима|замакимом)$",
@@ -32,12 +38,48 @@ _AKIM_RU = re.compile(
 )
 _DEPUTY_RU = re.compile(r"^(?:заместител(?:ь|я|ю|ем|и|ей)|зам|замакима|замакимом)$", re.I)
 _ACTING_RU = re.compile(r"^(?:и\.?о\.?|врио|исполняющ\w*|временно)$", re.I)
-_FORMER = re.compile(r"^(?:бывш\w*|экс|экс-\w+|прежн\w*|бұрынғы|экс-әкім\w*)$", re.I)
+# a former holder: before the title («бывший аким», «ранее занимавший пост акима», «освобождён от
+# должности акима», «бұрынғы әкім»), or after the title or the name («әкімі болған», «әкімі қызметінен
+# босатылды», «аким района Х освобождён от должности»)
+_FORMER = re.compile(
+    r"^(?:бывш\w*|экс|экс-\w+|прежн\w*|занимавш\w*|занимал\w*|работавш\w*|возглавлявш\w*"
+    r"|покинувш\w*|покинул\w*|освобожд\w*|отстран\w*|уволен\w*|уволил\w*|снят\w*|ушедш\w*"
+    r"|бұрынғы|экс-әкім\w*)$",
+    re.I,
+)
+_FORMER_AFTER = re.compile(  # right after the title
+    r"^(?:освобожд\w*|отстран\w*|уволен\w*|снят\w*|покинул\w*|ушел|ушёл|ушла"
+    r"|болған|істеген|атқарған|қызметінен|лауазымынан|босатыл\w*)$",
+    re.I,
+)
+# after the name only the words of leaving the post: «әкім Х атқарған жұмыс» is work Х did
+_LEFT_AFTER_NAME = re.compile(
+    r"^(?:освобожд\w*|отстран\w*|уволен\w*|снят\w*|покинул\w*|ушел|ушёл|ушла"
+    r"|қызметінен|лауазымынан|босатыл\w*)$",
+    re.I,
+)
+_FORMER_STOP = {",", ";", "и", "а", "мен", "және", "пен", "бен", "—", "–", "(", ")"}
+# «был акимом» is a former post; «был назначен акимом» is not
+_WAS = {"был", "была", "являлся", "являлась", "работал", "работала"}
 _AKIM_KK = re.compile(
     r"^(?:әкім|әкімі|әкімінің|әкімнің|әкімдері|әкімдерінің|әкіміне|әкімге|әкімін|әкімімен)$", re.I
 )
 _DEPUTY_KK = re.compile(r"^орынбасар\w*$", re.I)
+# the case an acting title phrase stands in, from its first word («и.о.» does not decline)
+_ACTING_CASE = {
+    "и.о.": "nomn",
+    "и.о": "nomn",
+    "врио": "nomn",
+    "исполняющий": "nomn",
+    "исполняющая": "nomn",
+    "исполняющего": "gent",
+    "исполняющей": "gent",
+    "исполняющему": "datv",
+    "исполняющим": "ablt",
+    "исполняющем": "loct",
+}
 _ACTING_KK = re.compile(r"^(?:м\.а\.?|міндетін|уақытша)$", re.I)
+_YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 
 # a bare type word after (ru) or before (kk) the title: the unit comes from the article
 _GENERIC_RU = {
@@ -82,7 +124,14 @@ _GENERIC_KK = {
     "ауылының": "settlement",
     "кент": "settlement",
     "кенті": "settlement",
+    "шаһар": "city",
+    "шаһардың": "city",
+    "елорда": "city",
+    "елорданың": "city",
 }
+# «аким столицы», «елорда әкімі»: the capital, Astana, whatever else the article names
+_CAPITAL = {"столицы", "елорда", "елорданың"}
+_CAPITAL_KATO = "710000000"
 # words between a name and the title that introduce it («Бейбут Шаханов стал заместителем акима»)
 _LINK_BEFORE = {
     "стал",
@@ -144,7 +193,10 @@ _APPOINTED = {
     "утвержден",
     "утверждена",
 }
-_LEADS = {"возглавил", "возглавила", "басқарады"}  # «X возглавил Y район»: X heads Y
+_LEADS = {"возглавил", "возглавила", "басқарады"}
+# substrings every trigger or lead word contains (a cheap test before the token loop)
+_CUES_RU = ("аким", "замакима", "возглавил")
+_CUES_KK = ("әкім", "басқарады")  # «X возглавил Y район»: X heads Y
 
 
 @dataclass
@@ -158,6 +210,10 @@ class _Found:
     confidence: float
 
 
+def _tokens(people: list[P.Person]) -> set[int]:
+    return {i for p in people for i in range(p.start, p.end)}
+
+
 def _territory_index(doc: Doc) -> tuple[dict[int, Span], dict[int, Span]]:
     spans = list(doc.spans["territories"]) if "territories" in doc.spans else []
     return {s.start: s for s in spans}, {s.end: s for s in spans}
@@ -167,21 +223,56 @@ def _ref(span: Span) -> Any:
     return span._.territory if Span.has_extension("territory") else None
 
 
-def _context_unit(doc: Doc, level: str) -> dict[str, Any] | None:
-    """The unit of `level` the article mentions most (ties: the first mentioned)."""
-    spans = list(doc.spans["territories"]) if "territories" in doc.spans else []
-    refs = [r for r in (_ref(s) for s in spans) if r is not None and r.level == level]
-    if level == "city" and not refs:  # «аким города» in a story about Almaty or another city-region
-        refs = [
-            r
-            for r in (_ref(s) for s in spans)
-            if r is not None and r.level == "region" and r.kato and r.kato[:2] in ("71", "75", "79")
+def _context_unit(
+    doc: Doc,
+    level: str,
+    sent: Span | None = None,
+    gaz: Any = None,
+    names: set[int] | frozenset[int] = frozenset(),
+) -> dict[str, Any] | None:
+    """The unit of `level` a bare «аким области» / «аудан әкімі» means: the only unit of that level the
+    article names; among several, the only one named in the same sentence, else the one named more often
+    than any other; when the article names none of that level, the only one that contains the units it
+    does name («аким района» in a story about villages of one district). None when nothing decides.
+    `names`: tokens of person names, whose words are no places here («Көлгінов Алтай Сейдірұлы»)."""
+    spans = (
+        [s for s in doc.spans["territories"] if _ref(s) is not None and s.start not in names]
+        if "territories" in doc.spans
+        else []
+    )
+    named = [s for s in spans if _ref(s).level == level]
+    if (
+        level == "city" and not named
+    ):  # «аким города» in a story about Almaty or another city-region
+        named = [
+            s
+            for s in spans
+            if _ref(s).level == "region" and _ref(s).kato and _ref(s).kato[:2] in ("71", "75", "79")
         ]
-    if not refs:
+    if named:
+        counts = Counter((_ref(s).kato, _ref(s).name) for s in named)
+        first: dict[tuple[str | None, str], Any] = {}
+        for s in named:
+            first.setdefault((_ref(s).kato, _ref(s).name), _ref(s))
+        if len(counts) == 1:
+            return next(iter(first.values())).as_dict()
+        if sent is not None:
+            here = {(_ref(s).kato, _ref(s).name) for s in named if sent.start <= s.start < sent.end}
+            if len(here) == 1:
+                return first[here.pop()].as_dict()
+        (top, n1), (_, n2) = counts.most_common(2)
+        return first[top].as_dict() if n1 > n2 else None
+    if gaz is None:
         return None
-    counts = Counter((r.kato, r.name) for r in refs)
-    best = max(refs, key=lambda r: (counts[(r.kato, r.name)], -refs.index(r)))
-    return best.as_dict()
+    above: dict[str, Any] = {}
+    for s in spans:
+        unit = gaz.by_kato.get(_ref(s).kato or "")
+        for anc in gaz.ancestors(unit) if unit is not None else ():
+            if anc.level == level and anc.kato:
+                above[anc.kato] = anc
+    if len(above) == 1:
+        return gaz.ref(next(iter(above.values()))).as_dict()
+    return None
 
 
 _UNIT_WORDS = {
@@ -207,7 +298,7 @@ def _skip_unknown_units(doc: Doc, j: int, end: int) -> int:
             k += 1
         if k == j or k >= end or doc[k].lower_ not in _UNIT_WORDS:
             # an abbreviation such as ВКО closes a chain
-            if j < end and doc[j].is_upper and 2 <= len(doc[j]) <= 4:
+            if j < end and doc[j].is_upper and doc[j].is_alpha and 2 <= len(doc[j]) <= 4:
                 return j + 1
             return j
         j = k + 1
@@ -236,16 +327,27 @@ def _listed_units(doc: Doc, sent: Span, level: str | None, n: int) -> list[dict[
 
 
 class AkimFinder:
-    """Finds akim mentions; `person_finder(sentence)` gives the persons of one sentence."""
+    """Finds akim mentions; `person_finder(sentence)` gives the persons of one sentence and
+    `gazetteer()` the gazetteer the territories were resolved with (or None)."""
 
-    def __init__(self, lang: str, person_finder: Callable[[Span], list[P.Person]]) -> None:
+    def __init__(
+        self,
+        lang: str,
+        person_finder: Callable[[Span], list[P.Person]],
+        gazetteer: Callable[[], Any] | None = None,
+    ) -> None:
         self.lang = lang
         self.person_finder = person_finder
+        self.gazetteer = gazetteer or (lambda: None)
 
     def __call__(self, doc: Doc) -> Doc:
         starts, ends = _territory_index(doc)
         found: list[_Found] = []
+        cues = _CUES_KK if self.lang == "kk" else _CUES_RU
         for sent in doc.sents:
+            low = sent.text.lower()
+            if not any(c in low for c in cues):
+                continue  # most sentences: no title word, no need to look at their tokens
             triggers = [
                 t.i for t in sent if (_AKIM_KK if self.lang == "kk" else _AKIM_RU).match(t.text)
             ]
@@ -263,6 +365,7 @@ class AkimFinder:
                 hit = self._leads(doc, i, people, starts)
                 if hit:
                     found.append(hit)
+        found = _settle(doc, found)
         spans = []
         for f in found:
             span = Span(doc, f.start, f.end, label="AKIM")
@@ -281,14 +384,33 @@ class AkimFinder:
     def _persons(self, sent: Span) -> list[P.Person]:
         people = self.person_finder(sent)
         taken = {i for p in people for i in range(p.start, p.end)}
-        for p in P.pattern_persons(sent.doc, sent.start, sent.end):
+        places = {
+            i
+            for t in sent.doc.spans.get("territories", [])
+            if sent.start <= t.start < sent.end
+            for i in range(t.start, t.end)
+        }
+        for p in P.pattern_persons(sent.doc, sent.start, sent.end, places):
             if not taken.intersection(range(p.start, p.end)):
                 people.append(p)
-        return people
+        # initials alone («аким района А.Б.») name nobody
+        return [p for p in people if any("." not in w for w in p.name.split())]
 
     @staticmethod
     def _person_at(people: list[P.Person], i: int) -> P.Person | None:
-        return next((p for p in people if p.start == i), None)
+        """The person that starts at token i, or the rest of one that runs over it («Алматы Ерболат
+        Досаев» found as one run after «аким»: the unit's name is not part of the person's)."""
+        hit = next((p for p in people if p.start == i), None)
+        if hit is not None:
+            return hit
+        over = next((p for p in people if p.start < i < p.end - 1), None)
+        if over is None:
+            return None
+        doc_words = over.name.split()
+        cut = i - over.start
+        if len(doc_words) != over.end - over.start:
+            return None
+        return P.Person(i, over.end, " ".join(doc_words[cut:]))
 
     @staticmethod
     def _person_ending(people: list[P.Person], i: int) -> P.Person | None:
@@ -307,23 +429,53 @@ class AkimFinder:
             j > sent.start
             and (
                 doc[j - 1].lower_ in _LINK_BEFORE
+                or doc[j - 1].lower_ in _WAS
                 or _DEPUTY_RU.match(doc[j - 1].text)
                 or _ACTING_RU.match(doc[j - 1].text)
             )
             and i - j < 5
         ):
             j -= 1
+        links = {doc[k].lower_ for k in range(j, i)}
+        if links & _WAS and not links & _APPOINTED:
+            return None  # «Х был акимом района»: a former post
         return self._person_ending(people, j) if j < i else None
 
     def _name(self, person: P.Person, case: str = "nomn") -> str:
         return P.nominative(person.name, self.lang, case)
 
+    @staticmethod
+    def _former_before(doc: Doc, i: int, sent: Span) -> bool:
+        """A former-holder word in the title's own phrase, before it («бывший первый заместитель акима»,
+        «Х, ранее занимавший должность акима»); a conjunction or comma ends the phrase."""
+        k = i - 1
+        while k >= sent.start and i - k <= 6 and doc[k].lower_ not in _FORMER_STOP:
+            if _FORMER.match(doc[k].text):
+                return True
+            k -= 1
+        return False
+
+    @staticmethod
+    def _former_after(doc: Doc, j: int, sent: Span, width: int = 2, name: bool = False) -> bool:
+        """A word of a past or left post right after the title («әкімі болған», «әкімі қызметінен
+        босатылды») or of leaving it right after the name («аким Х освобождён от должности»)."""
+        rx = _LEFT_AFTER_NAME if name else _FORMER_AFTER
+        return any(rx.match(doc[k].text) for k in range(j, min(j + width, sent.end)))
+
+    def _capital(self, word: str) -> dict[str, Any] | None:
+        gaz = self.gazetteer() if word in _CAPITAL else None
+        ref = gaz.get(_CAPITAL_KATO) if gaz is not None else None
+        return ref.as_dict() if ref is not None else None
+
+    def _role(self, deputy: bool, acting: bool) -> str:
+        return ROLE_DEPUTY if deputy else (ROLE_ACTING if acting else ROLE_AKIM)
+
     def _ru(
         self, doc: Doc, i: int, sent: Span, people: list[P.Person], starts: dict[int, Span]
     ) -> list[_Found]:
-        prev = [doc[k] for k in range(max(sent.start, i - 3), i)]
-        if any(_FORMER.match(t.text) for t in prev) or doc[i].lower_.startswith("экс"):
+        if self._former_before(doc, i, sent) or doc[i].lower_.startswith("экс"):
             return []
+        prev = [doc[k] for k in range(max(sent.start, i - 3), i)]
         deputy = doc[i].lower_.startswith("зам") or any(_DEPUTY_RU.match(t.text) for t in prev[-2:])
         acting = any(_ACTING_RU.match(t.text) for t in prev[-3:])
         start = i
@@ -335,6 +487,12 @@ class AkimFinder:
             start -= 1
         head = next((doc[k] for k in range(start, i) if _DEPUTY_RU.match(doc[k].text)), doc[i])
         case = P.head_case(head.text)
+        lead = next(
+            (doc[k] for k in range(start, i) if doc[k].lower_ in _ACTING_CASE),
+            None,
+        )
+        if lead is not None:  # «и.о. акима Х», «исполняющий обязанности заместителя акима Х»
+            case = _ACTING_CASE[lead.lower_]
         plural = doc[i].lower_ in ("акимы", "акимов", "акимам", "акимами", "акимах")
         j = i + 1
         territory, explicit, generic = None, False, None
@@ -349,8 +507,10 @@ class AkimFinder:
             )
             if j in starts and _ref(starts[j]) is not None:  # «аким города Алматы»
                 territory, explicit = _ref(starts[j]).as_dict(), True
-            else:
-                territory = _context_unit(doc, generic)
+            elif not plural:
+                territory = self._capital(doc[j - 1].lower_) or _context_unit(
+                    doc, generic, sent, self.gazetteer(), _tokens(people)
+                )
         if j in starts and territory is None:
             ref = _ref(starts[j])
             territory, explicit = (ref.as_dict() if ref is not None else None), ref is not None
@@ -364,10 +524,12 @@ class AkimFinder:
             j, case = self._skip(doc, j + 1, sent.end), "nomn"
         person = self._person_at(people, j)
         conf = 0.9 if explicit else (0.75 if territory else 0.6)
-        role = ROLE_DEPUTY if deputy else ROLE_AKIM
+        role = self._role(deputy, acting)
         if person is not None:
             if case != "nomn" and P.looks_nominative_only(person.name):
                 return []  # «пресс-секретарь акима Жанна Арынбекова»: the name goes with another word
+            if self._former_after(doc, person.end, sent, name=True):
+                return []  # «аким района Х освобождён от должности»
             group = [person]
             while plural:  # «акимов регионов Нурлана Ногаева и Дархана Сатыбалды»
                 k = person.end
@@ -383,22 +545,12 @@ class AkimFinder:
             )
             return [
                 _Found(
-                    p.start,
+                    p.start if n else start,
                     p.end,
                     self._name(p, case),
                     role,
                     acting,
                     units[n] if units else territory,
-                    conf,
-                )
-                if n
-                else _Found(
-                    start,
-                    p.end,
-                    self._name(p, case),
-                    role,
-                    acting,
-                    units[0] if units else territory,
                     conf,
                 )
                 for n, p in enumerate(group)
@@ -419,9 +571,6 @@ class AkimFinder:
         starts: dict[int, Span],
         ends: dict[int, Span],
     ) -> _Found | None:
-        prev = [doc[k] for k in range(max(sent.start, i - 4), i)]
-        if any(_FORMER.match(t.text) for t in prev):
-            return None
         start = i
         territory, explicit = None, False
         if i in ends and _ref(ends[i]) is not None:
@@ -441,14 +590,22 @@ class AkimFinder:
             if start > sent.start and doc[start - 1].is_title and not doc[start - 1].is_sent_start:
                 start -= 1  # «Шемонаиха ауданының әкімі»: a named unit the gazetteer does not know
             else:
-                territory = _context_unit(doc, level)
+                territory = self._capital(doc[i - 1].lower_) or _context_unit(
+                    doc, level, sent, self.gazetteer(), _tokens(people)
+                )
+        if self._former_before(doc, start, sent) or self._former_before(doc, i, sent):
+            return None
         j = i + 1
         deputy = False
+        if j + 1 < sent.end and doc[j].lower_ == "бірінші" and _DEPUTY_KK.match(doc[j + 1].text):
+            j += 1  # «әкімінің бірінші орынбасары»
         if j < sent.end and _DEPUTY_KK.match(doc[j].text):
             deputy, j = True, j + 1
         acting = any(_ACTING_KK.match(doc[k].text) for k in range(j, min(j + 2, sent.end)))
         while j < sent.end and (_ACTING_KK.match(doc[j].text) or doc[j].lower_ in ("атқарушы",)):
             j += 1
+        if self._former_after(doc, j, sent):
+            return None  # «облыс әкімі болған Х», «аудан әкімі қызметінен босатылды»
         j = self._skip(doc, j, sent.end)
         person = self._person_at(people, j)
         end = person.end if person else j
@@ -457,11 +614,13 @@ class AkimFinder:
             if person is None:
                 return None
             start, end = person.start, max(j, i + 1)
+        elif self._former_after(doc, person.end, sent, 3, name=True):
+            return None  # «әкімі Х қызметінен босатылды»
         return _Found(
             start,
             end,
             self._name(person),
-            ROLE_DEPUTY if deputy else ROLE_AKIM,
+            self._role(deputy, acting),
             acting,
             territory,
             0.9 if explicit else (0.75 if territory else 0.6),
@@ -491,6 +650,80 @@ class AkimFinder:
         )
 
 
+# ---- the article as a whole ---------------------------------------------------------------------
+
+
+def _surname_key(person: str) -> str:
+    words = person.split()
+    return words[-1].lower().replace("ё", "е") if words else ""
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by one letter replaced, added or dropped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
+
+
+def _kato(f: _Found) -> str | None:
+    return (f.territory or {}).get("kato") or (f.territory or {}).get("name")
+
+
+def _year_of(doc: Doc, f: _Found) -> int:
+    """The year a mention is dated by: the last one before it in its sentence («в 2020 году аким …»),
+    else the first one after it; 0 when the sentence has none."""
+    sent = Span(doc, f.start, f.end).sent
+    text, at = sent.text, doc[f.start].idx - sent.start_char
+    before = [int(m.group()) for m in _YEAR.finditer(text, 0, at)]
+    after = [int(m.group()) for m in _YEAR.finditer(text, at)]
+    return before[-1] if before else (after[0] if after else 0)
+
+
+def _settle(doc: Doc, found: list[_Found]) -> list[_Found]:
+    """What the article says as a whole about each post and person:
+    - one person spelled two ways («Булекбаев», «Булекпаев») for the same post is one person, named as
+      first written;
+    - a person the article calls acting is acting in every mention (the press shortens «и.о. акима»);
+    - two different heads of one unit: the one in a sentence with an earlier year is a former head
+      («в 2020 году аким Алматы Х заявлял … в 2022 году аким Алматы Y рассказал»)."""
+    for n, f in enumerate(found):
+        for g in found[:n]:
+            a, b = _surname_key(f.person), _surname_key(g.person)
+            same_first = f.person.split()[:1] == g.person.split()[:1] and len(f.person.split()) > 1
+            if (
+                a != b
+                and len(a) >= 6
+                and _one_edit(a, b)
+                and f.role == g.role
+                and (same_first or (_kato(f) is not None and _kato(f) == _kato(g)))
+            ):
+                f.person = g.person
+                break
+    acting = {(_surname_key(f.person), _kato(f)) for f in found if f.role == ROLE_ACTING}
+    for f in found:
+        if f.role == ROLE_AKIM and (_surname_key(f.person), _kato(f)) in acting:
+            f.role, f.acting = ROLE_ACTING, True
+    heads: dict[str, dict[str, int]] = {}
+    for f in found:
+        if f.role in (ROLE_AKIM, ROLE_ACTING) and _kato(f):
+            post = heads.setdefault(_kato(f) or "", {})
+            key = _surname_key(f.person)
+            post[key] = max(post.get(key, 0), _year_of(doc, f))
+    former: set[tuple[str, str]] = set()
+    for post_key, people in heads.items():
+        if len(people) > 1 and all(people.values()):
+            latest = max(people.values())
+            former |= {(post_key, p) for p, y in people.items() if y < latest}
+    return [
+        f
+        for f in found
+        if not (f.role in (ROLE_AKIM, ROLE_ACTING) and (_kato(f), _surname_key(f.person)) in former)
+    ]
+
+
 def person_finder_for(
     nlp: Language, lang: str, use_natasha: bool
 ) -> Callable[[Span], list[P.Person]]:
@@ -504,6 +737,18 @@ def person_finder_for(
     return find
 
 
+def gazetteer_for(nlp: Language) -> Callable[[], Any]:
+    """The gazetteer of the pipeline's territories component (None without one)."""
+
+    def gaz() -> Any:
+        if "newsmon_territories" not in nlp.pipe_names:
+            return None
+        finder = getattr(nlp.get_pipe("newsmon_territories"), "finder", None)
+        return getattr(finder, "gaz", None)
+
+    return gaz
+
+
 @Language.factory(
     "newsmon_akims",
     default_config={"use_natasha": True},
@@ -511,4 +756,4 @@ def person_finder_for(
     assigns=["doc.spans"],
 )
 def make_akims(nlp: Language, name: str, use_natasha: bool) -> AkimFinder:
-    return AkimFinder(nlp.lang, person_finder_for(nlp, nlp.lang, use_natasha))
+    return AkimFinder(nlp.lang, person_finder_for(nlp, nlp.lang, use_natasha), gazetteer_for(nlp))

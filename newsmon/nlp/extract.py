@@ -84,9 +84,18 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
 
 
-def pending_condition(lang: str) -> list[Any]:
-    """Articles of `lang` that the current extractor version has neither done nor failed on."""
-    version = extractor_version(lang)
+def _versions(database_url: str | None) -> dict[str, str]:
+    """The current extractor version per language (and for the languages without a pipeline)."""
+    return {lang: extractor_version(lang, database_url) for lang in (*LANGS, OTHER)}
+
+
+def _url(session: Session) -> str:
+    return session.get_bind().engine.url.render_as_string(hide_password=False)
+
+
+def pending_condition(lang: str, version: str | None = None) -> list[Any]:
+    """Articles of `lang` that `version` (default: the current extractor) has neither done nor failed on."""
+    version = version or extractor_version(lang)
     lang_cond = Article.lang.not_in(LANGS) if lang == OTHER else Article.lang == lang  # type: ignore[attr-defined]
     return [
         lang_cond,
@@ -95,22 +104,45 @@ def pending_condition(lang: str) -> list[Any]:
     ]
 
 
-def count_pending(session: Session) -> int:
+def count_pending(session: Session, versions: dict[str, str] | None = None) -> int:
+    versions = versions or _versions(_url(session))
     return sum(
         session.exec(
-            select(sa.func.count()).select_from(Article).where(*pending_condition(lang))
+            select(sa.func.count())
+            .select_from(Article)
+            .where(*pending_condition(lang, versions[lang]))
         ).one()
         for lang in (*LANGS, OTHER)
     )
 
 
-def claim(session: Session, lang: str, size: int, lease: timedelta, me: str) -> list[int]:
+def requeue_all(session: Session) -> int:
+    """Mark every article as not extracted, so the next extraction redoes all (`extract --all`)."""
+    done = sa.or_(
+        Article.extracted_version.is_not(None),  # type: ignore[union-attr]
+        Article.extract_failed_version.is_not(None),  # type: ignore[union-attr]
+    )
+    result = session.execute(
+        sa.update(Article).where(done).values(extracted_version=None, extract_failed_version=None)
+    )
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def claim(
+    session: Session,
+    lang: str,
+    size: int,
+    lease: timedelta,
+    me: str,
+    version: str | None = None,
+) -> list[int]:
     """Take up to `size` pending articles of `lang` whose lease is free or expired; commit the claim."""
     now = utcnow()
     sub = (
         select(Article.id)
         .where(
-            *pending_condition(lang),
+            *pending_condition(lang, version),
             sa.or_(Article.claim_expires.is_(None), Article.claim_expires < now),
         )  # type: ignore[union-attr]
         .order_by(Article.id)  # type: ignore[arg-type]
@@ -343,13 +375,16 @@ def run_worker(
     stop: threading.Event | None = None,
     on_progress: Callable[[ExtractReport], None] | None = None,
     on_wait: Callable[[Waiting], None] | None = None,
+    redo_all: bool = False,
 ) -> ExtractReport:
     """Claim, extract and store batches until no work is left (or, without `exit_when_idle`, until
     `stop` is set). Safe to run in any number of processes against one PostgreSQL database.
 
     When the only pending articles are leased to other workers, `on_wait` is told what is waited
     for and until when (again when the holders or the end change); on SQLite the leases of dead
-    workers are taken back at once (see the module's docstring)."""
+    workers are taken back at once (see the module's docstring).
+    The extractor versions (rules, KATO and catalogue digests) are fixed when the run starts, with the
+    pipelines that go with them; `redo_all` first marks every article as not extracted."""
     settings = get_settings()
     batch_size = batch_size or settings.extract_batch_size
     lease = timedelta(seconds=lease_seconds or settings.extract_lease_seconds)
@@ -358,9 +393,12 @@ def run_worker(
     me = worker_name()
     report = ExtractReport()
     pipelines: dict[str, Any] = {}
+    versions = _versions(database_url)
     told: tuple[tuple[str, ...], datetime] | None = None  # (holders, until) last reported
     with open_session(database_url) as session, liveness_lock(liveness_dir(session), me):
-        report.pending = count_pending(session)
+        if redo_all:
+            requeue_all(session)
+        report.pending = count_pending(session, versions)
         while not stop.is_set() and (limit is None or report.articles < limit):
             did = 0
             for lang in (*LANGS, OTHER):
@@ -369,7 +407,7 @@ def run_worker(
                     if limit is None
                     else max(1, min(batch_size, limit - report.articles))
                 )
-                ids = claim(session, lang, size, lease, me)
+                ids = claim(session, lang, size, lease, me, versions[lang])
                 if not ids:
                     continue
                 did += len(ids)
@@ -382,13 +420,13 @@ def run_worker(
                     results: list[list[FactRecord] | Exception] = [[] for _ in articles]
                 else:
                     if lang not in pipelines:
-                        pipelines[lang] = load_pipeline(lang)
+                        pipelines[lang] = load_pipeline(lang, database_url)
                     results = _process(pipelines[lang], articles)
                 finish(
                     session,
                     ids,
                     {a.id: r for a, r in zip(articles, results)},
-                    extractor_version(lang),
+                    versions[lang],
                     me,  # type: ignore[misc]
                     report,
                 )
@@ -398,7 +436,7 @@ def run_worker(
                     break
             if did == 0:
                 # leases of other workers still count as work: a killed worker's batch comes back
-                if exit_when_idle and count_pending(session) == 0:
+                if exit_when_idle and count_pending(session, versions) == 0:
                     break
                 if reclaim_dead(session, me):
                     continue  # a dead worker's articles are free now

@@ -950,10 +950,50 @@ def get_gazetteer(database_url: str | None = None, *, use_database: bool = True)
         return gaz
 
 
+_digests: dict[str, str | None] = {}
+
+
+def kato_digest(database_url: str | None = None) -> str | None:
+    """Eight hex digits of SHA-1 over the imported units (the `territory` table), None when none are
+    imported. Cached per process like the gazetteer itself and forgotten with it by `clear_cache()`,
+    so the digest always describes the units this process extracts with."""
+    import hashlib
+    import json
+
+    import sqlalchemy as sa
+
+    from newsmon.settings import get_settings
+    from newsmon.store.db import get_engine, normalize_url
+    from newsmon.store.models import Territory
+
+    url = normalize_url(database_url or get_settings().database_url)
+    with _cache_lock:
+        if url in _digests:
+            return _digests[url]
+    digest: str | None = None
+    db = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+    if not (db and db != ":memory:" and not Path(db).is_file()):
+        table = Territory.__table__  # type: ignore[attr-defined]
+        cols = [
+            table.c[n] for n in ("kato", "parent", "level", "name", "name_kk", "raw", "aliases")
+        ]
+        with get_engine(url).connect() as conn:
+            rows = conn.execute(sa.select(*cols).order_by(table.c.kato)).all()
+        if rows:
+            sha = hashlib.sha1()
+            for row in rows:
+                sha.update(json.dumps(list(row), ensure_ascii=False).encode("utf-8") + b"\n")
+            digest = sha.hexdigest()[:8]
+    with _cache_lock:
+        _digests[url] = digest
+    return digest
+
+
 def clear_cache() -> None:
-    """Forget the cached gazetteers (after an import)."""
+    """Forget the cached gazetteers and their digests (after an import)."""
     with _cache_lock:
         _cache.clear()
+        _digests.clear()
 
 
 __all__ = [
@@ -968,6 +1008,7 @@ __all__ = [
     "fold",
     "get_gazetteer",
     "import_kato",
+    "kato_digest",
     "kato_prefix",
     "key",
     "read_kato",

@@ -104,19 +104,70 @@ def _is_name_token(text: str) -> bool:
     )
 
 
-def pattern_persons(doc: Doc, start: int, end: int) -> list[Person]:
-    """Runs of two or three capitalised words (or initials and a surname) inside doc[start:end]."""
+# a family name or patronymic by its ending, in any case form («Досаевтың», «Сейдірұлының», «Петровой»)
+_SURNAME_SHAPE = re.compile(
+    r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ұлы|улы|қызы|кызы)"
+    r"(?:а|у|ым|ом|ой|е|ы|і|ның|нің|тың|тің|дың|дің|қа|ке|ға|ге|ны|ні|ты|ті|пен|бен|мен|нан|нен"
+    r"|тан|тен|дан|ден|да|де|та|те)?$"
+)
+
+
+def surname_shaped(word: str) -> bool:
+    return bool(_SURNAME_SHAPE.search(word.lower())) and len(word) >= 5
+
+
+def _proper_only(word: str) -> bool:
+    """The dictionary knows the word only as a proper name of some kind («Дархан»: a town)."""
+    known = [p for p in _morph().parse(word) if p.is_known]
+    return bool(known) and all(
+        {"Geox", "Orgn", "Name", "Surn", "Patr"} & p.tag.grammemes for p in known
+    )
+
+
+def pattern_persons(
+    doc: Doc, start: int, end: int, places: set[int] | frozenset[int] = frozenset()
+) -> list[Person]:
+    """Runs of two or three capitalised words (or initials and a surname) inside doc[start:end].
+
+    A capitalised word the dictionary knows as something else («Алтай», «Алмаз», «Дархан») still counts
+    before a word shaped like a family name, between a family name and a patronymic, or, when the
+    dictionary knows it only as a proper name, before another name word; never when it opens the
+    sentence. Tokens of `places` (territory mentions) are cut off the ends of a run while two words
+    remain («Бердібек Сапарбаев Алматыда» → «Бердібек Сапарбаев»)."""
+    strong = [_is_name_token(doc[i].text) for i in range(start, end)]
+    for k in range(len(strong)):
+        i = start + k
+        tok = doc[i]
+        if strong[k] or tok.is_sent_start or not _NAME_WORD.match(tok.text):
+            continue
+        if tok.lower_ in _NOT_NAMES or (i > start and doc[i - 1].is_quote):
+            continue
+        nxt_name = k + 1 < len(strong) and strong[k + 1]
+        between = (
+            0 < k < len(strong) - 1
+            and strong[k - 1]
+            and nxt_name
+            and surname_shaped(doc[i - 1].text)
+            and surname_shaped(doc[i + 1].text)
+        )
+        if between or (
+            nxt_name and (surname_shaped(doc[i + 1].text) or _proper_only(tok.text))
+        ):  # «Алтай Көлгінов», «Көлгінов Алтай Сейдірұлы», «Дархан Сатыбалды»
+            strong[k] = True
     found: list[Person] = []
     i = start
     while i < end:
-        if not _is_name_token(doc[i].text):
+        if not strong[i - start]:
             i += 1
             continue
         j = i
-        while j < end and j - i < 3 and _is_name_token(doc[j].text):
+        while j < end and j - i < 3 and strong[j - start]:
             j += 1
-        if j - i >= 2:
-            found.append(Person(i, j, doc[i:j].text))
+        a, b = i, j
+        while b - a > 2 and (a in places or b - 1 in places):
+            a, b = (a + 1, b) if a in places else (a, b - 1)
+        if b - a >= 2:
+            found.append(Person(a, b, doc[a:b].text))
             i = j
         else:
             i += 1
@@ -125,10 +176,9 @@ def pattern_persons(doc: Doc, start: int, end: int) -> list[Person]:
 
 @lru_cache(maxsize=1)
 def _natasha() -> Any:
-    from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
+    from natasha import NewsEmbedding, NewsNERTagger, Segmenter
 
-    emb = NewsEmbedding()
-    return Segmenter(), NewsNERTagger(emb), NewsMorphTagger(emb), MorphVocab()
+    return Segmenter(), NewsNERTagger(NewsEmbedding())
 
 
 def _spaced(span: Span) -> tuple[str, list[int]]:
@@ -145,21 +195,21 @@ def _spaced(span: Span) -> tuple[str, list[int]]:
 
 
 def natasha_persons(sent: Span) -> list[Person]:
-    """PER spans of natasha/slovnet in a Russian sentence, normalized to the nominative."""
+    """PER spans of natasha/slovnet in a Russian sentence, as the text writes them (`nominative` puts
+    them in the nominative from the title's case: natasha's own morphology tagging cost a third of the
+    extraction time and its normal forms went unused)."""
     from natasha import Doc as NDoc
 
-    segmenter, ner, morph, vocab = _natasha()
+    segmenter, ner = _natasha()
     text, offsets = _spaced(sent)
     ndoc = NDoc(text)
     ndoc.segment(segmenter)
     ndoc.tag_ner(ner)
-    ndoc.tag_morph(morph)
     doc = sent.doc
     found = []
     for span in ndoc.spans:
         if span.type != "PER":
             continue
-        span.normalize(vocab)
         char_start, char_end = offsets[span.start], offsets[span.stop - 1] + 1
         cspan = doc.char_span(char_start, char_end, alignment_mode="expand")
         if cspan is None:
@@ -168,6 +218,8 @@ def natasha_persons(sent: Span) -> list[Person]:
         # slovnet sometimes takes the title in: «Аким Ерлан Петров»
         while start < end and doc[start].lower_ in _NOT_NAMES:
             start += 1
+        while end > start and doc[end - 1].lower_ in _NOT_NAMES:  # «Асет Жумабаев Акимом»
+            end -= 1
         if start < end:
             found.append(Person(start, end, doc[start:end].text))
     return found
@@ -183,45 +235,6 @@ def model_persons(sent: Span) -> list[Person]:
 # ---- nominative forms -------------------------------------------------------------------------
 
 
-_KK_CASE_SUFFIXES = sorted(
-    [
-        "ның",
-        "нің",
-        "дың",
-        "дің",
-        "тың",
-        "тің",
-        "ға",
-        "ге",
-        "қа",
-        "ке",
-        "на",
-        "не",
-        "да",
-        "де",
-        "та",
-        "те",
-        "нда",
-        "нде",
-        "дан",
-        "ден",
-        "тан",
-        "тен",
-        "нан",
-        "нен",
-        "мен",
-        "бен",
-        "пен",
-        "ны",
-        "ні",
-        "ды",
-        "ді",
-        "ты",
-        "ті",
-    ],
-    key=len,
-    reverse=True,
-)
 _SURNAME_END = re.compile(
     r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ий|бай|улы|лы|кызы|қызы|ко|ук|юк)$"
 )
@@ -364,21 +377,96 @@ def is_name_like(word: str) -> bool:
     return any({"Name", "Surn", "Patr"} & p.tag.grammemes for p in known)
 
 
+_GLUED = re.compile(r"(?<=[a-zа-яёәғқңөұүһі])(?=[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ])")
+
+
+def clean_name(name: str) -> str:
+    """«Асет ЖумабаевАкимом» → «Асет Жумабаев»: a word glued to the name at an HTML boundary is cut
+    off, and so are title words at the end («Ерлан Петров Аким»)."""
+    words: list[str] = []
+    for w in name.split():
+        parts = _GLUED.split(w)
+        words.append(parts[0])
+        if len(parts) > 1:
+            break  # what follows the glue point is the next word of the sentence
+    while len(words) > 1 and words[-1].lower() in _NOT_NAMES:
+        words.pop()
+    return " ".join(words)
+
+
+_MASC_SURNAME = re.compile(r"(?:ов|ев|ёв|ин|ын)$")
+
+
+def _agree_first_names(words: list[str]) -> list[str]:
+    """«Бакытжана Сагинтаев» → «Бакытжан Сагинтаев»: beside a man's surname in the nominative, a first
+    name in -а after a consonant is a genitive left by the text (unless the dictionary knows it as a
+    nominative name: «Никита»)."""
+    if len(words) < 2 or not _MASC_SURNAME.search(words[-1].lower()):
+        return words
+    out = list(words)
+    for n, w in enumerate(words[:-1]):
+        low = w.lower()
+        if len(low) < 5 or not low.endswith("а") or low[-2] in _VOWELS or "." in w:
+            continue
+        parses = [p for p in _morph().parse(w) if p.is_known and "Name" in p.tag.grammemes]
+        if any("nomn" in p.tag for p in parses):
+            continue
+        out[n] = w[:-1]
+    return out
+
+
 def nominative(name: str, lang: str, case: str = "nomn") -> str:
     """«Ерболата Досаева» (gent) → «Ерболат Досаев»; Kazakh case endings stripped."""
-    words = [unglue(w) for w in name.split()]
+    words = [unglue(w) for w in clean_name(name).split()]
     if lang == "kk":
         return " ".join(_kk_nominative(w) for w in words)
     last = len(words) - 1
     # a surname in -ы/-и is Kazakh and indeclinable («Сатыбалды»); only first names end so in the genitive
-    return " ".join(
+    words = [
         w if n == last and n > 0 and w[-1:] in "ыи" else to_nominative(w, case)
         for n, w in enumerate(words)
-    )
+    ]
+    return " ".join(_agree_first_names(words))
+
+
+# Kazakh case endings of names and what the stem must end in for each (consonant assimilation):
+# «Досаевтың», «Сикпаеваның», «Ерланға», «Асқарға», «Нұрланмен». Endings that also close common names
+# («Зарина», «Айдана», «Сатыбалды», «Назерке») are left alone; the accusative is taken off only after a
+# family-name ending («Досаевты»).
+_KK_VOWELS = "аәеёиоөуұүыіэюя"
+_KK_VOICED = "лрйумнңжз"
+_KK_ENDINGS: list[tuple[str, str]] = [
+    # (ending, letters the stem may end in)
+    ("ның", _KK_VOWELS + "мнң"),
+    ("нің", _KK_VOWELS + "мнң"),
+    ("дың", "лрйужз"),
+    ("дің", "лрйужз"),
+    ("тың", "бвгдкқпстфхцчшщ"),
+    ("тің", "бвгдкқпстфхцчшщ"),
+    ("мен", _KK_VOWELS + "лрйумнңжз"),
+    ("бен", "мнңжз"),
+    ("пен", "бвгдкқпстфхцчшщ"),
+    ("нан", "мнң"),
+    ("нен", "мнң"),
+    ("дан", _KK_VOWELS + "лрйужз"),
+    ("ден", _KK_VOWELS + "лрйужз"),
+    ("тан", "бвгдкқпстфхцчшщ"),
+    ("тен", "бвгдкқпстфхцчшщ"),
+    ("ға", _KK_VOWELS + _KK_VOICED),
+    ("ге", _KK_VOWELS + _KK_VOICED),
+    ("қа", "бвгдкқпстфхцчшщ"),
+    ("ке", "бвгдкқпстфхцчшщ"),
+]
+_KK_AFTER_SURNAME = ["ны", "ні", "ды", "ді", "ты", "ті"]  # accusative
 
 
 def _kk_nominative(word: str) -> str:
-    for suf in _KK_CASE_SUFFIXES:
-        if word.endswith(suf) and len(word) - len(suf) >= 4:
+    low = word.lower()
+    for suf, before in _KK_ENDINGS:
+        stem = low[: -len(suf)]
+        if low.endswith(suf) and len(stem) >= 4 and stem[-1] in before:
+            return word[: -len(suf)]
+    for suf in _KK_AFTER_SURNAME:
+        if low.endswith(suf) and _MASC_SURNAME.search(low[: -len(suf)].removesuffix("а")):
             return word[: -len(suf)]
     return word

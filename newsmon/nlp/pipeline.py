@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
+from pathlib import Path
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -20,13 +23,21 @@ def doc_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if text else title
 
 
-def extractor_version(lang: str) -> str:
-    """What produced a fact: package and rules versions (stored with each fact and article).
+def extractor_version(lang: str, database_url: str | None = None) -> str:
+    """What produced a fact: package and rules versions, then digests of the imported KATO units and of
+    the programme catalogue, e.g. `newsmon/0.3.0 ru-rules/1+kato.1a2b3c4d.prog.5e6f7a8b` (stored with
+    each fact and article, so `newsmon gazetteer import` or a catalogue edit makes `extract` redo them).
 
     Persons come from natasha/slovnet (ru) on the sentences with a position word and from name patterns
     (kk); the project's NER models in models/ serve `newsmon entities` and are not part of extraction yet,
-    so their versions are not part of this string."""
-    return f"newsmon/{__version__} {lang}-rules/{RULES_VERSION}"
+    so their versions are not part of this string. Both digests are computed once per process (and again
+    after an import in it): a long-running `newsmon worker` keeps the version of the data it loaded."""
+    from newsmon.nlp.gazetteer import kato_digest
+
+    kato = kato_digest(database_url) or "none"
+    return (
+        f"newsmon/{__version__} {lang}-rules/{RULES_VERSION}+kato.{kato}.prog.{catalogue_digest()}"
+    )
 
 
 @Language.component("newsmon_line_breaks")
@@ -45,10 +56,39 @@ def line_breaks(doc: Doc) -> Doc:
     return doc
 
 
-@lru_cache(maxsize=4)
-def load_pipeline(lang: str) -> Language:
-    """The process-wide pipeline for `lang` (built once)."""
-    return build_pipeline(lang)
+def catalogue_digest() -> str:
+    """Eight hex digits of SHA-1 over newsmon/data/programs.yaml and settings.programs_file."""
+    from newsmon.settings import get_settings
+
+    extra = get_settings().programs_file
+    return _catalogue_digest(str(extra) if extra else "")
+
+
+@lru_cache(maxsize=8)
+def _catalogue_digest(extra: str) -> str:
+    from newsmon.errors import ConfigError
+    from newsmon.settings import PACKAGE_DIR
+
+    sha = hashlib.sha1((PACKAGE_DIR / "data" / "programs.yaml").read_bytes())
+    if extra:
+        try:
+            sha.update(b"\0" + Path(extra).read_bytes())
+        except OSError as exc:
+            raise ConfigError(
+                f"programmes file not readable: {extra} (check NEWSMON_PROGRAMS_FILE): {exc.strerror}"
+            ) from None
+    return sha.hexdigest()[:8]
+
+
+def load_pipeline(lang: str, database_url: str | None = None) -> Language:
+    """The process-wide pipeline for `lang` and the current extractor version (built once per version,
+    so an import in this process gives a pipeline that sees it)."""
+    return _load_pipeline(lang, database_url, extractor_version(lang, database_url))
+
+
+@lru_cache(maxsize=8)
+def _load_pipeline(lang: str, database_url: str | None, version: str) -> Language:
+    return build_pipeline(lang, database_url)
 
 
 def build_pipeline(lang: str, database_url: str | None = None) -> Language:

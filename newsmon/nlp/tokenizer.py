@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from spacy.lang.char_classes import ALPHA
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.util import compile_infix_regex
 
@@ -34,7 +35,13 @@ def infixes(base: list[str] | tuple[str, ...]) -> list[str]:
 URL_MATCH = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE).match
 
 
+# «и.о. акима», «әкімінің м.а.» (acting): one token, so the dot ends no sentence
+TITLE_ABBREVIATIONS = ("и.о.", "И.о.", "И.О.", "м.а.", "М.а.", "М.А.")
+
+
 def customize_tokenizer(nlp: Language) -> Language:
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes(nlp.Defaults.infixes or ())).finditer
     nlp.tokenizer.url_match = URL_MATCH
+    for abbr in TITLE_ABBREVIATIONS:
+        nlp.tokenizer.add_special_case(abbr, [{ORTH: abbr}])
     return nlp
