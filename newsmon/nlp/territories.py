@@ -39,6 +39,7 @@ from newsmon.nlp.gazetteer import (
     get_gazetteer,
     kato_prefix,
     skeleton,
+    variant,
 )
 
 SPAN_KEY = "territories"
@@ -248,6 +249,10 @@ _CYR_LOWER = "а-яёәғқңөұүһі"
 _GLUED_PREFIX = re.compile(
     rf"^(?:[{_CYR_LOWER}]{{1,2}}|[{_CYR_UPPER}]{{1,5}})(?=[{_CYR_UPPER}][{_CYR_LOWER}]{{2}})"
 )
+# a word glued to the previous one at a former HTML boundary: a lower-case letter followed by an
+# upper-case one inside a Cyrillic word («западеАкмолинской», «школуВ»): the name starts at the capital
+_GLUED_INNER = re.compile(rf"[{_CYR_LOWER}](?=[{_CYR_UPPER}][{_CYR_LOWER}]{{2}})")
+_DIGIT_TAIL = re.compile(r"(?<=[^\W\d_]{3})\d+$")  # «Астане15 апреля»: a date glued to the name
 _LEAD_WORD = re.compile(r"^[\w-]+")
 _DOMAIN = re.compile(r"\.[a-z]{2,}$", re.I)
 # Russian case endings → what the nominative may end with instead (masculine, feminine, neuter, plural)
@@ -505,6 +510,13 @@ class TerritoryFinder:
             m = _GLUED_PREFIX.match(w)
             if m and not w.isupper():
                 surface = w[m.end() :]
+            inner = None
+            for inner in _GLUED_INNER.finditer(surface):
+                pass
+            if inner is not None:
+                surface = surface[inner.end() :]
+            if surface[-1:].isdigit():
+                surface = _DIGIT_TAIL.sub("", surface)
             if _DOMAIN.search(surface):
                 surface = ""
             lead = _LEAD_WORD.match(surface)
@@ -623,6 +635,8 @@ class TerritoryFinder:
         stems = kk_stems(low)
         if "округ" in stems:
             return (RURAL,), 1, False
+        if low.startswith("аулы"):  # «аулында», «аулын»: ауыл drops its ы before a vowel ending
+            return (SETTLEMENT,), 1, False
         for base, levels in KK_TYPE_BASES.items():
             if base in stems:
                 plural = any(s.endswith(("лар", "лер", "дар", "дер", "тар", "тер")) for s in stems)
@@ -642,37 +656,51 @@ class TerritoryFinder:
         seen: set[int] = set()
         # Kazakh names written without Kazakh letters («Орал») mean something else in Russian text
         kk_ok = t.lang == "kk" or bool(_KK_LETTERS.search(t.surface))
-        for k in k0:
-            for e in self.gaz.index.get(k, ()):
-                if id(e) in seen:
-                    continue
-                seen.add(id(e))
-                if e.kk and not kk_ok and e.mode == MODE_BARE:
-                    continue
-                if e.mode == MODE_ABBR and e.cased[0] != t.surface.split("-")[0]:
-                    continue
-                n = len(e.keys)
-                if i + n > hi:
-                    continue
-                ok = True
-                for j in range(1, n):
-                    if toks[i + j].sent_start or not (e.keys[j] & self._key_at(toks, i + j, keys)):
-                        ok = False
-                        break
-                if ok:
-                    found[i + n].append(e)
+        exact_units: set[int] = set()
+        for vary in (False, True):
+            if (
+                vary
+            ):  # the variant spelling too (Дж/Ж, й/ы/и/і, soft sign): `_exact` prefers exact ones
+                k0 = frozenset(variant(k) for k in k0 if len(k) >= 4)
+            index = self.gaz.vindex if vary else self.gaz.index
+            for k in k0:
+                for e in index.get(k, ()):
+                    if id(e) in seen or (vary and e.unit in exact_units):
+                        continue
+                    seen.add(id(e))
+                    if e.kk and not kk_ok and e.mode == MODE_BARE:
+                        continue
+                    if e.mode == MODE_ABBR and e.cased[0] != t.surface.split("-")[0]:
+                        continue
+                    n = len(e.keys)
+                    if i + n > hi:
+                        continue
+                    ok = True
+                    for j in range(1, n):
+                        words = self._key_at(toks, i + j, keys)
+                        if vary:
+                            words = frozenset(variant(w) for w in words)
+                        if toks[i + j].sent_start or not (e.keys[j] & words):
+                            ok = False
+                            break
+                    if ok:
+                        found[i + n].append(e)
+                        if not vary:
+                            exact_units.add(e.unit)
         return sorted(found.items(), key=lambda kv: -kv[0])
 
-    def _glued_name(self, toks: list[_Tok], i: int) -> list[tuple[int, list[Entry]]]:
-        """A major city glued to the next word at an HTML boundary: «Алматыподдержал», «Петропавловскаостались»."""
+    def _glued_name(
+        self,
+        toks: list[_Tok],
+        i: int,
+        keys: list[frozenset[str] | None],
+        typed: bool = False,
+    ) -> list[tuple[int, list[Entry]]]:
+        """A name glued to the next word at an HTML boundary: «Алматыподдержал», «Петропавловскаостались»,
+        «ВАстанепеременная». A bare one must be a major city; after a type word (`typed`) any name of
+        one word serves («области Жетысусильный»), the type word checks it."""
         s = toks[i].surface
-        if (
-            toks[i].lang != "ru"
-            or len(s) < 8
-            or not toks[i].cap
-            or _ADJ_FORM.search(s)
-            or is_known_word(s)
-        ):
+        if toks[i].lang != "ru" or len(s) < 8 or not toks[i].cap or is_known_word(s):
             return []
         for cut in range(len(s) - 3, 3, -1):
             head, rest = s[:cut], s[cut:]
@@ -682,12 +710,12 @@ class TerritoryFinder:
                 e
                 for k in ru_keys(head)
                 for e in self.gaz.index.get(k, ())
-                if e.mode == MODE_BARE
-                and len(e.keys) == 1
+                if len(e.keys) == 1
                 and not e.kk
-                and self.gaz.units[e.unit].core
+                and (typed or (e.mode == MODE_BARE and self.gaz.units[e.unit].core))
             ]
             if entries and is_known_word(rest) and not word_info(rest)[1]:
+                toks[i].surface, keys[i] = head, None  # the name alone from here on
                 return [(i + 1, entries)]
         return []
 
@@ -745,7 +773,7 @@ class TerritoryFinder:
                 continue
             found = self._names_at(toks, i, hi, keys)
             if not found and t.cap and ru:
-                found = self._glued_name(toks, i)
+                found = self._glued_name(toks, i, keys)
             made: Mention | list[Mention] | None = None
             if found:
                 made = self._mention_from(toks, keys, i, hi, found, group[0], lang)
@@ -779,7 +807,7 @@ class TerritoryFinder:
                     ok.append(e)
             elif e.mode in (MODE_AFTER, MODE_BARE, MODE_BEFORE):
                 ok.append(e)
-        return ok
+        return [e for e in ok if not e.variant] or ok  # a variant spelling only when nothing exact
 
     def _units(self, entries: Iterable[Entry]) -> list[Unit]:
         seen: dict[int, Unit] = {}
@@ -802,6 +830,8 @@ class TerritoryFinder:
         members: list[Mention] = []
         while j < hi:
             found = self._names_at(toks, j, hi, keys)
+            if not found and lang == "ru":
+                found = self._glued_name(toks, j, keys, typed=True)
             cands: list[Unit] = []
             end = j
             for e_end, entries in found:
@@ -945,7 +975,12 @@ class TerritoryFinder:
                 return chain
         # a bare name: cities, villages, abbreviations
         for end, entries in found:
-            bare = [e for e in entries if e.mode in (MODE_BARE, MODE_ABBR)]
+            bare = [
+                e
+                for e in entries
+                if e.mode in (MODE_BARE, MODE_ABBR)
+                and (not e.variant or self.gaz.units[e.unit].core)  # a bare variant: major places
+            ]
             if not bare:
                 continue
             surface = fold(toks[i].surface.rstrip("."))
@@ -1335,7 +1370,11 @@ def _core_names(gaz: Gazetteer, level: str) -> list[tuple[Unit, list[str]]]:
 
 @functools.lru_cache(maxsize=50_000)
 def _blocks(low: str) -> bool:
-    return bool(RU_BLOCK.match(low))
+    if not RU_BLOCK.match(low):
+        return False
+    # «школув Астане»: a one-letter preposition glued to the word; the place follows the preposition
+    glued = low[-1:] in ("в", "с", "к", "у", "о") and not is_known_word(low)
+    return not (glued and is_known_word(low[:-1]))
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -1344,6 +1383,8 @@ def _glued_type(low: str) -> tuple[Levels, int, bool] | None:
     for form in _GLUE_TYPE_FORMS:
         if low.startswith(form):
             rest = low[len(form) :]
+            if rest in RU_TYPES:  # «районахобласти Жетысу»: the last type word heads the name
+                return RU_TYPES[rest], 1, rest in _RU_PLURAL
             if (
                 rest in ("в", "и", "с", "к", "у", "о")
                 or is_known_word(rest.split("-")[0])
