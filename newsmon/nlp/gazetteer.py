@@ -479,7 +479,7 @@ def _apply_core(unit: Unit, entry: dict[str, Any]) -> None:
         if a and a != unit.name and a not in aliases:
             aliases.append(a)
     unit.aliases = aliases
-    unit.core = True
+    unit.core = bool(entry.get("core", True))  # `core: false`: a small place, named with its area
 
 
 def merge_core(units: list[Unit]) -> list[Unit]:

@@ -134,7 +134,7 @@ KK_TYPE_ABBR: dict[str, Levels] = {
     "г.": (CITY,),
     "с.": (SETTLEMENT,),
 }
-CONJ = {"и", "или", ",", "және", "мен", "бен", "пен", "немесе"}
+CONJ = {"и", "или", ",", ";", "/", "және", "мен", "бен", "пен", "немесе"}
 
 # a capitalized name right after these is a street, river, organisation … («улица Абая», «реки Урал»)
 RU_BLOCK = re.compile(
@@ -440,6 +440,7 @@ class TerritoryFinder:
             raise ValueError(f"unsupported language {lang!r}: use ru or kk")
         self.gaz = gaz
         self.lang = lang
+        self._regions_by_name: dict[str, Unit] | None = None
 
     # == public ==================================================================================
     def find(
@@ -672,6 +673,8 @@ class TerritoryFinder:
                         continue
                     if e.mode == MODE_ABBR and e.cased[0] != t.surface.split("-")[0]:
                         continue
+                    if e.mode == MODE_BARE and _gender_clash(t.surface, e.cased[0]):
+                        continue  # «поселок Заречный» is not the village Заречное
                     n = len(e.keys)
                     if i + n > hi:
                         continue
@@ -789,7 +792,125 @@ class TerritoryFinder:
             else:
                 out.append(made)
                 i = made.end
+        if not ru and out:
+            out = self._kk_lists(toks, keys, out, lo, hi, group)
+        if len(out) > 1:
+            self._region_lists(toks, out)
         return out
+
+    def _region_lists(self, toks: list[_Tok], out: list[Mention]) -> None:
+        """A list of bare names with a region's short form among them is a list of regions: in «Ақмола,
+        Атырау, Шығыс Қазақстан, Павлодар» Atyrau and Pavlodar are the regions, not their centres."""
+        runs: list[list[Mention]] = []
+        for m in out:
+            prev = runs[-1][-1] if runs else None
+            if (
+                prev is not None
+                and m.levels is None
+                and m.start - prev.end == 1
+                and toks[prev.end].lower in CONJ
+            ):
+                runs[-1].append(m)
+            elif m.levels is None:
+                runs.append([m])
+        for run in runs:
+            if len(run) < 2 or not any(
+                m.cands and all(u.level == REGION for u in m.cands) for m in run
+            ):
+                continue
+            for m in run:
+                regions = [r for r in (self._region_named_as(u) for u in m.cands) if r]
+                if regions:
+                    m.cands = list(dict.fromkeys(regions))
+
+    def _region_named_as(self, u: Unit) -> Unit | None:
+        """The region a city shares its name with (Атырау → Атырауская область), or None."""
+        if u.level == REGION:
+            return u
+        if u.level != CITY:
+            return None
+        table = self._regions_by_name
+        if table is None:
+            table = self._regions_by_name = {
+                fold(r.name_kk.removesuffix(" облысы")): r
+                for r in self.gaz.units
+                if r.level == REGION and r.name_kk
+            }
+        return table.get(fold(u.name_kk or u.name))
+
+    def _kk_lists(
+        self,
+        toks: list[_Tok],
+        keys: list[frozenset[str] | None],
+        out: list[Mention],
+        lo: int,
+        hi: int,
+        group: list[int],
+    ) -> list[Mention]:
+        """Kazakh names coordinated before one plural type word take its type: «Ақмола, Қарағанды және
+        Қостанай облыстарында», «Ерейментау, Аршалы, Атбасар аудандары» (regions and districts, not the
+        towns of the same name)."""
+        kept: list[Mention] = []
+        claimed = hi  # tokens from here on belong to a list already
+        for m in reversed(out):
+            if m.start >= claimed or m.end > claimed:
+                continue  # a bare name inside a list: the list's type replaces it
+            kept.append(m)
+            if m.levels is None or m.unknown is not None or m.lang != "kk":
+                continue
+            typ = self._type_at(toks, m.name_end, hi, after=True)
+            if typ is None or not typ[2]:
+                continue
+            members: list[Mention] = []
+            p = m.start - 1
+            while p > lo and toks[p].lower in CONJ and not toks[p].sent_start:
+                item = self._kk_item(toks, keys, lo, p, typ[0])
+                if item is None:
+                    break
+                members.append(item)
+                p = item.start - 1
+            if members:
+                claimed = members[-1].start
+                group[0] += 1
+                for mm in (m, *members):
+                    mm.group = group[0]
+                kept.extend(members)
+        return sorted(kept, key=lambda mm: mm.start)
+
+    def _kk_item(
+        self,
+        toks: list[_Tok],
+        keys: list[frozenset[str] | None],
+        lo: int,
+        end: int,
+        levels: Levels,
+    ) -> Mention | None:
+        """The list item that ends at token `end`: a name of 1-3 words of one of `levels`."""
+        starts = []
+        for start in range(end - 1, max(lo, end - 3) - 1, -1):
+            t = toks[start]
+            if not t.surface[:1].isalpha() or t.lower in CONJ:
+                break
+            if t.cap:
+                starts.append(start)
+            if t.sent_start:
+                break
+        for start in reversed(starts):  # the longest name first («Шығыс Қазақстан»)
+            for e_end, entries in self._names_at(toks, start, end, keys):
+                if e_end == end:
+                    cands = self._units(self._typed_entries(entries, levels, False, "kk"))
+                    if cands:
+                        return Mention(start, end, start, end, cands, levels, "kk")
+        if starts and starts[0] == end - 1:  # one word the index lacks: by its consonants
+            sk = skeleton(fold(toks[end - 1].surface))
+            units = [
+                self.gaz.units[u]
+                for u in self.gaz.skeletons.get(sk, [])
+                if self.gaz.units[u].level in levels
+            ]
+            if units:
+                return Mention(end - 1, end, end - 1, end, units, levels, "kk", fuzzy=True)
+        return None
 
     def _typed_entries(
         self, entries: list[Entry], levels: Levels, before: bool, lang: str
@@ -803,10 +924,14 @@ class TerritoryFinder:
             if lang == "ru":
                 if before and e.mode in (MODE_BEFORE, MODE_BARE):
                     ok.append(e)
+                elif before and e.kk and e.mode == MODE_AFTER and level in (DISTRICT, RURAL):
+                    ok.append(e)  # «район Есиль», «районам Шал акына»: the Kazakh form of the name
                 elif not before and e.mode == MODE_AFTER and not e.kk:
                     ok.append(e)
             elif e.mode in (MODE_AFTER, MODE_BARE, MODE_BEFORE):
                 ok.append(e)
+        if lang == "kk":  # KATO spells Kazakh names the Russian way: a variant is as good as exact
+            return ok
         return [e for e in ok if not e.variant] or ok  # a variant spelling only when nothing exact
 
     def _units(self, entries: Iterable[Entry]) -> list[Unit]:
@@ -828,6 +953,7 @@ class TerritoryFinder:
     ) -> list[Mention]:
         """Names after a type word, and the list it heads: «селах Капитоновка, Иванковка и Вознесенка»."""
         members: list[Mention] = []
+        typed_alt: dict[int, list[Unit]] = {}  # the districts a plural «районам X» set aside for X
         while j < hi:
             found = self._names_at(toks, j, hi, keys)
             if not found and lang == "ru":
@@ -846,8 +972,11 @@ class TerritoryFinder:
                             for e in entries
                             if e.mode == MODE_BARE and self.gaz.units[e.unit].level == CITY
                         )
-                        if cities:
-                            cands = cities if plural else cands + cities
+                        if cities and plural:
+                            typed_alt[len(members)] = cands
+                            cands = cities
+                        elif cities:
+                            cands = cands + cities
                     break
             t = toks[j]
             if SETTLEMENT in levels and any(u.level == SETTLEMENT for u in cands):
@@ -901,6 +1030,11 @@ class TerritoryFinder:
                 j = k + 2
                 continue
             break
+        if (
+            len(members) > 1
+        ):  # «районам Есиль и Шал акына»: a list of districts, not a city's districts
+            for n, alt in typed_alt.items():
+                members[n].cands = alt
         return members
 
     def _unknown_typed(
@@ -1092,17 +1226,21 @@ class TerritoryFinder:
         # genitive chains: adjacent mentions constrain each other («… района ВКО», «ШҚО Шемонаиха ауданы»)
         for a, b in zip(live, live[1:]):
             gap = b.start - a.end
+            if a.group >= 0 and a.group == b.group:
+                continue  # two members of one list: neither lies inside the other
             if gap == 0 or (gap == 1 and toks[a.end].text in ",("):
                 self._link(a, b)
         groups: dict[int, list[Mention]] = defaultdict(list)
         for m in live:
             if m.group >= 0:
                 groups[m.group].append(m)
-        for members in groups.values():  # a list shares the chain of its last member
-            tail = members[-1]
+        for members in groups.values():
+            # a list shares the chain of its last member (Russian «сел А, Б района В») or, failing
+            # that, of its first (Kazakh «Балқаш ауданындағы А, Б ауылдары»)
+            tail = members[-1] if members[-1].chain_parent is not None else members[0]
             if tail.chain_parent is None:
                 continue
-            for m in members[:-1]:
+            for m in members:
                 if m.chain_parent is None:
                     m.chain_parent = tail.chain_parent
                     inside = [u for u in m.cands if self._inside_any(u, tail.chain_parent.cands)]
@@ -1207,6 +1345,10 @@ class TerritoryFinder:
             else (KK_BLOCK_AFTER.match(nxt.lower) and not _declined(t.surface, m.cands))
         ):
             m.cands = []  # «Сергеевском водохранилище», «Орал өзені» (but «Оралда су көп» is the city)
+        if _personal(prev, m.name_start - 1 in covered, _SURNAME_SHAPE) or _personal(
+            nxt, m.name_end in covered, _PATRONYMIC
+        ):
+            m.cands = []  # a first name between a surname and a patronymic: «Көлгінов Алтай Сейдірұлы»
         if m.lang == "kk":  # Kazakh names of people are village names too: a village needs «ауылы»
             m.cands = [u for u in m.cands if u.level != SETTLEMENT]
         gated = [u for u in m.cands if self._needs_context(u, m)]
@@ -1392,6 +1534,36 @@ def _glued_type(low: str) -> tuple[Levels, int, bool] | None:
             ):
                 return RU_TYPES[form], 1, form in _RU_PLURAL
     return None
+
+
+_NOM_GENDER = {
+    "ый": "m",
+    "ий": "m",
+    "ая": "f",
+    "яя": "f",
+    "ое": "n",
+    "ее": "n",
+    "ые": "p",
+    "ие": "p",
+}
+
+
+def _gender_clash(surface: str, name: str) -> bool:
+    """True when a nominative place adjective and a gazetteer name differ in gender (Заречный, Заречное)."""
+    a, b = _NOM_GENDER.get(surface[-2:].lower()), _NOM_GENDER.get(name[-2:].lower())
+    return a is not None and b is not None and a != b and len(surface) > 5
+
+
+_PATRONYMIC = re.compile(r"(?:ович|евич|овна|евна|ична|улы|кызы)$")
+_SURNAME_SHAPE = re.compile(r"(?:ов|ев|ова|ева)$")
+
+
+def _personal(t: _Tok | None, covered: bool, shape: re.Pattern[str]) -> bool:
+    """True when a capitalized neighbour of a bare name is a surname or patronymic in any case form."""
+    if t is None or covered or not t.cap or t.abbr or not t.surface[:1].isalpha():
+        return False
+    forms = kk_stems(t.surface) if t.lang == "kk" else ru_keys(t.surface)
+    return any(len(f) >= 5 and shape.search(fold(f)) for f in forms)
 
 
 def _declined(surface: str, units: list[Unit]) -> bool:
