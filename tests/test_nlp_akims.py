@@ -173,3 +173,18 @@ def test_one_fact_per_akim_per_article_with_every_mention(pipelines: dict[str, L
     )
     facts = [f for f in build_facts(pipelines["ru"](text)) if f.kind == "akim"]
     assert len(facts) == 1 and len(facts[0].mentions) == 2
+
+
+# the person before an akim word in an object case addresses the akim; he is not the akim
+@pytest.mark.parametrize(
+    "lang, text",
+    [
+        ("kk", "Министр Серік Жұманов елорда әкіміне бірнеше тапсырма берді."),
+        ("kk", "Депутат Әлия Сейітова Павлодар облысының әкімімен кездесті."),
+        ("ru", "Министр Серик Жуманов дал несколько поручений акиму столицы."),
+    ],
+)
+def test_person_addressing_an_akim_is_not_one(
+    pipelines: dict[str, Language], lang: str, text: str
+) -> None:
+    assert akims(pipelines[lang], text) == []

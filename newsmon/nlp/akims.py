@@ -36,6 +36,8 @@ _FORMER = re.compile(r"^(?:бывш\w*|экс|экс-\w+|прежн\w*|бұры�
 _AKIM_KK = re.compile(
     r"^(?:әкім|әкімі|әкімінің|әкімнің|әкімдері|әкімдерінің|әкіміне|әкімге|әкімін|әкімімен)$", re.I
 )
+# «әкіміне» (to the akim), «әкімін» (the akim, object), «әкімімен» (with the akim): not in apposition
+_KK_OBJECT = {"әкіміне", "әкімге", "әкімін", "әкімімен"}
 _DEPUTY_KK = re.compile(r"^орынбасар\w*$", re.I)
 _ACTING_KK = re.compile(r"^(?:м\.а\.?|міндетін|уақытша)$", re.I)
 
@@ -453,6 +455,10 @@ class AkimFinder:
         person = self._person_at(people, j)
         end = person.end if person else j
         if person is None:
+            if doc[i].lower_ in _KK_OBJECT:
+                return (
+                    None  # «Тоқаев елорда әкіміне тапсырма берді»: the name before is the subject
+                )
             person = self._person_ending(people, self._skip_back(doc, start, sent))
             if person is None:
                 return None

@@ -35,6 +35,7 @@ from newsmon.nlp.gazetteer import (
     Gazetteer,
     TerritoryRef,
     Unit,
+    bare_name,
     fold,
     get_gazetteer,
     kato_prefix,
@@ -116,9 +117,14 @@ _GLUE_TYPE_FORMS = sorted(
     (f for f in RU_TYPES if len(f) >= 5 and not f.endswith(".")), key=len, reverse=True
 )
 _GLUE_PREFIXES = {f[:5] for f in _GLUE_TYPE_FORMS}
+_GLUE_SUFFIXES = {f[-5:] for f in _GLUE_TYPE_FORMS}
 _RU_TYPE_FIRST = set(RU_TYPES) | _RU_RURAL_1 | _RU_ADMIN_1 | {"с.о"}
 
 KK_TYPE_BASES: dict[str, Levels] = {
+    # adjectives of the unit first («Алматы облыстық соты» names the region, as «областной» does)
+    "облыстық": (REGION,),
+    "аудандық": (DISTRICT,),
+    "қалалық": (CITY,),
     "облыс": (REGION,),
     "аудан": (DISTRICT,),
     "қала": (CITY,),
@@ -152,7 +158,10 @@ RU_BLOCK_AFTER = re.compile(
     re.I,
 )
 KK_BLOCK_AFTER = re.compile(
-    r"^(?:өзен|көше|даңғыл|көл|тау|шың|жота|алаң|саябақ|бұлақ|су$|жол$|жолы$|бөген)"
+    r"^(?:өзен|көше|даңғыл|көл|тау|шың|жота|алаң|саябақ|бұлақ|су$|жол$|жолы$|бөген|"
+    # an organisation named after the place («Қарағанды мемлекеттік университеті»)
+    r"мемлекеттік|университет|академия|институт|колледж|зауыт|комбинат|компания|банк|"
+    r"клуб|футбол|театр|филармония)"
 )
 OPEN_QUOTES, CLOSE_QUOTES, BOTH_QUOTES = "«“„", "»”", "\"'"
 NOT_UNITS = {
@@ -624,7 +633,11 @@ class TerritoryFinder:
                 return RU_TYPES[low], 1, low in _RU_PLURAL
             if after and low in RU_TYPES_AFTER:
                 return RU_TYPES_AFTER[low], 1, False
-            if not t.cap and len(low) > 6 and low[:5] in _GLUE_PREFIXES:
+            if (
+                not t.cap
+                and len(low) > 6
+                and (low[:5] in _GLUE_PREFIXES or low[-5:] in _GLUE_SUFFIXES)
+            ):
                 return _glued_type(low)
             return None
         if low in KK_TYPE_ABBR:
@@ -748,8 +761,17 @@ class TerritoryFinder:
             if blocked:
                 i += 1
                 continue
+            if not ru and low.startswith("елорда") and "елорда" in kk_stems(low):
+                capital = self._capital(toks, i)
+                if capital is not None:
+                    out.append(capital)
+                    i += 1
+                    continue
             if not (t.cap or t.abbr):
-                if ru and (low in _RU_TYPE_FIRST or (len(low) > 6 and low[:5] in _GLUE_PREFIXES)):
+                if ru and (
+                    low in _RU_TYPE_FIRST
+                    or (len(low) > 6 and (low[:5] in _GLUE_PREFIXES or low[-5:] in _GLUE_SUFFIXES))
+                ):
                     typ = self._type_at(toks, i, hi)
                 else:
                     typ = None
@@ -782,6 +804,8 @@ class TerritoryFinder:
                 made = self._mention_from(toks, keys, i, hi, found, group[0], lang)
             if made is None and t.cap:
                 made = self._unknown_typed(toks, i, hi, lang, bool(found))
+            if made is None and t.cap and ru and not found:
+                made = self._typo_city(toks, i)
             if made is None:
                 i += 1
                 continue
@@ -837,6 +861,15 @@ class TerritoryFinder:
                 if r.level == REGION and r.name_kk
             }
         return table.get(fold(u.name_kk or u.name))
+
+    def _capital(self, toks: list[_Tok], i: int) -> Mention | None:
+        """«елорда» (the capital) in Kazakh news is Astana, unless the former or southern capital."""
+        if i > 0 and toks[i - 1].lower in ("бұрынғы", "оңтүстік", "ескі"):
+            return None
+        astana = self.gaz.by_kato.get("710000000")
+        if astana is None:
+            return None
+        return Mention(i, i + 1, i, i + 1, [astana], (CITY,), "kk")
 
     def _kk_lists(
         self,
@@ -1408,15 +1441,18 @@ class TerritoryFinder:
         return region in ctx.top_regions() and n_same_region == 1
 
     def _fuzzy(self, m: Mention) -> None:
-        """A typed region or city with a typo («городов Кокшету», «Западно-Казахстанкой области»)."""
-        if m.unknown_level not in (REGION, CITY) or m.unknown is None:
+        """A typed region, city or district with a typo, one letter off in a name longer than six
+        letters («городов Кокшету», «Западно-Казахстанкой области», «Тасклинском районе»)."""
+        if m.unknown_level not in (REGION, CITY, DISTRICT) or m.unknown is None:
             return
-        targets = [fold(m.unknown.split()[0] if m.unknown_level == REGION else m.unknown)]
+        targets = [fold(m.unknown.split()[0] if m.unknown_level != CITY else m.unknown)]
         if m.surface and m.unknown_level == CITY:
             targets.append(fold(m.surface))
         for target in targets:
-            if len(target) >= 6:
+            if len(target) > 6:
                 best = self._close(target, m.unknown_level)
+                if len(best) > 1 and m.chain_parent is not None and m.chain_parent.cands:
+                    best = [u for u in best if self._inside_any(u, m.chain_parent.cands)]
                 if len(best) == 1:
                     m.cands, m.unknown, m.fuzzy = best, None, True
                     return
@@ -1427,12 +1463,36 @@ class TerritoryFinder:
         limit = 1 if len(target) < 12 else 2
         return [
             u
-            for u, names in _core_names(self.gaz, level)
+            for u, names in _level_names(self.gaz, level)
             if any(
                 abs(len(c) - len(target)) <= limit and Levenshtein.distance(c, target) <= limit
                 for c in names
             )
         ]
+
+    def _typo_city(self, toks: list[_Tok], i: int) -> Mention | None:
+        """«в Петропавловкске»: after a place preposition, an unknown word one letter off a major city."""
+        t = toks[i]
+        if (
+            i == 0
+            or toks[i - 1].lower not in _PLACE_PREPS
+            or len(t.surface) <= 6
+            or t.abbr
+            or not t.surface.isalpha()
+            or is_known_word(t.surface)
+            or word_info(t.surface)[1]
+        ):
+            return None
+        found: dict[int, Unit] = {}
+        for k in ru_keys(t.surface):
+            if len(k) > 6:
+                for u in self._close(k, CITY):
+                    found[u.idx] = u
+        if len(found) != 1:
+            return None
+        return Mention(
+            i, i + 1, i, i + 1, list(found.values()), None, "ru", surface=t.surface, fuzzy=True
+        )
 
     def _choose(self, m: Mention, ctx: _Ctx, explicit: bool) -> None:
         gaz = self.gaz
@@ -1491,22 +1551,24 @@ class TerritoryFinder:
 
 
 @functools.lru_cache(maxsize=8)
-def _core_names(gaz: Gazetteer, level: str) -> list[tuple[Unit, list[str]]]:
-    """Folded names of the core units of one level (the candidates for a typo)."""
+def _level_names(gaz: Gazetteer, level: str) -> list[tuple[Unit, list[str]]]:
+    """Folded names of the candidates for a typo: core regions and cities, every district (its
+    adjective or noun without the type word)."""
     out = []
     for u in gaz.units:
-        if u.level == level and u.core:
-            names = []
-            for nm in (u.name, *u.aliases):
-                words = nm.split()
-                names.append(
-                    fold(
-                        words[0]
-                        if level == REGION and len(words) > 1 and words[1] == "область"
-                        else nm
-                    )
-                )
-            out.append((u, names))
+        if u.level != level or u.minor or not (u.core or level == DISTRICT):
+            continue
+        names = []
+        for nm in (u.name, *u.aliases):
+            if _KK_LETTERS.search(nm):
+                continue
+            words = nm.split()
+            if level == REGION and len(words) > 1 and words[1] == "область":
+                nm = words[0]
+            elif level == DISTRICT:
+                nm = bare_name(nm)
+            names.append(fold(nm))
+        out.append((u, names))
     return out
 
 
@@ -1521,8 +1583,13 @@ def _blocks(low: str) -> bool:
 
 @functools.lru_cache(maxsize=20_000)
 def _glued_type(low: str) -> tuple[Levels, int, bool] | None:
-    """A type word glued to the next word at an HTML boundary: «областяхостаются», «областииз-за»."""
+    """A type word glued to the next word at an HTML boundary: «областяхостаются», «областииз-за»,
+    or to the previous one: «югеобласти Абай»."""
+    if is_known_word(low):  # «подобласти» is a word of its own
+        return None
     for form in _GLUE_TYPE_FORMS:
+        if low.endswith(form) and len(low) > len(form) + 1 and is_known_word(low[: -len(form)]):
+            return RU_TYPES[form], 1, form in _RU_PLURAL
         if low.startswith(form):
             rest = low[len(form) :]
             if rest in RU_TYPES:  # «районахобласти Жетысу»: the last type word heads the name
