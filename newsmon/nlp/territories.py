@@ -510,6 +510,12 @@ class TerritoryFinder:
         toks: list[_Tok] = []
         depth = 0
         lang = self.lang
+        sent_starts = list(sent_starts)
+        for i in range(
+            len(words) - 1
+        ):  # «…\nВ Тоболе»: the sentence starts at the word, not the break
+            if sent_starts[i] and words[i].isspace():
+                sent_starts[i + 1] = True
         for i, w in enumerate(words):
             if sent_starts[i]:
                 depth = 0
@@ -839,7 +845,8 @@ class TerritoryFinder:
                 runs.append([m])
         for run in runs:
             if len(run) < 2 or not any(
-                m.cands and all(u.level == REGION for u in m.cands) for m in run
+                any(u.level == REGION for u in m.cands) and all(u.level != CITY for u in m.cands)
+                for m in run
             ):
                 continue
             for m in run:
