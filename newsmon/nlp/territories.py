@@ -1583,9 +1583,19 @@ def _level_names(gaz: Gazetteer, level: str) -> list[tuple[Unit, list[str]]]:
 def _blocks(low: str) -> bool:
     if not RU_BLOCK.match(low):
         return False
-    # «школув Астане»: a one-letter preposition glued to the word; the place follows the preposition
-    glued = low[-1:] in ("в", "с", "к", "у", "о") and not is_known_word(low)
-    return not (glued and is_known_word(low[:-1]))
+    return not _glued_preposition(low)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _glued_preposition(word: str) -> bool:
+    """«школув», «Позжев»: a word with a one-letter preposition glued to it (the place follows it)."""
+    low = word.lower()
+    return (
+        len(low) > 3
+        and low[-1:] in ("в", "с", "к", "у", "о")
+        and not is_known_word(low)
+        and is_known_word(low[:-1])
+    )
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -1635,6 +1645,8 @@ _SURNAME_SHAPE = re.compile(r"(?:ов|ев|ова|ева)$")
 def _personal(t: _Tok | None, covered: bool, shape: re.Pattern[str]) -> bool:
     """True when a capitalized neighbour of a bare name is a surname or patronymic in any case form."""
     if t is None or covered or not t.cap or t.abbr or not t.surface[:1].isalpha():
+        return False
+    if t.lang == "ru" and _glued_preposition(t.surface):
         return False
     forms = kk_stems(t.surface) if t.lang == "kk" else ru_keys(t.surface)
     return any(len(f) >= 5 and shape.search(fold(f)) for f in forms)
