@@ -649,12 +649,12 @@ class TerritoryFinder:
         if low in KK_TYPE_ABBR:
             return KK_TYPE_ABBR[low], 1, False
         if low.startswith("ауылдық") and "округ" in kk_stems(nxt):
-            return (RURAL,), 2, False
+            return (RURAL,), 2, "округтер" in kk_stems(nxt)
         if t.cap and not t.sent_start:
             return None
         stems = kk_stems(low)
         if "округ" in stems:
-            return (RURAL,), 1, False
+            return (RURAL,), 1, "округтер" in stems
         if low.startswith("аулы"):  # «аулында», «аулын»: ауыл drops its ы before a vowel ending
             return (SETTLEMENT,), 1, False
         for base, levels in KK_TYPE_BASES.items():
