@@ -1135,12 +1135,14 @@ class TerritoryFinder:
         ru = lang == "ru"
         # a type word after the name (Russian adjectives, every Kazakh name)
         for end, entries in found:
-            typ = self._type_at(toks, end, hi, after=True)
+            # «Ғабит Мүсірепов атындағы аудан»: «named after» between the name and its type word
+            named = int(not ru and end < hi and toks[end].lower == "атындағы")
+            typ = self._type_at(toks, end + named, hi, after=True)
             if typ:
                 levels, width, _ = typ
                 ok = self._typed_entries(entries, levels, False, lang)
                 if ok:
-                    return Mention(i, end + width, i, end, self._units(ok), levels, lang)
+                    return Mention(i, end + named + width, i, end, self._units(ok), levels, lang)
                 if not ru or _ADJ_FORM.search(toks[end - 1].surface):
                     return None  # «Алтайского района»: a typed name of another kind, not a bare one
         if ru:  # coordinated adjectives: «Мангистауской и Туркестанской областях»
