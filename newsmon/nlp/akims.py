@@ -456,9 +456,8 @@ class AkimFinder:
         end = person.end if person else j
         if person is None:
             if doc[i].lower_ in _KK_OBJECT:
-                return (
-                    None  # «Тоқаев елорда әкіміне тапсырма берді»: the name before is the subject
-                )
+                # «Тоқаев елорда әкіміне тапсырма берді»: the name before is the subject
+                return None
             person = self._person_ending(people, self._skip_back(doc, start, sent))
             if person is None:
                 return None
