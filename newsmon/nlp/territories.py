@@ -511,9 +511,8 @@ class TerritoryFinder:
         depth = 0
         lang = self.lang
         sent_starts = list(sent_starts)
-        for i in range(
-            len(words) - 1
-        ):  # «…\nВ Тоболе»: the sentence starts at the word, not the break
+        # «…\nВ Тоболе»: the sentence starts at the word after a line break, not at the break
+        for i in range(len(words) - 1):
             if sent_starts[i] and words[i].isspace():
                 sent_starts[i + 1] = True
         for i, w in enumerate(words):
@@ -677,10 +676,10 @@ class TerritoryFinder:
         # Kazakh names written without Kazakh letters («Орал») mean something else in Russian text
         kk_ok = t.lang == "kk" or bool(_KK_LETTERS.search(t.surface))
         exact_units: set[int] = set()
+        # the exact spelling, then the variant one (Дж/Ж, й/ы/и/і, soft sign) for units not found
+        # exactly; `_typed_entries` and the bare-name rules decide how far a variant may go
         for vary in (False, True):
-            if (
-                vary
-            ):  # the variant spelling too (Дж/Ж, й/ы/и/і, soft sign): `_exact` prefers exact ones
+            if vary:
                 k0 = frozenset(variant(k) for k in k0 if len(k) >= 4)
             index = self.gaz.vindex if vary else self.gaz.index
             for k in k0:
@@ -1070,9 +1069,8 @@ class TerritoryFinder:
                 j = k + 2
                 continue
             break
-        if (
-            len(members) > 1
-        ):  # «районам Есиль и Шал акына»: a list of districts, not a city's districts
+        # «районам Есиль и Шал акына»: a list of districts, not the districts of a city
+        if len(members) > 1:
             for n, alt in typed_alt.items():
                 members[n].cands = alt
         return members
