@@ -870,6 +870,9 @@ class TerritoryFinder:
 
     def _capital(self, toks: list[_Tok], i: int) -> Mention | None:
         """«елорда» (the capital) in Kazakh news is Astana, unless the former or southern capital."""
+        t = toks[i]
+        if t.quoted or (t.cap and not t.sent_start):
+            return None  # a name: «Елорда жастары», the newspaper «Елорда»
         if i > 0 and toks[i - 1].lower in ("бұрынғы", "оңтүстік", "ескі"):
             return None
         astana = self.gaz.by_kato.get("710000000")
