@@ -426,3 +426,18 @@ def test_acting_abbreviation_is_one_token_and_ends_no_sentence(
     doc = nlp(text)
     assert abbr in [t.text for t in doc]
     assert len(list(doc.sents)) == 1
+
+
+# the person before an akim word in an object case addresses the akim; he is not the akim
+@pytest.mark.parametrize(
+    "lang, text",
+    [
+        ("kk", "Министр Серік Жұманов елорда әкіміне бірнеше тапсырма берді."),
+        ("kk", "Депутат Әлия Сейітова Павлодар облысының әкімімен кездесті."),
+        ("ru", "Министр Серик Жуманов дал несколько поручений акиму столицы."),
+    ],
+)
+def test_person_addressing_an_akim_is_not_one(
+    pipelines: dict[str, Language], lang: str, text: str
+) -> None:
+    assert akims(pipelines[lang], text) == []

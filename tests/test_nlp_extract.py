@@ -29,10 +29,10 @@ KATO = ("kato-kz", "src", "main", "resources", "KATO_17.10.2022_ru.csv")
 # BENCHMARKS.md has the figures. Raise, never lower, except when the gold data itself changes (as when
 # the 25-article dev.jsonl grew to 75 articles and kk-dev.jsonl was added: floors re-pinned per split).
 DEV_FLOORS = {
-    ("dev.jsonl", "tune"): {"akim": 0.99, "amount": 0.99, "program": 0.99, "territory": 0.93},
-    ("dev.jsonl", "check"): {"akim": 0.99, "amount": 0.99, "program": 0.99, "territory": 0.96},
-    ("kk-dev.jsonl", "tune"): {"akim": 0.99, "amount": 0.99, "program": 0.99, "territory": 0.77},
-    ("kk-dev.jsonl", "check"): {"akim": 0.99, "amount": 0.99, "program": 0.90, "territory": 0.87},
+    ("dev.jsonl", "tune"): {"akim": 0.99, "amount": 0.99, "program": 0.99, "territory": 0.98},
+    ("dev.jsonl", "check"): {"akim": 0.99, "amount": 0.99, "program": 0.99, "territory": 0.97},
+    ("kk-dev.jsonl", "tune"): {"akim": 0.99, "amount": 0.99, "program": 0.99, "territory": 0.98},
+    ("kk-dev.jsonl", "check"): {"akim": 0.99, "amount": 0.99, "program": 0.90, "territory": 0.93},
 }
 
 ARTICLES = [

@@ -25,6 +25,7 @@ from newsmon.nlp.gazetteer import (
     merge_core,
     normalize_kato,
     read_kato,
+    variant,
 )
 
 KATO = ("kato-kz", "src", "main", "resources", "KATO_17.10.2022_ru.csv")
@@ -537,3 +538,57 @@ def test_ref_as_dict_is_the_contract_object() -> None:
 
 def test_lookup_error_type() -> None:
     assert issubclass(NotFoundError, Exception) and issubclass(GazetteerError, Exception)
+
+
+# -- variant spellings (issue 17) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Джангельдинский", "Жангелдинский"),  # Дж/Ж, soft sign
+        ("Бірлік", "Бирлик"),  # і/и
+        ("Жаныбек", "Жанибек"),  # ы/и
+        ("Тайынша", "Тайинша"),  # й/и
+    ],
+)
+def test_variant_evens_out_spellings(a: str, b: str) -> None:
+    assert variant(a) == variant(b)
+
+
+@pytest.mark.parametrize("a, b", [("Бирлик", "Берлик"), ("Аксу", "Аксай"), ("Тобол", "Тобыл")])
+def test_variant_keeps_other_names_apart(a: str, b: str) -> None:
+    assert variant(a) != variant(b)
+
+
+@pytest.mark.parametrize(
+    "text, lang, name, kato",
+    [
+        ("Джангельдинского района", "ru", "Жангельдинский район", "394200000"),
+        ("Жәнібек ауданы", "kk", "Жанибекский район", "274200000"),
+        ("Бөкей ордасы ауданында", "kk", "Бокейординский район", "275400000"),
+        ("Шал ақын ауданы", "kk", "район Шал акына", "595600000"),
+        ("района Шал акына", "ru", "район Шал акына", "595600000"),
+        ("Маңғыстау", "kk", "Мангистауская область", "470000000"),
+        ("Мангистау", "ru", "Мангистауская область", "470000000"),
+    ],
+)
+def test_resolve_variants_and_short_forms(
+    gaz: Gazetteer, text: str, lang: str, name: str, kato: str
+) -> None:
+    ref = gaz.resolve(text, lang)
+    assert ref is not None and (ref.name, ref.kato) == (name, kato)
+
+
+def test_renamed_town_keeps_its_old_name_but_needs_its_area(gaz: Gazetteer) -> None:
+    tobyl = gaz.by_kato["395420000"]
+    assert tobyl.name == "Тобыл" and "Тобол" in tobyl.aliases
+    assert not tobyl.core  # `core: false`: a bare «Тобол» needs Kostanay in the article
+    ref = gaz.resolve("Тобол", "ru", within="39")
+    assert ref is not None and ref.kato == "395420000"
+
+
+def test_core_knows_districts_created_after_kato(core: Gazetteer) -> None:
+    ref = core.resolve("в районе Нура", "ru", within="71")
+    assert ref is not None and (ref.name, ref.level) == ("район Нура", "district")
+    assert ref.path == ["Астана", "район Нура"]

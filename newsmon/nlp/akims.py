@@ -64,6 +64,8 @@ _WAS = {"был", "была", "являлся", "являлась", "работ�
 _AKIM_KK = re.compile(
     r"^(?:әкім|әкімі|әкімінің|әкімнің|әкімдері|әкімдерінің|әкіміне|әкімге|әкімін|әкімімен)$", re.I
 )
+# «әкіміне» (to the akim), «әкімін» (the akim, object), «әкімімен» (with the akim): not in apposition
+_KK_OBJECT = {"әкіміне", "әкімге", "әкімін", "әкімімен"}
 _DEPUTY_KK = re.compile(r"^орынбасар\w*$", re.I)
 # the case an acting title phrase stands in, from its first word («и.о.» does not decline)
 _ACTING_CASE = {
@@ -610,6 +612,9 @@ class AkimFinder:
         person = self._person_at(people, j)
         end = person.end if person else j
         if person is None:
+            if doc[i].lower_ in _KK_OBJECT:
+                # «Тоқаев елорда әкіміне тапсырма берді»: the name before is the subject
+                return None
             person = self._person_ending(people, self._skip_back(doc, start, sent))
             if person is None:
                 return None

@@ -72,6 +72,15 @@ def key(name: str | None) -> str:
     return _NON_WORD.sub("", text)
 
 
+_VARIANT = str.maketrans({"ы": "и", "й": "и", "ь": None, "ъ": None, "э": "е"})
+
+
+def variant(word: str) -> str:
+    """A folded word with the spelling variants of Kazakh names evened out: Дж/Ж, й/ы/и/і, the soft
+    sign («Джангельдинский» ~ «Жангелдин», «Бірлік» ~ «Бирлик», «Жангельды» ~ «Жангелды»)."""
+    return fold(word).replace("дж", "ж").translate(_VARIANT)
+
+
 # ---------------------------------------------------------------------------------------------
 # KATO codes: AB CD EF HHH
 
@@ -436,7 +445,7 @@ def _apply_core(unit: Unit, entry: dict[str, Any]) -> None:
         if a and a != unit.name and a not in aliases:
             aliases.append(a)
     unit.aliases = aliases
-    unit.core = True
+    unit.core = bool(entry.get("core", True))  # `core: false`: a small place, named with its area
 
 
 def merge_core(units: list[Unit]) -> list[Unit]:
@@ -687,6 +696,7 @@ class Entry:
     keys: tuple[frozenset[str], ...]  # per word
     cased: tuple[str, ...]  # surface words (abbreviations match case-sensitively)
     kk: bool  # a Kazakh form
+    variant: bool = False  # found through the variant index (see `variant`), not the exact one
 
 
 # ---------------------------------------------------------------------------------------------
@@ -712,6 +722,8 @@ class Gazetteer:
                 p = self.by_kato.get(u.parent)
             u.parent_idx = p.idx if p is not None and p is not u else None
         self.index: dict[str, list[Entry]] = defaultdict(list)
+        # the same entries under `variant` keys (words of 4+ letters), a fallback for spellings
+        self.vindex: dict[str, list[Entry]] = defaultdict(list)
         self.skeletons: dict[str, list[int]] = defaultdict(list)  # Kazakh fallback for typed units
         self.by_key: dict[str, list[int]] = defaultdict(list)
         self._paths: dict[int, list[str]] = {}
@@ -739,6 +751,13 @@ class Gazetteer:
         entry = Entry(unit.idx, form.mode, form.level or unit.level, keys, form.words, kk)
         for k in keys[0]:
             self.index[k].append(entry)
+        if form.mode == MODE_ABBR:
+            return
+        vkeys = tuple(frozenset(variant(k) for k in ks) for ks in keys)
+        ventry = Entry(entry.unit, entry.mode, entry.level, vkeys, entry.cased, kk, True)
+        for k in vkeys[0]:
+            if len(k) >= 4:
+                self.vindex[k].append(ventry)
 
     def _build(self) -> None:
         for u in self.units:
@@ -1013,4 +1032,5 @@ __all__ = [
     "key",
     "read_kato",
     "skeleton",
+    "variant",
 ]

@@ -35,10 +35,12 @@ from newsmon.nlp.gazetteer import (
     Gazetteer,
     TerritoryRef,
     Unit,
+    bare_name,
     fold,
     get_gazetteer,
     kato_prefix,
     skeleton,
+    variant,
 )
 from newsmon.text import CYR_LOWER, CYR_UPPER, KK_LOWER, KK_UPPER, kk_stems
 from newsmon.text import morph as _morph
@@ -117,9 +119,14 @@ _GLUE_TYPE_FORMS = sorted(
     (f for f in RU_TYPES if len(f) >= 5 and not f.endswith(".")), key=len, reverse=True
 )
 _GLUE_PREFIXES = {f[:5] for f in _GLUE_TYPE_FORMS}
+_GLUE_SUFFIXES = {f[-5:] for f in _GLUE_TYPE_FORMS}
 _RU_TYPE_FIRST = set(RU_TYPES) | _RU_RURAL_1 | _RU_ADMIN_1 | {"с.о"}
 
 KK_TYPE_BASES: dict[str, Levels] = {
+    # adjectives of the unit first («Алматы облыстық соты» names the region, as «областной» does)
+    "облыстық": (REGION,),
+    "аудандық": (DISTRICT,),
+    "қалалық": (CITY,),
     "облыс": (REGION,),
     "аудан": (DISTRICT,),
     "қала": (CITY,),
@@ -135,7 +142,7 @@ KK_TYPE_ABBR: dict[str, Levels] = {
     "г.": (CITY,),
     "с.": (SETTLEMENT,),
 }
-CONJ = {"и", "или", ",", "және", "мен", "бен", "пен", "немесе"}
+CONJ = {"и", "или", ",", ";", "/", "және", "мен", "бен", "пен", "немесе"}
 
 # a capitalized name right after these is a street, river, organisation … («улица Абая», «реки Урал»)
 RU_BLOCK = re.compile(
@@ -153,7 +160,10 @@ RU_BLOCK_AFTER = re.compile(
     re.I,
 )
 KK_BLOCK_AFTER = re.compile(
-    r"^(?:өзен|көше|даңғыл|көл|тау|шың|жота|алаң|саябақ|бұлақ|су$|жол$|жолы$|бөген)"
+    r"^(?:өзен|көше|даңғыл|көл|тау|шың|жота|алаң|саябақ|бұлақ|су$|жол$|жолы$|бөген|"
+    # an organisation named after the place («Қарағанды мемлекеттік университеті»)
+    r"мемлекеттік|университет|академия|институт|колледж|зауыт|комбинат|компания|банк|"
+    r"клуб|футбол|театр|филармония)"
 )
 OPEN_QUOTES, CLOSE_QUOTES, BOTH_QUOTES = "«“„", "»”", "\"'"
 NOT_UNITS = {
@@ -250,6 +260,10 @@ _CYR_LOWER = CYR_LOWER
 _GLUED_PREFIX = re.compile(
     rf"^(?:[{_CYR_LOWER}]{{1,2}}|[{_CYR_UPPER}]{{1,5}})(?=[{_CYR_UPPER}][{_CYR_LOWER}]{{2}})"
 )
+# a word glued to the previous one at a former HTML boundary: a lower-case letter followed by an
+# upper-case one inside a Cyrillic word («западеАкмолинской», «школуВ»): the name starts at the capital
+_GLUED_INNER = re.compile(rf"[{_CYR_LOWER}](?=[{_CYR_UPPER}][{_CYR_LOWER}]{{2}})")
+_DIGIT_TAIL = re.compile(r"(?<=[^\W\d_]{3})\d+$")  # «Астане15 апреля»: a date glued to the name
 _LEAD_WORD = re.compile(r"^[\w-]+")
 _DOMAIN = re.compile(r"\.[a-z]{2,}$", re.I)
 # Russian case endings → what the nominative may end with instead (masculine, feminine, neuter, plural)
@@ -399,6 +413,7 @@ class TerritoryFinder:
             raise ValueError(f"unsupported language {lang!r}: use ru or kk")
         self.gaz = gaz
         self.lang = lang
+        self._regions_by_name: dict[str, Unit] | None = None
 
     # == public ==================================================================================
     def find(
@@ -459,6 +474,11 @@ class TerritoryFinder:
         toks: list[_Tok] = []
         depth = 0
         lang = self.lang
+        sent_starts = list(sent_starts)
+        # «…\nВ Тоболе»: the sentence starts at the word after a line break, not at the break
+        for i in range(len(words) - 1):
+            if sent_starts[i] and words[i].isspace():
+                sent_starts[i + 1] = True
         for i, w in enumerate(words):
             if sent_starts[i]:
                 depth = 0
@@ -469,6 +489,13 @@ class TerritoryFinder:
             m = _GLUED_PREFIX.match(w)
             if m and not w.isupper():
                 surface = w[m.end() :]
+            inner = None
+            for inner in _GLUED_INNER.finditer(surface):
+                pass
+            if inner is not None:
+                surface = surface[inner.end() :]
+            if surface[-1:].isdigit():
+                surface = _DIGIT_TAIL.sub("", surface)
             if _DOMAIN.search(surface):
                 surface = ""
             lead = _LEAD_WORD.match(surface)
@@ -575,18 +602,24 @@ class TerritoryFinder:
                 return RU_TYPES[low], 1, low in _RU_PLURAL
             if after and low in RU_TYPES_AFTER:
                 return RU_TYPES_AFTER[low], 1, False
-            if not t.cap and len(low) > 6 and low[:5] in _GLUE_PREFIXES:
+            if (
+                not t.cap
+                and len(low) > 6
+                and (low[:5] in _GLUE_PREFIXES or low[-5:] in _GLUE_SUFFIXES)
+            ):
                 return _glued_type(low)
             return None
         if low in KK_TYPE_ABBR:
             return KK_TYPE_ABBR[low], 1, False
         if low.startswith("ауылдық") and "округ" in kk_stems(nxt):
-            return (RURAL,), 2, False
+            return (RURAL,), 2, "округтер" in kk_stems(nxt)
         if t.cap and not t.sent_start:
             return None
         stems = kk_stems(low)
         if "округ" in stems:
-            return (RURAL,), 1, False
+            return (RURAL,), 1, "округтер" in stems
+        if low.startswith("аулы"):  # «аулында», «аулын»: ауыл drops its ы before a vowel ending
+            return (SETTLEMENT,), 1, False
         for base, levels in KK_TYPE_BASES.items():
             if base in stems:
                 plural = any(s.endswith(("лар", "лер", "дар", "дер", "тар", "тер")) for s in stems)
@@ -606,37 +639,53 @@ class TerritoryFinder:
         seen: set[int] = set()
         # Kazakh names written without Kazakh letters («Орал») mean something else in Russian text
         kk_ok = t.lang == "kk" or bool(_KK_LETTERS.search(t.surface))
-        for k in k0:
-            for e in self.gaz.index.get(k, ()):
-                if id(e) in seen:
-                    continue
-                seen.add(id(e))
-                if e.kk and not kk_ok and e.mode == MODE_BARE:
-                    continue
-                if e.mode == MODE_ABBR and e.cased[0] != t.surface.split("-")[0]:
-                    continue
-                n = len(e.keys)
-                if i + n > hi:
-                    continue
-                ok = True
-                for j in range(1, n):
-                    if toks[i + j].sent_start or not (e.keys[j] & self._key_at(toks, i + j, keys)):
-                        ok = False
-                        break
-                if ok:
-                    found[i + n].append(e)
+        exact_units: set[int] = set()
+        # the exact spelling, then the variant one (Дж/Ж, й/ы/и/і, soft sign) for units not found
+        # exactly; `_typed_entries` and the bare-name rules decide how far a variant may go
+        for vary in (False, True):
+            if vary:
+                k0 = frozenset(variant(k) for k in k0 if len(k) >= 4)
+            index = self.gaz.vindex if vary else self.gaz.index
+            for k in k0:
+                for e in index.get(k, ()):
+                    if id(e) in seen or (vary and e.unit in exact_units):
+                        continue
+                    seen.add(id(e))
+                    if e.kk and not kk_ok and e.mode == MODE_BARE:
+                        continue
+                    if e.mode == MODE_ABBR and e.cased[0] != t.surface.split("-")[0]:
+                        continue
+                    if e.mode == MODE_BARE and _gender_clash(t.surface, e.cased[0]):
+                        continue  # «поселок Заречный» is not the village Заречное
+                    n = len(e.keys)
+                    if i + n > hi:
+                        continue
+                    ok = True
+                    for j in range(1, n):
+                        words = self._key_at(toks, i + j, keys)
+                        if vary:
+                            words = frozenset(variant(w) for w in words)
+                        if toks[i + j].sent_start or not (e.keys[j] & words):
+                            ok = False
+                            break
+                    if ok:
+                        found[i + n].append(e)
+                        if not vary:
+                            exact_units.add(e.unit)
         return sorted(found.items(), key=lambda kv: -kv[0])
 
-    def _glued_name(self, toks: list[_Tok], i: int) -> list[tuple[int, list[Entry]]]:
-        """A major city glued to the next word at an HTML boundary: «Алматыподдержал», «Петропавловскаостались»."""
+    def _glued_name(
+        self,
+        toks: list[_Tok],
+        i: int,
+        keys: list[frozenset[str] | None],
+        typed: bool = False,
+    ) -> list[tuple[int, list[Entry]]]:
+        """A name glued to the next word at an HTML boundary: «Алматыподдержал», «Петропавловскаостались»,
+        «ВАстанепеременная». A bare one must be a major city; after a type word (`typed`) any name of
+        one word serves («области Жетысусильный»), the type word checks it."""
         s = toks[i].surface
-        if (
-            toks[i].lang != "ru"
-            or len(s) < 8
-            or not toks[i].cap
-            or _ADJ_FORM.search(s)
-            or is_known_word(s)
-        ):
+        if toks[i].lang != "ru" or len(s) < 8 or not toks[i].cap or is_known_word(s):
             return []
         for cut in range(len(s) - 3, 3, -1):
             head, rest = s[:cut], s[cut:]
@@ -646,12 +695,12 @@ class TerritoryFinder:
                 e
                 for k in ru_keys(head)
                 for e in self.gaz.index.get(k, ())
-                if e.mode == MODE_BARE
-                and len(e.keys) == 1
+                if len(e.keys) == 1
                 and not e.kk
-                and self.gaz.units[e.unit].core
+                and (typed or (e.mode == MODE_BARE and self.gaz.units[e.unit].core))
             ]
             if entries and is_known_word(rest) and not word_info(rest)[1]:
+                toks[i].surface, keys[i] = head, None  # the name alone from here on
                 return [(i + 1, entries)]
         return []
 
@@ -681,8 +730,17 @@ class TerritoryFinder:
             if blocked:
                 i += 1
                 continue
+            if not ru and low.startswith("елорда") and "елорда" in kk_stems(low):
+                capital = self._capital(toks, i)
+                if capital is not None:
+                    out.append(capital)
+                    i += 1
+                    continue
             if not (t.cap or t.abbr):
-                if ru and (low in _RU_TYPE_FIRST or (len(low) > 6 and low[:5] in _GLUE_PREFIXES)):
+                if ru and (
+                    low in _RU_TYPE_FIRST
+                    or (len(low) > 6 and (low[:5] in _GLUE_PREFIXES or low[-5:] in _GLUE_SUFFIXES))
+                ):
                     typ = self._type_at(toks, i, hi)
                 else:
                     typ = None
@@ -709,12 +767,14 @@ class TerritoryFinder:
                 continue
             found = self._names_at(toks, i, hi, keys)
             if not found and t.cap and ru:
-                found = self._glued_name(toks, i)
+                found = self._glued_name(toks, i, keys)
             made: Mention | list[Mention] | None = None
             if found:
                 made = self._mention_from(toks, keys, i, hi, found, group[0], lang)
             if made is None and t.cap:
                 made = self._unknown_typed(toks, i, hi, lang, bool(found))
+            if made is None and t.cap and ru and not found:
+                made = self._typo_city(toks, i)
             if made is None:
                 i += 1
                 continue
@@ -725,7 +785,138 @@ class TerritoryFinder:
             else:
                 out.append(made)
                 i = made.end
+        if not ru and out:
+            out = self._kk_lists(toks, keys, out, lo, hi, group)
+        if len(out) > 1:
+            self._region_lists(toks, out)
         return out
+
+    def _region_lists(self, toks: list[_Tok], out: list[Mention]) -> None:
+        """A list of bare names with a region's short form among them is a list of regions: in «Ақмола,
+        Атырау, Шығыс Қазақстан, Павлодар» Atyrau and Pavlodar are the regions, not their centres."""
+        runs: list[list[Mention]] = []
+        for m in out:
+            prev = runs[-1][-1] if runs else None
+            if (
+                prev is not None
+                and m.levels is None
+                and m.start - prev.end == 1
+                and toks[prev.end].lower in CONJ
+            ):
+                runs[-1].append(m)
+            elif m.levels is None:
+                runs.append([m])
+        for run in runs:
+            if len(run) < 2 or not any(
+                any(u.level == REGION for u in m.cands) and all(u.level != CITY for u in m.cands)
+                for m in run
+            ):
+                continue
+            for m in run:
+                regions = [r for r in (self._region_named_as(u) for u in m.cands) if r]
+                if regions:
+                    m.cands = list(dict.fromkeys(regions))
+
+    def _region_named_as(self, u: Unit) -> Unit | None:
+        """The region a city shares its name with (Атырау → Атырауская область), or None."""
+        if u.level == REGION:
+            return u
+        if u.level != CITY:
+            return None
+        table = self._regions_by_name
+        if table is None:
+            table = self._regions_by_name = {
+                fold(r.name_kk.removesuffix(" облысы")): r
+                for r in self.gaz.units
+                if r.level == REGION and r.name_kk
+            }
+        return table.get(fold(u.name_kk or u.name))
+
+    def _capital(self, toks: list[_Tok], i: int) -> Mention | None:
+        """«елорда» (the capital) in Kazakh news is Astana, unless the former or southern capital."""
+        t = toks[i]
+        if t.quoted or (t.cap and not t.sent_start):
+            return None  # a name: «Елорда жастары», the newspaper «Елорда»
+        if i > 0 and toks[i - 1].lower in ("бұрынғы", "оңтүстік", "ескі"):
+            return None
+        astana = self.gaz.by_kato.get("710000000")
+        if astana is None:
+            return None
+        return Mention(i, i + 1, i, i + 1, [astana], (CITY,), "kk")
+
+    def _kk_lists(
+        self,
+        toks: list[_Tok],
+        keys: list[frozenset[str] | None],
+        out: list[Mention],
+        lo: int,
+        hi: int,
+        group: list[int],
+    ) -> list[Mention]:
+        """Kazakh names coordinated before one plural type word take its type: «Ақмола, Қарағанды және
+        Қостанай облыстарында», «Ерейментау, Аршалы, Атбасар аудандары» (regions and districts, not the
+        towns of the same name)."""
+        kept: list[Mention] = []
+        claimed = hi  # tokens from here on belong to a list already
+        for m in reversed(out):
+            if m.start >= claimed or m.end > claimed:
+                continue  # a bare name inside a list: the list's type replaces it
+            kept.append(m)
+            if m.levels is None or m.unknown is not None or m.lang != "kk":
+                continue
+            typ = self._type_at(toks, m.name_end, hi, after=True)
+            if typ is None or not typ[2]:
+                continue
+            members: list[Mention] = []
+            p = m.start - 1
+            while p > lo and toks[p].lower in CONJ and not toks[p].sent_start:
+                item = self._kk_item(toks, keys, lo, p, typ[0])
+                if item is None:
+                    break
+                members.append(item)
+                p = item.start - 1
+            if members:
+                claimed = members[-1].start
+                group[0] += 1
+                for mm in (m, *members):
+                    mm.group = group[0]
+                kept.extend(members)
+        return sorted(kept, key=lambda mm: mm.start)
+
+    def _kk_item(
+        self,
+        toks: list[_Tok],
+        keys: list[frozenset[str] | None],
+        lo: int,
+        end: int,
+        levels: Levels,
+    ) -> Mention | None:
+        """The list item that ends at token `end`: a name of 1-3 words of one of `levels`."""
+        starts = []
+        for start in range(end - 1, max(lo, end - 3) - 1, -1):
+            t = toks[start]
+            if not t.surface[:1].isalpha() or t.lower in CONJ:
+                break
+            if t.cap:
+                starts.append(start)
+            if t.sent_start:
+                break
+        for start in reversed(starts):  # the longest name first («Шығыс Қазақстан»)
+            for e_end, entries in self._names_at(toks, start, end, keys):
+                if e_end == end:
+                    cands = self._units(self._typed_entries(entries, levels, False, "kk"))
+                    if cands:
+                        return Mention(start, end, start, end, cands, levels, "kk")
+        if starts and starts[0] == end - 1:  # one word the index lacks: by its consonants
+            sk = skeleton(fold(toks[end - 1].surface))
+            units = [
+                self.gaz.units[u]
+                for u in self.gaz.skeletons.get(sk, [])
+                if self.gaz.units[u].level in levels
+            ]
+            if units:
+                return Mention(end - 1, end, end - 1, end, units, levels, "kk", fuzzy=True)
+        return None
 
     def _typed_entries(
         self, entries: list[Entry], levels: Levels, before: bool, lang: str
@@ -739,11 +930,15 @@ class TerritoryFinder:
             if lang == "ru":
                 if before and e.mode in (MODE_BEFORE, MODE_BARE):
                     ok.append(e)
+                elif before and e.kk and e.mode == MODE_AFTER and level in (DISTRICT, RURAL):
+                    ok.append(e)  # «район Есиль», «районам Шал акына»: the Kazakh form of the name
                 elif not before and e.mode == MODE_AFTER and not e.kk:
                     ok.append(e)
             elif e.mode in (MODE_AFTER, MODE_BARE, MODE_BEFORE):
                 ok.append(e)
-        return ok
+        if lang == "kk":  # KATO spells Kazakh names the Russian way: a variant is as good as exact
+            return ok
+        return [e for e in ok if not e.variant] or ok  # a variant spelling only when nothing exact
 
     def _units(self, entries: Iterable[Entry]) -> list[Unit]:
         seen: dict[int, Unit] = {}
@@ -764,8 +959,11 @@ class TerritoryFinder:
     ) -> list[Mention]:
         """Names after a type word, and the list it heads: «селах Капитоновка, Иванковка и Вознесенка»."""
         members: list[Mention] = []
+        typed_alt: dict[int, list[Unit]] = {}  # the districts a plural «районам X» set aside for X
         while j < hi:
             found = self._names_at(toks, j, hi, keys)
+            if not found and lang == "ru":
+                found = self._glued_name(toks, j, keys, typed=True)
             cands: list[Unit] = []
             end = j
             for e_end, entries in found:
@@ -780,8 +978,11 @@ class TerritoryFinder:
                             for e in entries
                             if e.mode == MODE_BARE and self.gaz.units[e.unit].level == CITY
                         )
-                        if cities:
-                            cands = cities if plural else cands + cities
+                        if cities and plural:
+                            typed_alt[len(members)] = cands
+                            cands = cities
+                        elif cities:
+                            cands = cands + cities
                     break
             t = toks[j]
             if SETTLEMENT in levels and any(u.level == SETTLEMENT for u in cands):
@@ -835,6 +1036,10 @@ class TerritoryFinder:
                 j = k + 2
                 continue
             break
+        # «районам Есиль и Шал акына»: a list of districts, not the districts of a city
+        if len(members) > 1:
+            for n, alt in typed_alt.items():
+                members[n].cands = alt
         return members
 
     def _unknown_typed(
@@ -895,12 +1100,14 @@ class TerritoryFinder:
         ru = lang == "ru"
         # a type word after the name (Russian adjectives, every Kazakh name)
         for end, entries in found:
-            typ = self._type_at(toks, end, hi, after=True)
+            # «Ғабит Мүсірепов атындағы аудан»: «named after» between the name and its type word
+            named = int(not ru and end < hi and toks[end].lower == "атындағы")
+            typ = self._type_at(toks, end + named, hi, after=True)
             if typ:
                 levels, width, _ = typ
                 ok = self._typed_entries(entries, levels, False, lang)
                 if ok:
-                    return Mention(i, end + width, i, end, self._units(ok), levels, lang)
+                    return Mention(i, end + named + width, i, end, self._units(ok), levels, lang)
                 if not ru or _ADJ_FORM.search(toks[end - 1].surface):
                     return None  # «Алтайского района»: a typed name of another kind, not a bare one
         if ru:  # coordinated adjectives: «Мангистауской и Туркестанской областях»
@@ -909,7 +1116,12 @@ class TerritoryFinder:
                 return chain
         # a bare name: cities, villages, abbreviations
         for end, entries in found:
-            bare = [e for e in entries if e.mode in (MODE_BARE, MODE_ABBR)]
+            bare = [
+                e
+                for e in entries
+                if e.mode in (MODE_BARE, MODE_ABBR)
+                and (not e.variant or self.gaz.units[e.unit].core)  # a bare variant: major places
+            ]
             if not bare:
                 continue
             surface = fold(toks[i].surface.rstrip("."))
@@ -1021,17 +1233,21 @@ class TerritoryFinder:
         # genitive chains: adjacent mentions constrain each other («… района ВКО», «ШҚО Шемонаиха ауданы»)
         for a, b in zip(live, live[1:]):
             gap = b.start - a.end
+            if a.group >= 0 and a.group == b.group:
+                continue  # two members of one list: neither lies inside the other
             if gap == 0 or (gap == 1 and toks[a.end].text in ",("):
                 self._link(a, b)
         groups: dict[int, list[Mention]] = defaultdict(list)
         for m in live:
             if m.group >= 0:
                 groups[m.group].append(m)
-        for members in groups.values():  # a list shares the chain of its last member
-            tail = members[-1]
+        for members in groups.values():
+            # a list shares the chain of its last member (Russian «сел А, Б района В») or, failing
+            # that, of its first (Kazakh «Балқаш ауданындағы А, Б ауылдары»)
+            tail = members[-1] if members[-1].chain_parent is not None else members[0]
             if tail.chain_parent is None:
                 continue
-            for m in members[:-1]:
+            for m in members:
                 if m.chain_parent is None:
                     m.chain_parent = tail.chain_parent
                     inside = [u for u in m.cands if self._inside_any(u, tail.chain_parent.cands)]
@@ -1136,6 +1352,10 @@ class TerritoryFinder:
             else (KK_BLOCK_AFTER.match(nxt.lower) and not _declined(t.surface, m.cands))
         ):
             m.cands = []  # «Сергеевском водохранилище», «Орал өзені» (but «Оралда су көп» is the city)
+        if _personal(prev, m.name_start - 1 in covered, _SURNAME_SHAPE) or _personal(
+            nxt, m.name_end in covered, _PATRONYMIC
+        ):
+            m.cands = []  # a first name between a surname and a patronymic: «Көлгінов Алтай Сейдірұлы»
         if m.lang == "kk":  # Kazakh names of people are village names too: a village needs «ауылы»
             m.cands = [u for u in m.cands if u.level != SETTLEMENT]
         gated = [u for u in m.cands if self._needs_context(u, m)]
@@ -1195,15 +1415,18 @@ class TerritoryFinder:
         return region in ctx.top_regions() and n_same_region == 1
 
     def _fuzzy(self, m: Mention) -> None:
-        """A typed region or city with a typo («городов Кокшету», «Западно-Казахстанкой области»)."""
-        if m.unknown_level not in (REGION, CITY) or m.unknown is None:
+        """A typed region, city or district with a typo, one letter off in a name longer than six
+        letters («городов Кокшету», «Западно-Казахстанкой области», «Тасклинском районе»)."""
+        if m.unknown_level not in (REGION, CITY, DISTRICT) or m.unknown is None:
             return
-        targets = [fold(m.unknown.split()[0] if m.unknown_level == REGION else m.unknown)]
+        targets = [fold(m.unknown.split()[0] if m.unknown_level != CITY else m.unknown)]
         if m.surface and m.unknown_level == CITY:
             targets.append(fold(m.surface))
         for target in targets:
-            if len(target) >= 6:
+            if len(target) > 6:
                 best = self._close(target, m.unknown_level)
+                if len(best) > 1 and m.chain_parent is not None and m.chain_parent.cands:
+                    best = [u for u in best if self._inside_any(u, m.chain_parent.cands)]
                 if len(best) == 1:
                     m.cands, m.unknown, m.fuzzy = best, None, True
                     return
@@ -1214,12 +1437,36 @@ class TerritoryFinder:
         limit = 1 if len(target) < 12 else 2
         return [
             u
-            for u, names in _core_names(self.gaz, level)
+            for u, names in _level_names(self.gaz, level)
             if any(
                 abs(len(c) - len(target)) <= limit and Levenshtein.distance(c, target) <= limit
                 for c in names
             )
         ]
+
+    def _typo_city(self, toks: list[_Tok], i: int) -> Mention | None:
+        """«в Петропавловкске»: after a place preposition, an unknown word one letter off a major city."""
+        t = toks[i]
+        if (
+            i == 0
+            or toks[i - 1].lower not in _PLACE_PREPS
+            or len(t.surface) <= 6
+            or t.abbr
+            or not t.surface.isalpha()
+            or is_known_word(t.surface)
+            or word_info(t.surface)[1]
+        ):
+            return None
+        found: dict[int, Unit] = {}
+        for k in ru_keys(t.surface):
+            if len(k) > 6:
+                for u in self._close(k, CITY):
+                    found[u.idx] = u
+        if len(found) != 1:
+            return None
+        return Mention(
+            i, i + 1, i, i + 1, list(found.values()), None, "ru", surface=t.surface, fuzzy=True
+        )
 
     def _choose(self, m: Mention, ctx: _Ctx, explicit: bool) -> None:
         gaz = self.gaz
@@ -1278,36 +1525,59 @@ class TerritoryFinder:
 
 
 @functools.lru_cache(maxsize=8)
-def _core_names(gaz: Gazetteer, level: str) -> list[tuple[Unit, list[str]]]:
-    """Folded names of the core units of one level (the candidates for a typo)."""
+def _level_names(gaz: Gazetteer, level: str) -> list[tuple[Unit, list[str]]]:
+    """Folded names of the candidates for a typo: core regions and cities, every district (its
+    adjective or noun without the type word)."""
     out = []
     for u in gaz.units:
-        if u.level == level and u.core:
-            names = []
-            for nm in (u.name, *u.aliases):
-                words = nm.split()
-                names.append(
-                    fold(
-                        words[0]
-                        if level == REGION and len(words) > 1 and words[1] == "область"
-                        else nm
-                    )
-                )
-            out.append((u, names))
+        if u.level != level or u.minor or not (u.core or level == DISTRICT):
+            continue
+        names = []
+        for nm in (u.name, *u.aliases):
+            if _KK_LETTERS.search(nm):
+                continue
+            words = nm.split()
+            if level == REGION and len(words) > 1 and words[1] == "область":
+                nm = words[0]
+            elif level == DISTRICT:
+                nm = bare_name(nm)
+            names.append(fold(nm))
+        out.append((u, names))
     return out
 
 
 @functools.lru_cache(maxsize=50_000)
 def _blocks(low: str) -> bool:
-    return bool(RU_BLOCK.match(low))
+    if not RU_BLOCK.match(low):
+        return False
+    return not _glued_preposition(low)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _glued_preposition(word: str) -> bool:
+    """«школув», «Позжев»: a word with a one-letter preposition glued to it (the place follows it)."""
+    low = word.lower()
+    return (
+        len(low) > 3
+        and low[-1:] in ("в", "с", "к", "у", "о")
+        and not is_known_word(low)
+        and is_known_word(low[:-1])
+    )
 
 
 @functools.lru_cache(maxsize=20_000)
 def _glued_type(low: str) -> tuple[Levels, int, bool] | None:
-    """A type word glued to the next word at an HTML boundary: «областяхостаются», «областииз-за»."""
+    """A type word glued to the next word at an HTML boundary: «областяхостаются», «областииз-за»,
+    or to the previous one: «югеобласти Абай»."""
+    if is_known_word(low):  # «подобласти» is a word of its own
+        return None
     for form in _GLUE_TYPE_FORMS:
+        if low.endswith(form) and len(low) > len(form) + 1 and is_known_word(low[: -len(form)]):
+            return RU_TYPES[form], 1, form in _RU_PLURAL
         if low.startswith(form):
             rest = low[len(form) :]
+            if rest in RU_TYPES:  # «районахобласти Жетысу»: the last type word heads the name
+                return RU_TYPES[rest], 1, rest in _RU_PLURAL
             if (
                 rest in ("в", "и", "с", "к", "у", "о")
                 or is_known_word(rest.split("-")[0])
@@ -1315,6 +1585,38 @@ def _glued_type(low: str) -> tuple[Levels, int, bool] | None:
             ):
                 return RU_TYPES[form], 1, form in _RU_PLURAL
     return None
+
+
+_NOM_GENDER = {
+    "ый": "m",
+    "ий": "m",
+    "ая": "f",
+    "яя": "f",
+    "ое": "n",
+    "ее": "n",
+    "ые": "p",
+    "ие": "p",
+}
+
+
+def _gender_clash(surface: str, name: str) -> bool:
+    """True when a nominative place adjective and a gazetteer name differ in gender (Заречный, Заречное)."""
+    a, b = _NOM_GENDER.get(surface[-2:].lower()), _NOM_GENDER.get(name[-2:].lower())
+    return a is not None and b is not None and a != b and len(surface) > 5
+
+
+_PATRONYMIC = re.compile(r"(?:ович|евич|овна|евна|ична|улы|кызы)$")
+_SURNAME_SHAPE = re.compile(r"(?:ов|ев|ова|ева)$")
+
+
+def _personal(t: _Tok | None, covered: bool, shape: re.Pattern[str]) -> bool:
+    """True when a capitalized neighbour of a bare name is a surname or patronymic in any case form."""
+    if t is None or covered or not t.cap or t.abbr or not t.surface[:1].isalpha():
+        return False
+    if t.lang == "ru" and _glued_preposition(t.surface):
+        return False
+    forms = kk_stems(t.surface) if t.lang == "kk" else ru_keys(t.surface)
+    return any(len(f) >= 5 and shape.search(fold(f)) for f in forms)
 
 
 def _declined(surface: str, units: list[Unit]) -> bool:
