@@ -19,13 +19,22 @@ def doc_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if text else title
 
 
+def fact_ner_uses(lang: str) -> tuple[str, ...]:
+    """The uses of the project's NER model in fact extraction for `lang` (settings `fact_ner_<lang>`)."""
+    from newsmon.nlp.ner_facts import parse_uses
+    from newsmon.settings import get_settings
+
+    return parse_uses(getattr(get_settings(), f"fact_ner_{lang}", ""))
+
+
 def extractor_version(lang: str) -> str:
-    """What produced a fact: package and rules versions (stored with each fact and article).
+    """What produced a fact: package and rules versions, and the NER uses (stored with each fact).
 
     Persons come from natasha/slovnet (ru) on the sentences with a position word and from name patterns
-    (kk); the project's NER models in models/ serve `newsmon entities` and are not part of extraction yet,
-    so their versions are not part of this string."""
-    return f"newsmon/{__version__} {lang}-rules/{RULES_VERSION}"
+    (kk); the project's NER model takes part only through the uses in `fact_ner_<lang>`."""
+    uses = fact_ner_uses(lang)
+    ner = f" {lang}-ner/{'+'.join(uses)}" if uses else ""
+    return f"newsmon/{__version__} {lang}-rules/{RULES_VERSION}{ner}"
 
 
 @lru_cache(maxsize=4)
@@ -48,6 +57,13 @@ def build_pipeline(lang: str, database_url: str | None = None) -> Language:
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("newsmon_territories", config={"database_url": database_url})
     nlp.add_pipe("newsmon_programs")
+    uses = fact_ner_uses(lang)
+    if uses:
+        import newsmon.nlp.ner_facts  # noqa: F401
+        from newsmon.nlp.ner.runner import model_path
+
+        path = str(model_path(lang))
+        nlp.add_pipe("newsmon_fact_ner", config={"uses": list(uses), "model_path": path})
     nlp.add_pipe("newsmon_amounts")
     nlp.add_pipe("newsmon_akims")
     return nlp
