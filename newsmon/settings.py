@@ -86,6 +86,15 @@ class Settings(BaseSettings):
         5.0, ge=0, description="how often an idle worker looks for new articles"
     )
     ner_backend: str = Field("spacy", description="spacy | transformers")
+    fact_ner_ru: str = Field(
+        "",
+        description="uses of models/ru in fact extraction, comma-separated: loc, per, program "
+        "(empty: rules alone; BENCHMARKS.md has the ablation that chose the default)",
+    )
+    fact_ner_kk: str = Field(
+        "",
+        description="uses of models/kk in fact extraction, comma-separated: loc, per, program",
+    )
     transformer_model_ru: Path | None = Field(
         None, description="local HF token-classification model (ru)"
     )

@@ -735,6 +735,8 @@ def person_finder_for(
     def find(sent: Span) -> list[P.Person]:
         if "ner" in nlp.pipe_names or any(n.startswith("newsmon_ner") for n in nlp.pipe_names):
             return P.model_persons(sent)
+        if "newsmon_fact_ner" in nlp.pipe_names and "per" in nlp.get_pipe("newsmon_fact_ner").uses:
+            return P.model_persons(sent)  # the project's NER model in the fact path (ner_facts.py)
         if lang == "ru" and use_natasha:
             return P.natasha_persons(sent)
         return []

@@ -23,20 +23,32 @@ def doc_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if text else title
 
 
+def fact_ner_uses(lang: str) -> tuple[str, ...]:
+    """The uses of the project's NER model in fact extraction for `lang` (settings `fact_ner_<lang>`)."""
+    from newsmon.nlp.ner_facts import parse_uses
+    from newsmon.settings import get_settings
+
+    return parse_uses(getattr(get_settings(), f"fact_ner_{lang}", ""))
+
+
 def extractor_version(lang: str, database_url: str | None = None) -> str:
-    """What produced a fact: package and rules versions, then digests of the imported KATO units and of
-    the programme catalogue, e.g. `newsmon/0.3.0 ru-rules/1+kato.1a2b3c4d.prog.5e6f7a8b` (stored with
-    each fact and article, so `newsmon gazetteer import` or a catalogue edit makes `extract` redo them).
+    """What produced a fact: package and rules versions, the NER uses, then digests of the imported KATO
+    units and of the programme catalogue, e.g. `newsmon/0.3.0 ru-rules/1+kato.1a2b3c4d.prog.5e6f7a8b`
+    (stored with each fact and article, so `newsmon gazetteer import`, a catalogue edit or another
+    `fact_ner_<lang>` makes `extract` redo them).
 
     Persons come from natasha/slovnet (ru) on the sentences with a position word and from name patterns
-    (kk); the project's NER models in models/ serve `newsmon entities` and are not part of extraction yet,
-    so their versions are not part of this string. Both digests are computed once per process (and again
-    after an import in it): a long-running `newsmon worker` keeps the version of the data it loaded."""
+    (kk); the project's NER model takes part only through the uses in `fact_ner_<lang>` (none by default:
+    BENCHMARKS.md has the ablation). Both digests are computed once per process (and again after an
+    import in it): a long-running `newsmon worker` keeps the version of the data it loaded."""
     from newsmon.nlp.gazetteer import kato_digest
 
+    uses = fact_ner_uses(lang)
+    ner = f" {lang}-ner/{'+'.join(uses)}" if uses else ""
     kato = kato_digest(database_url) or "none"
     return (
-        f"newsmon/{__version__} {lang}-rules/{RULES_VERSION}+kato.{kato}.prog.{catalogue_digest()}"
+        f"newsmon/{__version__} {lang}-rules/{RULES_VERSION}{ner}"
+        f"+kato.{kato}.prog.{catalogue_digest()}"
     )
 
 
@@ -106,6 +118,13 @@ def build_pipeline(lang: str, database_url: str | None = None) -> Language:
     nlp.add_pipe("newsmon_line_breaks")
     nlp.add_pipe("newsmon_territories", config={"database_url": database_url})
     nlp.add_pipe("newsmon_programs")
+    uses = fact_ner_uses(lang)
+    if uses:
+        import newsmon.nlp.ner_facts  # noqa: F401
+        from newsmon.nlp.ner.runner import model_path
+
+        path = str(model_path(lang))
+        nlp.add_pipe("newsmon_fact_ner", config={"uses": list(uses), "model_path": path})
     nlp.add_pipe("newsmon_amounts")
     nlp.add_pipe("newsmon_akims")
     return nlp
