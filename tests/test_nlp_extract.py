@@ -30,7 +30,7 @@ DEV_FLOORS = {
     ("dev.jsonl", "tune"): {"akim": 0.92, "amount": 0.99, "program": 0.77, "territory": 0.98},
     ("dev.jsonl", "check"): {"akim": 0.99, "amount": 0.99, "program": 0.99, "territory": 0.97},
     ("kk-dev.jsonl", "tune"): {"akim": 0.88, "amount": 0.89, "program": 0.28, "territory": 0.98},
-    ("kk-dev.jsonl", "check"): {"akim": 0.66, "amount": 0.74, "program": 0.18, "territory": 0.93},
+    ("kk-dev.jsonl", "check"): {"akim": 0.66, "amount": 0.74, "program": 0.18, "territory": 0.99},
 }
 
 ARTICLES = [
