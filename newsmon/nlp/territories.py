@@ -474,26 +474,25 @@ class TerritoryFinder:
         toks: list[_Tok] = []
         depth = 0
         lang = self.lang
-        sent_starts = list(sent_starts)
-        # «…\nВ Тоболе»: the sentence starts at the word after a line break, not at the break
-        for i in range(len(words) - 1):
-            if sent_starts[i] and words[i].isspace():
-                sent_starts[i + 1] = True
+        after_break = False  # «…\nВ Тоболе»: the sentence starts at the word after a line break
         for i, w in enumerate(words):
-            if sent_starts[i]:
+            start = sent_starts[i] or after_break
+            after_break = start and w.isspace()
+            if start:
                 depth = 0
             if w.islower() and w.isalpha():  # the common case, fast
-                toks.append(_Tok(w, w, w, False, False, sent_starts[i], depth > 0, lang))
+                toks.append(_Tok(w, w, w, False, False, start, depth > 0, lang))
                 continue
             surface = w
             m = _GLUED_PREFIX.match(w)
             if m and not w.isupper():
                 surface = w[m.end() :]
-            inner = None
-            for inner in _GLUED_INNER.finditer(surface):
-                pass
-            if inner is not None:
-                surface = surface[inner.end() :]
+            if surface[1:].lower() != surface[1:]:  # a capital inside the word: glued?
+                inner = None
+                for inner in _GLUED_INNER.finditer(surface):
+                    pass
+                if inner is not None:
+                    surface = surface[inner.end() :]
             if surface[-1:].isdigit():
                 surface = _DIGIT_TAIL.sub("", surface)
             if _DOMAIN.search(surface):
@@ -516,7 +515,7 @@ class TerritoryFinder:
                     surface,
                     surface[:1].isupper(),
                     is_abbr,
-                    sent_starts[i],
+                    start,
                     depth > 0,
                     lang,
                 )
@@ -644,7 +643,7 @@ class TerritoryFinder:
         # exactly; `_typed_entries` and the bare-name rules decide how far a variant may go
         for vary in (False, True):
             if vary:
-                k0 = frozenset(variant(k) for k in k0 if len(k) >= 4)
+                k0 = _variant_keys(k0, 4)
             index = self.gaz.vindex if vary else self.gaz.index
             for k in k0:
                 for e in index.get(k, ()):
@@ -664,7 +663,7 @@ class TerritoryFinder:
                     for j in range(1, n):
                         words = self._key_at(toks, i + j, keys)
                         if vary:
-                            words = frozenset(variant(w) for w in words)
+                            words = _variant_keys(words, 0)
                         if toks[i + j].sent_start or not (e.keys[j] & words):
                             ok = False
                             break
@@ -1544,6 +1543,13 @@ def _level_names(gaz: Gazetteer, level: str) -> list[tuple[Unit, list[str]]]:
             names.append(fold(nm))
         out.append((u, names))
     return out
+
+
+@functools.lru_cache(maxsize=100_000)
+def _variant_keys(keys: frozenset[str], min_len: int) -> frozenset[str]:
+    """The `variant` forms of a word's keys; a name's first word needs 4+ letters (the variant index
+    has no shorter key)."""
+    return frozenset(variant(k) for k in keys if len(k) >= min_len)
 
 
 @functools.lru_cache(maxsize=50_000)
