@@ -616,6 +616,18 @@ NOT_TERRITORIES_KK = [
 ]
 
 
+# a first name is not a place, but a place in a case form after a person's name is one
+PLACE_AFTER_A_NAME_KK = [
+    ("Облыс әкімі Бердібек Сапарбаев Алматыда болды.", ["Алматы"]),
+    ("Министр Серік Жұманов Қарағандыға барды.", ["Караганда"]),
+]
+
+
+@pytest.mark.parametrize("text, expected", PLACE_AFTER_A_NAME_KK)
+def test_place_in_a_case_form_after_a_name_kk(kk: Language, text: str, expected: list[str]) -> None:
+    assert names(kk, text) == expected
+
+
 @pytest.mark.parametrize("text", NOT_TERRITORIES_RU)
 def test_not_territories_ru(ru: Language, text: str) -> None:
     assert names(ru, text) == []

@@ -1351,10 +1351,13 @@ class TerritoryFinder:
             else (KK_BLOCK_AFTER.match(nxt.lower) and not _declined(t.surface, m.cands))
         ):
             m.cands = []  # «Сергеевском водохранилище», «Орал өзені» (but «Оралда су көп» is the city)
-        if _personal(prev, m.name_start - 1 in covered, _SURNAME_SHAPE) or _personal(
-            nxt, m.name_end in covered, _PATRONYMIC
-        ):
-            m.cands = []  # a first name between a surname and a patronymic: «Көлгінов Алтай Сейдірұлы»
+        # a first name between a surname and a patronymic: «Көлгінов Алтай Сейдірұлы»; but a Kazakh
+        # place in a case form after a surname is where the person is: «Сапарбаев Алматыда болды»
+        after_surname = _personal(prev, m.name_start - 1 in covered, _SURNAME_SHAPE) and not (
+            m.lang == "kk" and _declined(t.surface, m.cands)
+        )
+        if after_surname or _personal(nxt, m.name_end in covered, _PATRONYMIC):
+            m.cands = []
         if m.lang == "kk":  # Kazakh names of people are village names too: a village needs «ауылы»
             m.cands = [u for u in m.cands if u.level != SETTLEMENT]
         gated = [u for u in m.cands if self._needs_context(u, m)]
