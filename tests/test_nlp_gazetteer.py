@@ -27,6 +27,7 @@ from newsmon.nlp.gazetteer import (
     read_kato,
     variant,
 )
+from newsmon.nlp.territories import lookup, resolve
 
 KATO = ("kato-kz", "src", "main", "resources", "KATO_17.10.2022_ru.csv")
 
@@ -318,7 +319,7 @@ def test_import_is_idempotent(db_url: str, kato_path: Path) -> None:
     clear_cache()
     loaded = get_gazetteer()
     assert loaded.source == "database"
-    assert loaded.resolve("Волчанского сельского округа", "ru").kato == "636837000"
+    assert resolve(loaded, "Волчанского сельского округа", "ru").kato == "636837000"
     clear_cache()
 
 
@@ -382,7 +383,7 @@ def test_core_has_the_top_level_units(core: Gazetteer) -> None:
 def test_core_resolves_without_import(
     core: Gazetteer, text: str, lang: str, name: str, kato: str
 ) -> None:
-    ref = core.resolve(text, lang)
+    ref = resolve(core, text, lang)
     assert ref is not None and (ref.name, ref.kato) == (name, kato)
 
 
@@ -457,7 +458,7 @@ RESOLVE = [
 
 @pytest.mark.parametrize("text, lang, name, level, kato", RESOLVE)
 def test_resolve(gaz: Gazetteer, text: str, lang: str, name: str, level: str, kato: str) -> None:
-    ref = gaz.resolve(text, lang)
+    ref = resolve(gaz, text, lang)
     assert ref is not None, text
     assert (ref.name, ref.level, ref.kato) == (name, level, kato)
     assert ref.path[-1] == name and 0 < ref.confidence <= 1
@@ -475,7 +476,7 @@ def test_resolve(gaz: Gazetteer, text: str, lang: str, name: str, level: str, ka
     ],
 )
 def test_resolve_nothing(gaz: Gazetteer, text: str, lang: str) -> None:
-    assert gaz.resolve(text, lang) is None
+    assert resolve(gaz, text, lang) is None
 
 
 @pytest.mark.parametrize(
@@ -490,22 +491,22 @@ def test_resolve_nothing(gaz: Gazetteer, text: str, lang: str) -> None:
     ],
 )
 def test_resolve_within(gaz: Gazetteer, text: str, within: str, kato: str) -> None:
-    ref = gaz.resolve(text, "ru", within=within)
+    ref = resolve(gaz, text, "ru", within=within)
     assert ref is not None and ref.kato == kato
 
 
 def test_higher_level_wins_without_context(gaz: Gazetteer) -> None:
-    ref = gaz.resolve("Актобе", "ru")  # the city, not one of the villages called Актобе
+    ref = resolve(gaz, "Актобе", "ru")  # the city, not one of the villages called Актобе
     assert ref is not None and ref.level == "city"
 
 
 def test_lookup_lists_same_named_units(gaz: Gazetteer) -> None:
-    refs = gaz.lookup("Абайский район")
+    refs = lookup(gaz, "Абайский район")
     assert sorted(r.kato or "" for r in refs) == ["103200000", "353200000", "791110000"]
-    assert [r.name for r in gaz.lookup("ВКО")] == ["Восточно-Казахстанская область"]
-    assert [r.kato for r in gaz.lookup("Шемонаиха ауданы")] == ["636800000"]  # Kazakh, guessed
-    assert [r.kato for r in gaz.lookup("Шемонаиха")] == ["636820000"]  # the town
-    assert gaz.lookup("Нигдебад") == []
+    assert [r.name for r in lookup(gaz, "ВКО")] == ["Восточно-Казахстанская область"]
+    assert [r.kato for r in lookup(gaz, "Шемонаиха ауданы")] == ["636800000"]  # Kazakh, guessed
+    assert [r.kato for r in lookup(gaz, "Шемонаиха")] == ["636820000"]  # the town
+    assert lookup(gaz, "Нигдебад") == []
 
 
 @pytest.mark.parametrize(
@@ -576,7 +577,7 @@ def test_variant_keeps_other_names_apart(a: str, b: str) -> None:
 def test_resolve_variants_and_short_forms(
     gaz: Gazetteer, text: str, lang: str, name: str, kato: str
 ) -> None:
-    ref = gaz.resolve(text, lang)
+    ref = resolve(gaz, text, lang)
     assert ref is not None and (ref.name, ref.kato) == (name, kato)
 
 
@@ -584,11 +585,11 @@ def test_renamed_town_keeps_its_old_name_but_needs_its_area(gaz: Gazetteer) -> N
     tobyl = gaz.by_kato["395420000"]
     assert tobyl.name == "Тобыл" and "Тобол" in tobyl.aliases
     assert not tobyl.core  # `core: false`: a bare «Тобол» needs Kostanay in the article
-    ref = gaz.resolve("Тобол", "ru", within="39")
+    ref = resolve(gaz, "Тобол", "ru", within="39")
     assert ref is not None and ref.kato == "395420000"
 
 
 def test_core_knows_districts_created_after_kato(core: Gazetteer) -> None:
-    ref = core.resolve("в районе Нура", "ru", within="71")
+    ref = resolve(core, "в районе Нура", "ru", within="71")
     assert ref is not None and (ref.name, ref.level) == ("район Нура", "district")
     assert ref.path == ["Астана", "район Нура"]

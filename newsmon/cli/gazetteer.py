@@ -46,9 +46,10 @@ def lookup_cmd(
     """
     from newsmon.errors import NotFoundError
     from newsmon.nlp.gazetteer import get_gazetteer
+    from newsmon.nlp.territories import lookup
 
     gaz = get_gazetteer()
-    refs = gaz.lookup(name, lang)
+    refs = lookup(gaz, name, lang)
     if not refs:
         close = gaz.suggest(name)
         hint = f"; did you mean {', '.join(close[:3])}?" if close else ""

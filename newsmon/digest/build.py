@@ -240,9 +240,11 @@ def resolve_region(
     gaz = _gazetteer(database_url)
     refs: list[Any] = []
     if gaz is not None:
-        refs = list(gaz.lookup(query))
+        from newsmon.nlp.territories import lookup, resolve
+
+        refs = list(lookup(gaz, query))
         # a mention in a case form or with a Kazakh type word («Шемонаиха ауданы», «Павлодар облысы»)
-        refs += [r for r in (gaz.resolve(query, lg) for lg in ("kk", "ru")) if r is not None]
+        refs += [r for r in (resolve(gaz, query, lg) for lg in ("kk", "ru")) if r is not None]
         known = [r for r in refs if fold(r.name) in by_fold]
         if known:
             return str(known[0].name)

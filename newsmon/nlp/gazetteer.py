@@ -763,7 +763,7 @@ class Gazetteer:
         for u in self.units:
             if u.minor:
                 continue
-            names = [(u.name, False), *((a, _looks_kk(a)) for a in u.aliases)]
+            names = [(u.name, False), *((a, looks_kk(a)) for a in u.aliases)]
             if u.name_kk:
                 names.append((u.name_kk, True))
             for text, kk in names:
@@ -845,36 +845,9 @@ class Gazetteer:
         return self.ref(u) if u else None
 
     # -- queries ------------------------------------------------------------------------------
-    def lookup(self, name_or_abbr: str, lang: str | None = None) -> list[TerritoryRef]:
-        """Every unit the name can denote (any case form, abbreviations, Kazakh), best first."""
-        from newsmon.nlp.territories import TerritoryFinder
-
-        found: list[Unit] = []
-        guess = ["kk", "ru"] if _looks_kk(name_or_abbr) else ["ru", "kk"]
-        for lg in [lang] if lang else guess:
-            found = TerritoryFinder(self, lg).candidates_of_text(name_or_abbr)
-            if found:
-                break
-        if not found:
-            found = self._by_normalized_key(name_or_abbr)
-        ordered = sorted(found, key=lambda u: (-LEVEL_RANK[u.level], not u.core, u.kato or ""))
-        return [self.ref(u, 1.0 / len(ordered)) for u in ordered]
-
-    def _by_normalized_key(self, text: str) -> list[Unit]:
+    def by_normalized_key(self, text: str) -> list[Unit]:
         k = key(text)
         return [self.units[i] for i in self.by_key.get(k, [])] if k else []
-
-    def resolve(
-        self, text: str, lang: str = "ru", *, within: str | None = None
-    ) -> TerritoryRef | None:
-        """The unit a mention denotes («Шемонаихинского района», «Өскеменде», «ВКО»); None if none.
-
-        In a genitive chain the most specific unit is returned, resolved consistently with the rest.
-        `within` (a KATO code or prefix) prefers units inside it, like the region an article is about.
-        """
-        from newsmon.nlp.territories import TerritoryFinder
-
-        return TerritoryFinder(self, lang).resolve_text(text, within=within)
 
     def suggest(self, text: str, limit: int = 5) -> list[str]:
         """Close names for an unknown one: «Шемонайха» → ['Шемонаихинский район', 'Шемонаиха', …]."""
@@ -948,7 +921,7 @@ def city_adjectives(name: str, aliases: Iterable[str] = ()) -> list[str]:
 _KK_LETTER = re.compile(f"[{KK_LOWER}{KK_UPPER}]")
 
 
-def _looks_kk(text: str) -> bool:
+def looks_kk(text: str) -> bool:
     return bool(re.search(r"[әғқңөұүһі]|облысы|ауданы|ауылдық|қаласы", text.lower()))
 
 

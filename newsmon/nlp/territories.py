@@ -39,6 +39,7 @@ from newsmon.nlp.gazetteer import (
     fold,
     get_gazetteer,
     kato_prefix,
+    looks_kk,
     skeleton,
     variant,
 )
@@ -1527,6 +1528,31 @@ class TerritoryFinder:
 
 
 @functools.lru_cache(maxsize=8)
+def lookup(gaz: Gazetteer, name_or_abbr: str, lang: str | None = None) -> list[TerritoryRef]:
+    """Every unit the name can denote in `gaz` (any case form, abbreviations, Kazakh), best first."""
+    found: list[Unit] = []
+    guess = ["kk", "ru"] if looks_kk(name_or_abbr) else ["ru", "kk"]
+    for lg in [lang] if lang else guess:
+        found = TerritoryFinder(gaz, lg).candidates_of_text(name_or_abbr)
+        if found:
+            break
+    if not found:
+        found = gaz.by_normalized_key(name_or_abbr)
+    ordered = sorted(found, key=lambda u: (-LEVEL_RANK[u.level], not u.core, u.kato or ""))
+    return [gaz.ref(u, 1.0 / len(ordered)) for u in ordered]
+
+
+def resolve(
+    gaz: Gazetteer, text: str, lang: str = "ru", *, within: str | None = None
+) -> TerritoryRef | None:
+    """The unit a mention denotes («Шемонаихинского района», «Өскеменде», «ВКО»); None if none.
+
+    In a genitive chain the most specific unit is returned, resolved consistently with the rest.
+    `within` (a KATO code or prefix) prefers units inside it, like the region an article is about.
+    """
+    return TerritoryFinder(gaz, lang).resolve_text(text, within=within)
+
+
 def _level_names(gaz: Gazetteer, level: str) -> list[tuple[Unit, list[str]]]:
     """Folded names of the candidates for a typo: core regions and cities, every district (its
     adjective or noun without the type word)."""
@@ -1770,6 +1796,8 @@ def make_territories(
 
 __all__ = [
     "SPAN_KEY",
+    "lookup",
+    "resolve",
     "TerritoryFinder",
     "TerritoryRecognizer",
     "kk_keys",

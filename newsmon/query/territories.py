@@ -165,7 +165,9 @@ def _gazetteer_lookup(session: Session, text: str) -> list[Unit] | None:
     if g is None:
         return None
     try:
-        refs = list(g.lookup(text))
+        from newsmon.nlp.territories import lookup
+
+        refs = list(lookup(g, text))
     except Exception:  # noqa: BLE001 - an incomplete gazetteer must not break queries: fall back to ours
         return None
     return [Unit(name=r.name, level=r.level, kato=r.kato, path=tuple(r.path or ())) for r in refs]
