@@ -7,6 +7,7 @@ import csv
 import itertools
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -147,19 +148,38 @@ def write_records(
             writer.writerow({k: csv_safe(v) for k, v in _flat(rec).items()})
             n += 1
     else:
-        table = Table(*columns, show_lines=False)
-        for rec in records:
-            flat = _flat(rec)
-            table.add_row(*(_cell(flat.get(c)) for c in columns))
-            n += 1
-        Console(file=stream, width=200).print(table)
+        rows = [[_cell(_flat(rec).get(c)) for c in columns] for rec in records]
+        n = len(rows)
+        # columns empty in every row say nothing (akims have no value or unit): left out
+        keep = [i for i in range(len(columns)) if any(row[i] for row in rows)] or list(
+            range(len(columns))
+        )
+        table = Table(*(_header(columns[i]) for i in keep), show_lines=False)
+        for row in rows:
+            table.add_row(*(row[i] for i in keep))
+        # a terminal gets its own width (rows wrap inside their cells); a file or a pipe a wide one
+        tty = getattr(stream, "isatty", lambda: False)()
+        Console(file=stream, width=None if tty else 200).print(table)
     return n
+
+
+def _header(column: str) -> str:
+    """A table's column title, short enough for an 80-column terminal («article_source» → «source»)."""
+    short = column.removeprefix("article_").removesuffix("_name")
+    return {"confidence": "conf", "territory_level": "level"}.get(short, short)
+
+
+_ISO_TIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z)?$"
+)
 
 
 def _cell(val: Any) -> str:
     if val is None:
         return ""
     text = str(val)
+    # a table shows times to the minute, in the zone they are written in (Asia/Almaty for articles)
+    text = _ISO_TIME.sub(r"\1 \2", text)
     return escape(text if len(text) <= 80 else text[:77] + "…")
 
 
