@@ -9,13 +9,15 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from fastapi.testclient import TestClient
 from web_support import WATCHLIST, web_db  # noqa: F401 - web_db is a fixture
 
+from newsmon.query import FACT_SORTS
 from newsmon.web import create_app
-from newsmon.web.deps import FactQuery
+from newsmon.web.deps import FactQuery, SortKey
 
 WEB = Path(__file__).resolve().parents[1] / "newsmon" / "web"
 ROUTERS = ("api", "pages", "docs")
@@ -83,6 +85,10 @@ def test_no_sql_in_the_page_handlers() -> None:
 def client(web_db: str) -> Iterator[TestClient]:  # noqa: F811
     with TestClient(create_app(web_db, watchlist=WATCHLIST), raise_server_exceptions=False) as c:
         yield c
+
+
+def test_the_sort_keys_are_the_querys() -> None:
+    assert set(get_args(SortKey)) == set(FACT_SORTS)
 
 
 def test_the_fact_filter_is_spelled_once(client: TestClient) -> None:

@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from newsmon import query as q
 from newsmon.search import SearchQuery, search
-from newsmon.web import data
+from newsmon.web import data, models
 from newsmon.web.deps import (
     DB,
     MAX_ID,
@@ -33,10 +33,19 @@ from newsmon.web.deps import (
     parse_day,
 )
 
+# Answers are validated against newsmon/web/models.py and written with exclude_unset: a key is there
+# exactly when the library wrote it (FastAPI writes them with pydantic's JSON serializer, as it did for
+# the dict[str, Any] answers before the models).
 router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(no_control_chars)])
+EXACT: dict[str, Any] = {"response_model_exclude_unset": True}
 
 
-@router.get("/facts", summary="Facts (CONTRACT §2), like `newsmon facts`")
+@router.get(
+    "/facts",
+    summary="Facts (CONTRACT §2), like `newsmon facts`",
+    response_model=models.FactPage,
+    **EXACT,
+)
 def api_facts(
     db: DB,
     facts: Facts,
@@ -52,6 +61,7 @@ def api_facts(
     "/facts.csv",
     summary="Facts as CSV (the columns of `newsmon export facts --format csv`)",
     response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def api_facts_csv(database_url: DatabaseUrl, facts: Facts) -> StreamingResponse:
     """Every matching fact, oldest first, at most data.CSV_MAX_ROWS, streamed."""
@@ -64,12 +74,19 @@ def api_facts_csv(database_url: DatabaseUrl, facts: Facts) -> StreamingResponse:
     )
 
 
-@router.get("/facts/{fact_id}", summary="One fact (CONTRACT §2)")
+@router.get(
+    "/facts/{fact_id}", summary="One fact (CONTRACT §2)", response_model=models.Fact, **EXACT
+)
 def api_fact(db: DB, fact_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
     return data.get_fact(db, fact_id)
 
 
-@router.get("/search", summary="Full-text search of articles, like `newsmon search`")
+@router.get(
+    "/search",
+    summary="Full-text search of articles, like `newsmon search`",
+    response_model=models.SearchPage,
+    **EXACT,
+)
 def api_search(
     db: DB,
     q_: Annotated[
@@ -109,7 +126,12 @@ def api_search(
     }
 
 
-@router.get("/akims", summary="Akims directory, like `newsmon akims`")
+@router.get(
+    "/akims",
+    summary="Akims directory, like `newsmon akims`",
+    response_model=models.AkimList,
+    **EXACT,
+)
 def api_akims(
     db: DB,
     territory: Territory = None,
@@ -127,7 +149,12 @@ def api_akims(
     return {"akims": [e.as_dict() for e in entries]}
 
 
-@router.get("/programs", summary="Programmes with totals, like `newsmon programs`")
+@router.get(
+    "/programs",
+    summary="Programmes with totals, like `newsmon programs`",
+    response_model=models.ProgramList,
+    **EXACT,
+)
 def api_programs(
     db: DB,
     program: Text = None,
@@ -147,7 +174,12 @@ def api_programs(
     return {"programs": [p.as_dict() for p in rows]}
 
 
-@router.get("/articles", summary="Articles, oldest first, like `newsmon export articles`")
+@router.get(
+    "/articles",
+    summary="Articles, oldest first, like `newsmon export articles`",
+    response_model=models.ArticlePage,
+    **EXACT,
+)
 def api_articles(
     db: DB,
     source: Text = None,
@@ -176,13 +208,23 @@ def api_articles(
     }
 
 
-@router.get("/articles/{article_id}", summary="One article with its facts")
+@router.get(
+    "/articles/{article_id}",
+    summary="One article with its facts",
+    response_model=models.ArticleWithFacts,
+    **EXACT,
+)
 def api_article(db: DB, article_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
     article = q.get_article(db, article_id)
     return {"article": article, "facts": q.article_facts(db, [article_id])}
 
 
-@router.get("/digest", summary="The day's digest as data, like `newsmon digest`")
+@router.get(
+    "/digest",
+    summary="The day's digest as data, like `newsmon digest`",
+    response_model=models.Digest,
+    **EXACT,
+)
 def api_digest(
     request: Request,
     database_url: DatabaseUrl,
@@ -207,6 +249,8 @@ def api_digest(
 @router.get(
     "/coverage",
     summary="Mentions and share of voice of watchlist entities, like `newsmon coverage`",
+    response_model=models.Coverage,
+    **EXACT,
 )
 def api_coverage(
     request: Request,

@@ -102,9 +102,7 @@ Territory = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
-Id = Annotated[int, Query(ge=1, le=MAX_ID)]
-SortKey = Literal["published", "-published", "-confidence", "-value", "value"]
-SORT_KEYS: tuple[SortKey, ...] = ("published", "-published", "-confidence", "-value", "value")
+SortKey = Literal["published", "-published", "-confidence", "-value", "value"]  # query.FACT_SORTS
 Sort = Annotated[SortKey, Query()]
 FactKind = Literal["akim", "amount", "program", "territory"]
 
