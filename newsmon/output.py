@@ -231,7 +231,8 @@ def csv_safe(val: Any) -> Any:
     return val
 
 
-def _csv_cell(val: Any, kind: str) -> Any:
+def csv_cell(val: Any, kind: str) -> Any:
+    """One value as a CSV cell of a column of type `kind` (FACT_EXPORT_COLUMNS), formula-safe."""
     if val is None:
         return ""
     if kind == "list":
@@ -271,7 +272,7 @@ def export_records(records: Iterable[dict[str, Any]], what: str, fmt: str, out: 
                     writer = csv.writer(fh)
                     writer.writerow(columns)
                     for row in rows:
-                        writer.writerow([_csv_cell(row.get(c), t) for c, t in columns.items()])
+                        writer.writerow([csv_cell(row.get(c), t) for c, t in columns.items()])
                         n += 1
         os.replace(tmp, out)
     finally:

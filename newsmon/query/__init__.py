@@ -12,7 +12,14 @@ One module per concept, this package re-exporting their public names: `dates` (d
 
 from __future__ import annotations
 
-from newsmon.query.articles import ARTICLE_KEYS, ArticleFilter, iter_articles
+from newsmon.query.articles import (
+    ARTICLE_KEYS,
+    ArticleFilter,
+    article_id_by_url,
+    get_article,
+    iter_articles,
+    latest_published,
+)
 from newsmon.query.dates import ALMATY, as_utc, bind_time, day_start, iso_time, parse_day
 from newsmon.query.directories import (
     AKIM_ROLES,
@@ -24,15 +31,17 @@ from newsmon.query.directories import (
     dedupe_announcements,
     program_summaries,
 )
-from newsmon.query.facts import (  # used by newsmon/web/data.py
+from newsmon.query.facts import (
+    FACT_SORTS,
     FactFilter,
-    _row_to_dict,
-    _rows_query,
+    article_facts,
     count_facts,
     fact_conditions,
     fact_to_dict,
+    facts_by_ids,
     iter_facts,
     list_facts,
+    sorted_fact_ids,
 )
 from newsmon.query.filters import (
     FACT_KINDS,
@@ -56,24 +65,26 @@ from newsmon.query.territories import (
 )
 from newsmon.text import LANGS
 
-_as_utc = as_utc  # the former private name, still used by newsmon/web/pages.py
-
 __all__ = [
     "AKIM_ROLES",
     "ALMATY",
     "ANNOUNCEMENT_WINDOW_DAYS",
     "ARTICLE_KEYS",
-    "AkimEntry",
-    "ArticleFilter",
     "DEPUTY_ROLE",
     "FACT_KINDS",
-    "FactFilter",
+    "FACT_SORTS",
+    "LANGS",
     "LEVELS",
     "MONEY_UNITS",
-    "ProgramSummary",
     "QUOTES",
+    "AkimEntry",
+    "ArticleFilter",
+    "FactFilter",
+    "ProgramSummary",
     "Unit",
     "akims_directory",
+    "article_facts",
+    "article_id_by_url",
     "as_utc",
     "bind_time",
     "check_dates",
@@ -84,10 +95,13 @@ __all__ = [
     "dedupe_announcements",
     "fact_conditions",
     "fact_to_dict",
+    "facts_by_ids",
+    "get_article",
     "iso_time",
     "iter_articles",
     "iter_facts",
     "kato_ranges",
+    "latest_published",
     "list_facts",
     "match_names",
     "normalize_unit",
@@ -96,10 +110,7 @@ __all__ = [
     "program_summaries",
     "resolve_source",
     "resolve_territory",
+    "sorted_fact_ids",
     "suggest_territories",
     "territory_clause",
-    "LANGS",
-    "_as_utc",
-    "_row_to_dict",
-    "_rows_query",
 ]

@@ -203,6 +203,55 @@ def _row_to_dict(row: Any) -> dict[str, Any]:
     return fact_to_dict(fact, article, SimpleNamespace(name=m["s_name"]))  # type: ignore[arg-type]
 
 
+# the orders a page of facts can be read in: name → ORDER BY columns ("published" is iter_facts' order)
+FACT_SORTS: dict[str, tuple[Any, ...]] = {
+    "published": (_F.c.published, _F.c.id),
+    "-published": (sa.desc(_F.c.published), sa.desc(_F.c.id)),
+    "-confidence": (sa.desc(_F.c.confidence), _F.c.id),
+    "-value": (sa.desc(_F.c.value), _F.c.id),
+    "value": (_F.c.value, _F.c.id),
+}
+
+
+def sorted_fact_ids(session: Session, flt: FactFilter, sort: str) -> list[int]:
+    """The ids of the facts matching `flt` in `sort` order (FACT_SORTS), flt.offset and flt.limit applied."""
+    if sort not in FACT_SORTS:
+        raise InputError(f"unknown sort {sort!r}: use one of {', '.join(FACT_SORTS)}")
+    flt.validate()
+    query = (
+        sa.select(_F.c.id)
+        .where(*fact_conditions(session, flt))
+        .order_by(*FACT_SORTS[sort])
+        .offset(flt.offset)
+        .limit(flt.limit)
+    )
+    return [int(i) for i in session.execute(query).scalars()]
+
+
+def article_facts(
+    session: Session, article_ids: Sequence[int], limit: int = 500
+) -> list[dict[str, Any]]:
+    """The facts of these articles (CONTRACT §2 dicts), in article and text order, at most `limit`."""
+    if not article_ids:
+        return []
+    query = (
+        sa.select(_F.c.id)
+        .where(_F.c.article_id.in_(list(article_ids)))
+        .order_by(_F.c.article_id, _F.c.start, _F.c.id)
+        .limit(limit)
+    )
+    return facts_by_ids(session, [int(i) for i in session.execute(query).scalars()])
+
+
+def facts_by_ids(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """CONTRACT §2 dicts of the facts `ids`, in that order (ids not stored are left out)."""
+    if not ids:
+        return []
+    rows = session.execute(_rows_query([_F.c.id.in_(list(ids))])).all()
+    by_id = {row._mapping["id"]: _row_to_dict(row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def iter_facts(
     flt: FactFilter, *, database_url: str | None = None, session: Session | None = None
 ) -> Iterator[dict[str, Any]]:

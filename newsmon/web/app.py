@@ -21,6 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsmon import __version__
 from newsmon.errors import DateRangeError, InputError, NewsmonError, NotFoundError, StorageError
+from newsmon.web import api, docs, pages
+from newsmon.web.charts import ChartCache
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("newsmon.web")
@@ -114,9 +116,7 @@ def _error(request: Request, status: int, message: str, detail: Any = None) -> R
         if detail is not None:
             body["detail"] = detail
         return JSONResponse(body, status_code=status)
-    from newsmon.web.pages import render_error
-
-    return render_error(request, status, message)
+    return pages.render_error(request, status, message)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
@@ -139,9 +139,6 @@ class _App(FastAPI):
 def create_app(database_url: str | None = None, *, watchlist: Path | str | None = None) -> FastAPI:
     """The web application over `database_url` (default: NEWSMON_DATABASE_URL) and the watchlist file
     (default ./watchlist.yaml; coverage pages need one)."""
-    from newsmon.web import api, docs, pages
-    from newsmon.web.charts import ChartCache
-
     charts = ChartCache(database_url, Path(watchlist) if watchlist else None)
 
     @contextlib.asynccontextmanager

@@ -1,5 +1,6 @@
-"""What the pages and the API need beyond `newsmon.query`: a sorted page of facts, one fact or article by
-id with its facts, and an article's text cut into plain and highlighted pieces (displaCy-style entities)."""
+"""The service both routers use beyond `newsmon.query`: a sorted page of facts, one fact or article by id
+with its facts, an article's text cut into plain and highlighted pieces (displaCy-style entities), facts
+as CSV, the day's digest and the coverage report."""
 
 from __future__ import annotations
 
@@ -8,24 +9,20 @@ import io
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from newsmon import query as q
+from newsmon.coverage import CoverageReport
+from newsmon.digest import Digest, build_digest
 from newsmon.errors import InputError, NotFoundError
-from newsmon.output import FACT_EXPORT_COLUMNS, _csv_cell, fact_row
-from newsmon.store.models import Article, Fact, Source
+from newsmon.output import FACT_EXPORT_COLUMNS, csv_cell, fact_row
+from newsmon.watchlist import Watchlist
+from newsmon.web.charts import ChartCache
 
-# sort keys of the facts explorer and /api/v1/facts: name → ORDER BY columns ("published" is the library's order)
-SORTS: dict[str, tuple[Any, ...]] = {
-    "published": (Fact.published, Fact.id),
-    "-published": (sa.desc(Fact.published), sa.desc(Fact.id)),  # type: ignore[arg-type]
-    "-confidence": (sa.desc(Fact.confidence), Fact.id),  # type: ignore[arg-type]
-    "-value": (sa.desc(Fact.value), Fact.id),  # type: ignore[arg-type]
-    "value": (Fact.value, Fact.id),
-}
+SORTS = tuple(q.FACT_SORTS)  # the orders of the facts explorer and /api/v1/facts
 CSV_MAX_ROWS = (
     100_000  # one CSV download holds at most this many facts (`newsmon export` has no cap)
 )
@@ -57,93 +54,16 @@ def fact_page(session: Session, flt: q.FactFilter, sort: str = "published") -> F
     if sort == "published":
         rows = list(q.iter_facts(probe, session=session))
     else:
-        probe.validate()
-        conds = q.fact_conditions(session, probe)
-        ids = (
-            session.execute(
-                sa.select(Fact.id)
-                .where(*conds)
-                .order_by(*SORTS[sort])
-                .offset(probe.offset)
-                .limit(probe.limit)
-            )
-            .scalars()
-            .all()
-        )
-        rows = facts_by_ids(session, list(ids))
+        rows = q.facts_by_ids(session, q.sorted_fact_ids(session, probe, sort))
     return FactPage(rows[: flt.limit], flt.offset, flt.limit, len(rows) > flt.limit)
 
 
-def facts_by_ids(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
-    """CONTRACT §2 dicts of the facts `ids`, in that order."""
-    if not ids:
-        return []
-    rows = session.execute(q._rows_query([Fact.id.in_(list(ids))])).all()  # type: ignore[union-attr]
-    by_id = {row._mapping["id"]: q._row_to_dict(row) for row in rows}
-    return [by_id[i] for i in ids if i in by_id]
-
-
 def get_fact(session: Session, fact_id: int) -> dict[str, Any]:
-    found = facts_by_ids(session, [fact_id])
+    """One fact (CONTRACT §2), or NotFoundError."""
+    found = q.facts_by_ids(session, [fact_id])
     if not found:
         raise NotFoundError(f"no fact with id {fact_id}")
     return found[0]
-
-
-def article_facts(
-    session: Session, article_ids: Sequence[int], limit: int = 500
-) -> list[dict[str, Any]]:
-    """The facts of these articles (CONTRACT §2), in article and text order."""
-    if not article_ids:
-        return []
-    ids = (
-        session.execute(
-            sa.select(Fact.id)
-            .where(Fact.article_id.in_(list(article_ids)))  # type: ignore[attr-defined]
-            .order_by(Fact.article_id, Fact.start, Fact.id)
-            .limit(limit)
-        )
-        .scalars()
-        .all()
-    )
-    return facts_by_ids(session, list(ids))
-
-
-def get_article(session: Session, article_id: int) -> dict[str, Any]:
-    """One article as `iter_articles` writes it, or NotFoundError."""
-    row = session.execute(
-        sa.select(Article, Source.name)
-        .join(Source, Article.source_id == Source.id)  # type: ignore[arg-type]
-        .where(Article.id == article_id)
-    ).first()
-    if row is None:
-        raise NotFoundError(f"no article with id {article_id}")
-    art, source = row
-    return {
-        "id": art.id,
-        "url": art.url,
-        "title": art.title,
-        "text": art.text,
-        "summary": art.summary,
-        "source": source,
-        "published": q.iso_time(art.published),
-        "fetched": q.iso_time(art.fetched),
-        "lang": art.lang,
-    }
-
-
-def article_id_by_url(session: Session, url: str) -> int:
-    """The id of the article stored under `url` (compared normalized), or NotFoundError."""
-    from newsmon.ingest.urls import normalize_url
-
-    try:
-        norm = normalize_url(url)
-    except Exception:  # noqa: BLE001 - any URL the normalizer rejects is not stored either
-        raise NotFoundError(f"no article at {url!r}") from None
-    found = session.execute(sa.select(Article.id).where(Article.url_norm == norm)).scalar()
-    if found is None:
-        raise NotFoundError(f"no article at {url!r}")
-    return int(found)
 
 
 def stored_text(article: dict[str, Any]) -> str:
@@ -191,8 +111,57 @@ def csv_lines(facts: Iterator[dict[str, Any]]) -> Iterator[str]:
     for chunk in iter(lambda: list(itertools.islice(facts, 500)), []):
         for rec in chunk:
             row = fact_row(rec)
-            writer.writerow([_csv_cell(row.get(c), t) for c, t in FACT_EXPORT_COLUMNS.items()])
+            writer.writerow([csv_cell(row.get(c), t) for c, t in FACT_EXPORT_COLUMNS.items()])
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()
     yield buf.getvalue()
+
+
+def digest(
+    database_url: str | None,
+    day: str,
+    lang: str,
+    region: str | None,
+    top: int,
+    watchlist: Watchlist | None,
+) -> Digest:
+    """The digest of `day` (YYYY-MM-DD; InputError otherwise), as `newsmon digest` builds it."""
+    when = q.parse_day(day, "date")
+    if when is None:
+        raise InputError("date is required")
+    return build_digest(
+        when, lang=lang, region=region, watchlist=watchlist, top=top, database_url=database_url
+    )
+
+
+MAX_COVERAGE_DAYS = 366
+
+
+def coverage_days(since: str, until: str) -> tuple[date, date]:
+    """The period of a coverage query, checked (InputError)."""
+    first, last = q.parse_day(since, "since"), q.parse_day(until, "until")
+    if first is None or last is None:
+        raise InputError("since and until are required")
+    if first <= last and (last - first).days > MAX_COVERAGE_DAYS:
+        raise InputError(f"the period is longer than {MAX_COVERAGE_DAYS} days")
+    return first, last
+
+
+def coverage_report(
+    charts: ChartCache,
+    watchlist: Watchlist | None,
+    since: str,
+    until: str,
+    by: str,
+    entity: str | None,
+) -> CoverageReport:
+    """The coverage report (cached per query until the stored data change: web/charts.py)."""
+    first, last = coverage_days(since, until)
+    return charts.report(watchlist, first, last, by, entity)
+
+
+def latest_day(session: Session) -> date | None:
+    """The Almaty day of the newest article, or None when no article is dated."""
+    when = q.latest_published(session)
+    return when.astimezone(q.ALMATY).date() if when else None

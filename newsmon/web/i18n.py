@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from newsmon.text import NLP_LANGS as LANGS  # noqa: F401 - the UI speaks the languages newsmon analyses
+from newsmon.text import NLP_LANGS as LANGS  # the UI speaks the languages newsmon analyses
 
 DEFAULT_LANG = "ru"
+
+__all__ = ["DEFAULT_LANG", "LABELS", "LANGS", "labels"]
 
 LABELS: dict[str, dict[str, str]] = {
     "ru": {

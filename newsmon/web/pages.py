@@ -4,9 +4,8 @@ coverage. Interface language: `?ui=ru|kk` (remembered in a cookie); form fields 
 from __future__ import annotations
 
 import asyncio
-import math
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,23 +13,41 @@ from urllib.parse import quote, urlencode
 
 import jinja2
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from newsmon import query as q
+from newsmon.digest import render
 from newsmon.digest.labels import format_amount, format_number
 from newsmon.digest.render import safe_url
-from newsmon.errors import InputError
+from newsmon.pipeline_run import today
 from newsmon.search import SearchQuery, search
-from newsmon.web import api, data
-from newsmon.web.i18n import DEFAULT_LANG, LANGS, labels
+from newsmon.web import data
+from newsmon.web.deps import (
+    DB,
+    MAX_ID,
+    MAX_OFFSET,
+    MAX_QUERY,
+    MAX_TEXT,
+    PAGE_SIZES,
+    Charts,
+    DatabaseUrl,
+    Facts,
+    app_watchlist,
+    no_control_chars,
+    nonblank,
+    page_size,
+    parse_day,
+    ui_lang,
+)
+from newsmon.web.i18n import LANGS, labels
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-PAGE_SIZES = (20, 50, 100, 200, 500)
-Field = Annotated[str | None, Query(max_length=api.MAX_TEXT)]
+Field = Annotated[str | None, Query(max_length=MAX_TEXT)]
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(api.no_control_chars)])
+router = APIRouter(include_in_schema=False, dependencies=[Depends(no_control_chars)])
 
 
 @lru_cache(maxsize=1)
@@ -48,11 +65,6 @@ def env() -> jinja2.Environment:
     e.filters["day"] = lambda v: (v or "")[:10]
     e.filters["when"] = lambda v: (v or "")[:16].replace("T", " ")
     return e
-
-
-def ui_lang(request: Request) -> str:
-    asked = request.query_params.get("ui") or request.cookies.get("ui")
-    return asked if asked in LANGS else DEFAULT_LANG
 
 
 def local_path(path: str) -> str:
@@ -97,43 +109,13 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
     return page(request, "error.html", status=status, status_code=status, message=message)
 
 
-def session_dep(request: Request) -> Any:
-    yield from api.session_dep(request)
-
-
-DB = Annotated[Session, Depends(session_dep)]
-
-
-def _none(value: str | None) -> str | None:
-    return value.strip() or None if value is not None else None
-
-
-def _float(value: str | None, name: str) -> float | None:
-    value = _none(value)
-    if value is None:
-        return None
-    try:
-        number = float(value.replace(",", ".").replace(" ", ""))
-    except ValueError:
-        raise InputError(f"{name} must be a number, not {value!r}") from None
-    if not math.isfinite(number) or abs(number) > 1e18:
-        raise InputError(f"{name} must be a finite number")
-    return number
-
-
-def _page_size(limit: int) -> int:
-    if limit not in PAGE_SIZES:
-        raise InputError(f"limit must be one of {', '.join(map(str, PAGE_SIZES))}")
-    return limit
-
-
 # ---------------------------------------------------------------- search
 @router.get("/", response_class=HTMLResponse)
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
     db: DB,
-    q_: Annotated[str | None, Query(alias="q", max_length=api.MAX_QUERY)] = None,
+    q_: Annotated[str | None, Query(alias="q", max_length=MAX_QUERY)] = None,
     source: Field = None,
     lang: Field = None,
     since: Field = None,
@@ -143,19 +125,19 @@ def search_page(
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> Response:
     hits, facts = [], []
-    if _none(q_):
+    if nonblank(q_):
         query = SearchQuery(
             text=q_ or "",
-            source=_none(source),
-            lang=_none(lang),
-            since=q.parse_day(_none(since), "since"),
-            until=q.parse_day(_none(until), "until"),
-            territory=_none(territory),
-            limit=_page_size(limit),
+            source=nonblank(source),
+            lang=nonblank(lang),
+            since=parse_day(since, "since"),
+            until=parse_day(until, "until"),
+            territory=nonblank(territory),
+            limit=page_size(limit),
             offset=offset,
         )
         hits = search(query, session=db)
-        facts = data.article_facts(db, [h.id for h in hits], limit=200)
+        facts = q.article_facts(db, [h.id for h in hits], limit=200)
     return page(
         request,
         "search.html",
@@ -171,10 +153,10 @@ def search_page(
 # ---------------------------------------------------------------- article
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(
-    request: Request, db: DB, article_id: Annotated[int, api.Path(ge=1, le=api.MAX_ID)]
+    request: Request, db: DB, article_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]
 ) -> Response:
-    article = data.get_article(db, article_id)
-    facts = data.article_facts(db, [article_id])
+    article = q.get_article(db, article_id)
+    facts = q.article_facts(db, [article_id])
     pieces = data.highlight(data.stored_text(article), facts)
     return page(request, "article.html", article=article, facts=facts, pieces=pieces)
 
@@ -184,7 +166,7 @@ def article_by_url(
     request: Request, db: DB, url: Annotated[str, Query(max_length=4000)]
 ) -> Response:
     """The article page of a stored URL (fact objects carry the article's URL, not its id)."""
-    article_id = data.article_id_by_url(db, url)
+    article_id = q.article_id_by_url(db, url)
     return RedirectResponse(f"/articles/{article_id}?ui={ui_lang(request)}", status_code=303)
 
 
@@ -193,37 +175,13 @@ def article_by_url(
 def facts_page(
     request: Request,
     db: DB,
-    kind: Field = None,
-    person: Field = None,
-    program: Field = None,
-    territory: Field = None,
-    unit: Field = None,
-    min_value: Field = None,
-    max_value: Field = None,
-    source: Field = None,
-    lang: Field = None,
-    since: Field = None,
-    until: Field = None,
+    facts: Facts,
     sort: Field = "published",
     limit: int = 50,
-    offset: Annotated[int, Query(ge=0, le=api.MAX_OFFSET)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response:
-    flt = q.FactFilter(
-        kind=_none(kind),
-        person=_none(person),
-        program=_none(program),
-        territory=_none(territory),
-        unit=_none(unit),
-        min_value=_float(min_value, "min_value"),
-        max_value=_float(max_value, "max_value"),
-        source=_none(source),
-        lang=_none(lang),
-        since=q.parse_day(_none(since), "since"),
-        until=q.parse_day(_none(until), "until"),
-        limit=_page_size(limit),
-        offset=offset,
-    )
-    result = data.fact_page(db, flt, _none(sort) or "published")
+    sort_key = nonblank(sort) or "published"
+    result = data.fact_page(db, facts.to_filter(limit=page_size(limit), offset=offset), sort_key)
     csv_params = {
         k: v
         for k, v in request.query_params.items()
@@ -236,7 +194,7 @@ def facts_page(
         sorts=list(data.SORTS),
         kinds=q.FACT_KINDS,
         page_sizes=PAGE_SIZES,
-        sort=_none(sort) or "published",
+        sort=sort_key,
         limit=limit,
         offset=offset,
         csv_url="/api/v1/facts.csv" + (f"?{urlencode(csv_params)}" if csv_params else ""),
@@ -254,9 +212,9 @@ def akims_page(
     deputies: bool = False,
 ) -> Response:
     entries = q.akims_directory(
-        _none(territory),
-        since=q.parse_day(_none(since), "since"),
-        until=q.parse_day(_none(until), "until"),
+        nonblank(territory),
+        since=parse_day(since, "since"),
+        until=parse_day(until, "until"),
         deputies=deputies,
         session=db,
     )
@@ -273,25 +231,34 @@ def programs_page(
     until: Field = None,
 ) -> Response:
     rows = q.program_summaries(
-        _none(program),
-        territory=_none(territory),
-        since=q.parse_day(_none(since), "since"),
-        until=q.parse_day(_none(until), "until"),
+        nonblank(program),
+        territory=nonblank(territory),
+        since=parse_day(since, "since"),
+        until=parse_day(until, "until"),
         session=db,
     )
-    return page(request, "programs.html", rows=rows, detail=_none(program) is not None)
+    return page(request, "programs.html", rows=rows, detail=nonblank(program) is not None)
 
 
 # ---------------------------------------------------------------- digest
 @router.get("/digest", response_class=HTMLResponse)
-def digest_page(request: Request, date: Field = None, region: Field = None) -> Response:
-    day = q.parse_day(_none(date), "date") or _latest_day(request)
-    view = {"date": day.isoformat(), "lang": ui_lang(request)}
-    if _none(region):
-        view["region"] = _none(region) or ""
-    api.build(
-        request, day.isoformat(), ui_lang(request), _none(region), 10
-    )  # errors show on this page, not in the frame
+def digest_page(
+    request: Request, db: DB, database_url: DatabaseUrl, date: Field = None, region: Field = None
+) -> Response:
+    day = parse_day(date, "date") or _latest_day(db)
+    lang = ui_lang(request)
+    view = {"date": day.isoformat(), "lang": lang}
+    if nonblank(region):
+        view["region"] = nonblank(region) or ""
+    # built here too, so that errors show on this page, not in the frame
+    data.digest(
+        database_url,
+        day.isoformat(),
+        lang,
+        nonblank(region),
+        10,
+        app_watchlist(request, required=False),
+    )
     return page(
         request, "digest.html", day=day.isoformat(), view_url="/digest/view?" + urlencode(view)
     )
@@ -300,40 +267,42 @@ def digest_page(request: Request, date: Field = None, region: Field = None) -> R
 @router.get("/digest/view", response_class=HTMLResponse)
 def digest_view(
     request: Request,
+    database_url: DatabaseUrl,
     date: Annotated[str, Query(max_length=10)],
     lang: Annotated[str, Query(max_length=2)] = "ru",
     region: Field = None,
 ) -> Response:
-    from newsmon.digest import render
+    digest = data.digest(
+        database_url, date, lang, nonblank(region), 10, app_watchlist(request, required=False)
+    )
+    return HTMLResponse(render(digest, "html"))
 
-    return HTMLResponse(render(api.build(request, date, lang, _none(region), 10), "html"))
 
-
-def _latest_day(request: Request) -> Any:
-    """The day of the newest article (the digest page's default), or today."""
-    import sqlalchemy as sa
-
-    from newsmon.pipeline_run import today
-
-    with api.open_session(request.app.state.database_url) as session:
-        newest = session.execute(sa.text("SELECT max(published) FROM article")).scalar_one()
-    when = q._as_utc(newest)
-    return when.astimezone(q.ALMATY).date() if when else today()
+def _latest_day(db: Session) -> date:
+    """The day of the newest article (the default of the digest and coverage pages), or today."""
+    return data.latest_day(db) or today()
 
 
 # ---------------------------------------------------------------- coverage
 @router.get("/coverage", response_class=HTMLResponse)
 def coverage_page(
     request: Request,
+    db: DB,
+    charts: Charts,
     since: Field = None,
     until: Field = None,
     by: Field = "day",
     entity: Field = None,
 ) -> Response:
-    last = q.parse_day(_none(until), "until") or _latest_day(request)
-    first = q.parse_day(_none(since), "since") or (last - timedelta(days=6))
-    report = api.coverage_report(
-        request, first.isoformat(), last.isoformat(), _none(by) or "day", _none(entity)
+    last = parse_day(until, "until") or _latest_day(db)
+    first = parse_day(since, "since") or (last - timedelta(days=6))
+    report = data.coverage_report(
+        charts,
+        app_watchlist(request, required=True),
+        first.isoformat(),
+        last.isoformat(),
+        nonblank(by) or "day",
+        nonblank(entity),
     )
     chart = {"since": first.isoformat(), "until": last.isoformat(), "by": report.by}
     if report.entity:
@@ -351,6 +320,7 @@ def coverage_page(
 @router.get("/coverage.png")
 async def coverage_png(
     request: Request,
+    charts: Charts,
     since: Annotated[str, Query(max_length=10)],
     until: Annotated[str, Query(max_length=10)],
     by: Field = "day",
@@ -360,11 +330,9 @@ async def coverage_png(
     waits without holding a request thread."""
 
     def start() -> Any:
-        first, last = api.coverage_days(since, until)
-        watchlist = api.load_watchlist(request, required=True)
-        return request.app.state.charts.chart(
-            watchlist, first, last, _none(by) or "day", _none(entity)
-        )
+        first, last = data.coverage_days(since, until)
+        watchlist = app_watchlist(request, required=True)
+        return charts.chart(watchlist, first, last, nonblank(by) or "day", nonblank(entity))
 
     png, etag = await asyncio.wrap_future(await run_in_threadpool(start))
     headers = {"cache-control": "max-age=300", "etag": etag}
