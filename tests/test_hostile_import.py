@@ -361,3 +361,25 @@ def test_import_counts_every_line_and_stores_only_clean_text(
                 assert art is None
             elif art is not None:  # not a duplicate: stored as given, cleaned
                 assert (art.title, art.text) == (clean_text(obj["title"]), clean_text(obj["text"]))
+
+
+@pytest.mark.parametrize(
+    "exc, the_lines_fault",
+    [
+        (sa.exc.DataError("INSERT", {}, Exception("value too long")), True),
+        (sa.exc.IntegrityError("INSERT", {}, Exception("not null")), True),
+        (ValueError("bad"), True),
+        (sa.exc.InterfaceError("INSERT", {}, Exception("connection already closed")), False),
+        (sa.exc.ProgrammingError("INSERT", {}, Exception("no such table: article")), False),
+        (sa.exc.InternalError("INSERT", {}, Exception("server fault")), False),
+        (sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error")), False),
+    ],
+)
+def test_a_broken_database_is_not_blamed_on_the_lines(
+    exc: BaseException, the_lines_fault: bool
+) -> None:
+    """Finding 2: a line is skipped only when its values are at fault; a dropped connection, a wrong
+    schema or a server fault stops the import instead of skipping every line as 'bad'."""
+    from newsmon.ingest.importer import _line_error
+
+    assert _line_error(exc) is the_lines_fault

@@ -468,3 +468,25 @@ def test_currency_from_context(
     assert [a["value"] for a in got] == pytest.approx([v for v, _, _ in expected])
     for a in got:
         assert a["confidence"] < 0.6 if a["implicit"] else a["confidence"] > 0.6
+
+
+# Kazakh vowel harmony: у/и/ю are neutral, the vowel before them decides (елу → елуден, not елудан)
+@pytest.mark.parametrize(
+    "word, ablative",
+    [
+        ("бес", "бестен"),
+        ("он", "оннан"),
+        ("жиырма", "жиырмадан"),
+        ("елу", "елуден"),
+        ("алпыс", "алпыстан"),
+        ("жүз", "жүзден"),
+        ("мың", "мыңнан"),
+        ("тоқсан", "тоқсаннан"),
+        ("екі", "екіден"),
+        ("бір", "бірден"),
+    ],
+)
+def test_kazakh_ablative(word: str, ablative: str) -> None:
+    from newsmon.nlp.amounts import kk_ablative
+
+    assert kk_ablative(word) == ablative

@@ -112,8 +112,39 @@ def test_concurrent_renders_are_bounded(client: TestClient, spy: Spy) -> None:
 
 def _wait_for(condition: Any, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.02)
+
+
+def test_a_waiter_going_away_does_not_cancel_the_shared_render(
+    client: TestClient, spy: Spy
+) -> None:
+    """Finding 6: two requests share one render; the first client disconnecting (its asyncio
+    wrap_future cancelled) must not cancel the render the second one waits for."""
+    import asyncio
+    from datetime import date
+
+    from newsmon.watchlist import load_watchlist
+
+    cache = client.app.state.charts  # type: ignore[attr-defined]
+    watchlist = load_watchlist(WATCHLIST)
+    spy.gate.clear()
+    first = cache.chart(watchlist, date(2024, 11, 14), date(2024, 11, 20), "day", None)
+    second = cache.chart(watchlist, date(2024, 11, 14), date(2024, 11, 20), "day", None)
+    assert first is second  # one render for both
+
+    async def leave_early() -> None:
+        waiter = asyncio.ensure_future(asyncio.wrap_future(first))
+        await asyncio.sleep(0.05)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+
+    asyncio.run(leave_early())
+    spy.gate.set()
+    png, etag = second.result(timeout=60)
+    assert png.startswith(b"\x89PNG") and etag and not second.cancelled()
 
 
 def test_the_cache_follows_the_stored_data(

@@ -240,6 +240,8 @@ _LINE_ERRORS = (
 
 def _line_error(exc: BaseException) -> bool:
     """The line's values are at fault (skip it), not the database (stop)."""
+    if isinstance(exc, (sa.exc.InterfaceError, sa.exc.ProgrammingError, sa.exc.InternalError)):
+        return False  # a dropped connection, a wrong schema, a server fault: the database's
     if isinstance(exc, sa.exc.OperationalError):
         # PostgreSQL reports "program limit exceeded" (an index row too big) as an operational
         # error; connection loss, locks and disk errors are the database's and stop the import

@@ -132,8 +132,11 @@ _KK_VOWELS = _KK_FRONT_VOWELS | set("аоұыуя")
 
 
 def kk_ablative(word: str) -> str:
-    """«бес» → «бестен», «он» → «оннан», «жиырма» → «жиырмадан»: the ablative of a Kazakh word."""
-    vowels = [c for c in word if c in _KK_VOWELS]
+    """«бес» → «бестен», «он» → «оннан», «жиырма» → «жиырмадан», «елу» → «елуден»: the ablative of a
+    Kazakh word. у/и/ю are neutral in Kazakh harmony: the vowel before them decides."""
+    vowels = [c for c in word if c in _KK_VOWELS and c not in "уию"] or [
+        c for c in word if c in _KK_VOWELS
+    ]
     front = bool(vowels) and vowels[-1] in _KK_FRONT_VOWELS
     last = word[-1]
     if last in _KK_VOWELS or last in "рлйзжуw":

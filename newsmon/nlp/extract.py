@@ -161,15 +161,17 @@ def claim(
     return ids
 
 
-def waiting_for(session: Session) -> Waiting | None:
-    """The leases of other workers that hold pending articles now, or None when none does."""
+def waiting_for(session: Session, versions: dict[str, str] | None = None) -> Waiting | None:
+    """The leases of other workers that hold pending articles now, or None when none does
+    (`versions`: the extractor version per language the caller works for; default: the current)."""
+    versions = versions or _versions(_url(session))
     now = utcnow()
     count: Counter[str] = Counter()
     until: datetime | None = None
     for lang in (*LANGS, OTHER):
         rows = session.exec(
             select(Article.claimed_by, sa.func.count(), sa.func.max(Article.claim_expires))
-            .where(*pending_condition(lang), Article.claim_expires >= now)  # type: ignore[operator]
+            .where(*pending_condition(lang, versions[lang]), Article.claim_expires >= now)  # type: ignore[operator]
             .group_by(Article.claimed_by)
         ).all()
         for holder, n, expires in rows:
@@ -440,7 +442,7 @@ def run_worker(
                     break
                 if reclaim_dead(session, me):
                     continue  # a dead worker's articles are free now
-                waiting = waiting_for(session)
+                waiting = waiting_for(session, versions)
                 if waiting is not None and (waiting.holders, waiting.until) != told:
                     log.info("%s", waiting.message())
                     if on_wait:

@@ -1527,7 +1527,6 @@ class TerritoryFinder:
         return s
 
 
-@functools.lru_cache(maxsize=8)
 def lookup(gaz: Gazetteer, name_or_abbr: str, lang: str | None = None) -> list[TerritoryRef]:
     """Every unit the name can denote in `gaz` (any case form, abbreviations, Kazakh), best first."""
     found: list[Unit] = []
@@ -1553,6 +1552,7 @@ def resolve(
     return TerritoryFinder(gaz, lang).resolve_text(text, within=within)
 
 
+@functools.lru_cache(maxsize=8)
 def _level_names(gaz: Gazetteer, level: str) -> list[tuple[Unit, list[str]]]:
     """Folded names of the candidates for a typo: core regions and cities, every district (its
     adjective or noun without the type word)."""

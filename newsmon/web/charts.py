@@ -128,6 +128,9 @@ class ChartCache:
                     headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
                 )
             future: Future[T] = Future()
+            # running from now on: a waiter that goes away (a client disconnect cancels its
+            # asyncio.wrap_future) cannot cancel the render every other waiter shares
+            future.set_running_or_notify_cancel()
             self._pending[key] = future
             if pool:
                 self._renders += 1
