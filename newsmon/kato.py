@@ -24,3 +24,6 @@ def kato_prefix(code: str) -> str:
 def kato_within(ancestor: str, code: str | None) -> bool:
     """Whether the unit `code` lies inside (or is) `ancestor` (a KATO code or prefix)."""
     return bool(code) and code.startswith(kato_prefix(ancestor))  # type: ignore[union-attr]
+
+
+ASTANA = "710000000"  # the capital («столица», «елорда»): territories and akims both name it

@@ -21,6 +21,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from newsmon.kato import ASTANA
 from newsmon.nlp import persons as P
 
 if not Span.has_extension("akim"):
@@ -133,7 +134,6 @@ _GENERIC_KK = {
 }
 # «аким столицы», «елорда әкімі»: the capital, Astana, whatever else the article names
 _CAPITAL = {"столицы", "елорда", "елорданың"}
-_CAPITAL_KATO = "710000000"
 # words between a name and the title that introduce it («Бейбут Шаханов стал заместителем акима»)
 _LINK_BEFORE = {
     "стал",
@@ -466,7 +466,7 @@ class AkimFinder:
 
     def _capital(self, word: str) -> dict[str, Any] | None:
         gaz = self.gazetteer() if word in _CAPITAL else None
-        ref = gaz.get(_CAPITAL_KATO) if gaz is not None else None
+        ref = gaz.get(ASTANA) if gaz is not None else None
         return ref.as_dict() if ref is not None else None
 
     def _role(self, deputy: bool, acting: bool) -> str:

@@ -116,6 +116,7 @@ def surname_shaped(word: str) -> bool:
     return bool(_SURNAME_SHAPE.search(word.lower())) and len(word) >= 5
 
 
+@lru_cache(maxsize=50_000)
 def _proper_only(word: str) -> bool:
     """The dictionary knows the word only as a proper name of some kind («Дархан»: a town)."""
     known = [p for p in _morph().parse(word) if p.is_known]

@@ -25,6 +25,7 @@ from spacy.attrs import IDX, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from newsmon.kato import ASTANA
 from newsmon.nlp.gazetteer import (
     LEVEL_RANK,
     MODE_ABBR,
@@ -839,7 +840,7 @@ class TerritoryFinder:
             return None  # a name: «Елорда жастары», the newspaper «Елорда»
         if i > 0 and toks[i - 1].lower in ("бұрынғы", "оңтүстік", "ескі"):
             return None
-        astana = self.gaz.by_kato.get("710000000")
+        astana = self.gaz.by_kato.get(ASTANA)
         if astana is None:
             return None
         return Mention(i, i + 1, i, i + 1, [astana], (CITY,), "kk")
