@@ -99,6 +99,15 @@ def skeleton(word: str) -> str:
     return _REPEATS.sub(r"\1", s)
 
 
+def name_word_key(word: str) -> str:
+    """The key a word of a person's name is compared by across Russian and Kazakh spellings: its first
+    letter folded (Kazakh letters as Russian ones) and its consonants (`skeleton`). «Нұрлан» and
+    «Нурлан», «Төлеубаев» and «Тулеубаев», «Жұмабаев» and «Жумабаев» share one; «Ерлан» and «Арлан»
+    do not (the first letter), nor «Жумабаев» and «Жумагулов» (the consonants)."""
+    folded = fold(word)
+    return folded[:1] + skeleton(folded)
+
+
 _SIBILANTS = str.maketrans("чщцх", "шшск")
 _NOT_CONSONANT = re.compile(r"[аеиоуыэюяйъь\W\d_]")
 _REPEATS = re.compile(r"(.)\1+")

@@ -258,3 +258,31 @@ def test_announcement_window_is_a_setting(
     (aa,) = program_summaries(database_url=query_db.url)
     vko = next(u for u in aa.units if u["territory"]["kato"] == "630000000")
     assert aa.window_days == 0 and vko["announcements"] == 3
+
+
+@pytest.mark.slow
+def test_demo_akims_one_row_per_person_across_spellings(sqlite_url: str) -> None:
+    """Issue 13's finding: «Нұрлан Бекмұханов» and «Нурлан Бекмуханов» (Kazakh and Russian spellings of
+    one akim) were two people and a false appointment. On the demo sample with KATO: one row each, and
+    the one real change (Шемонаихинский район: Тулеубаев → Жумабаев) is the only `previous`."""
+    from newsmon.ingest.importer import import_jsonl
+    from newsmon.nlp.extract import extract
+    from newsmon.nlp.gazetteer import clear_cache, import_kato
+    from newsmon.settings import PACKAGE_DIR
+    from tests.conftest import need_data
+
+    import_jsonl(PACKAGE_DIR / "data" / "demo" / "articles.jsonl")
+    import_kato(need_data("kato-kz", "src", "main", "resources", "KATO_17.10.2022_ru.csv"))
+    try:
+        extract()
+        entries = akims_directory()
+    finally:
+        clear_cache()
+    by_unit: dict[str, list[str]] = {}
+    for e in entries:
+        if e.territory and e.role == "аким":
+            by_unit.setdefault(e.territory["name"], []).append(e.person)
+    assert len(by_unit["Усть-Каменогорск"]) == 1, by_unit["Усть-Каменогорск"]
+    assert len(by_unit["Шемонаихинский район"]) == 2, by_unit["Шемонаихинский район"]
+    changes = {(e.territory["name"], e.previous, e.person) for e in entries if e.previous}
+    assert changes == {("Шемонаихинский район", "Ерлан Тулеубаев", "Асет Жумабаев")}, changes

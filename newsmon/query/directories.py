@@ -23,6 +23,7 @@ from newsmon.query.territories import kato_ranges, resolve_territory, territory_
 from newsmon.settings import get_settings
 from newsmon.store.db import open_session
 from newsmon.store.models import Fact
+from newsmon.text import name_word_key
 
 AKIM_ROLES = ("аким", "и.о. акима")
 
@@ -163,7 +164,10 @@ def _evidence(session: Session, fact_ids: set[int]) -> dict[int, dict[str, Any]]
 
 @lru_cache(maxsize=100_000)
 def _person_words(person: str) -> frozenset[str]:
-    return frozenset(w for w in re.findall(r"[^\W\d_]+", plain_name(person)) if len(w) > 1)
+    """The words of a name as spellings are compared (Russian and Kazakh letters, case forms aside)."""
+    return frozenset(
+        name_word_key(w) for w in re.findall(r"[^\W\d_]+", plain_name(person)) if len(w) > 1
+    )
 
 
 def _when_key(value: Any) -> str:
