@@ -264,7 +264,7 @@ def render_chart(report: CoverageReport, *, top: int = CHART_ENTITIES) -> bytes:
         for name in entities:
             values = [counts.get((b, name), 0) for b in shown]
             ax.barh(shown, values, left=left, label=name)
-            left = [a + b for a, b in zip(left, values)]
+            left = [a + b for a, b in zip(left, values, strict=True)]
         ax.invert_yaxis()
         ax.set_xlabel("mentions")
     if entities and buckets:

@@ -82,9 +82,9 @@ def run_demo(
     from newsmon.nlp.extract import extract
     from newsmon.pipeline_run import write_digests
     from newsmon.query import ALMATY, FactFilter, count_facts, iter_facts
-    from newsmon.stories import stories_for_day
     from newsmon.store.db import dispose_engines, open_session
     from newsmon.store.models import Article, Fact
+    from newsmon.stories import stories_for_day
     from newsmon.watchlist import load_watchlist
 
     started = time.monotonic()

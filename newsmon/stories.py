@@ -271,11 +271,14 @@ def group_stories(
                 continue
             jaccard = inter / len(sa | sb)
             containment = inter / min(len(sa), len(sb))
-            if jaccard >= opts.min_jaccard or (
-                min(len(sa), len(sb)) >= opts.min_shingles and containment >= opts.min_containment
-            ):
-                if union.join(a.id, other):
-                    links.append((a.id, other, f"text {jaccard:.2f}"))
+            if (
+                jaccard >= opts.min_jaccard
+                or (
+                    min(len(sa), len(sb)) >= opts.min_shingles
+                    and containment >= opts.min_containment
+                )
+            ) and union.join(a.id, other):
+                links.append((a.id, other, f"text {jaccard:.2f}"))
 
     if opts.cross_lang:
         feats = {a.id: _features(a, facts.get(a.id, ()), opts.text_chars) for a in articles}

@@ -35,7 +35,8 @@ def train_ner(
 
     Example: newsmon train ner --lang kk
     """
-    from newsmon.nlp.ner.train import DEFAULT_DATA, train_ner as run
+    from newsmon.nlp.ner.train import DEFAULT_DATA
+    from newsmon.nlp.ner.train import train_ner as run
 
     figures = run(
         lang,

@@ -19,7 +19,8 @@ from newsmon.query import (
     parse_day,
     program_summaries,
 )
-from newsmon.search import SearchQuery, search as run_search
+from newsmon.search import SearchQuery
+from newsmon.search import search as run_search
 
 FACT_COLUMNS = [
     "id",

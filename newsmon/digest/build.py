@@ -15,6 +15,8 @@ from sqlmodel import Session, select
 from newsmon.digest.labels import LANGS, format_amount, role_label
 from newsmon.errors import InputError, NotFoundError
 from newsmon.query.dates import ALMATY, day_start
+from newsmon.store.db import open_session
+from newsmon.store.models import Fact
 from newsmon.stories import (
     Story,
     StoryArticle,
@@ -22,8 +24,6 @@ from newsmon.stories import (
     group_stories,
     load_window,
 )
-from newsmon.store.db import open_session
-from newsmon.store.models import Fact
 from newsmon.text import fold, initial_consonants
 from newsmon.watchlist import Watchlist, sentence_around
 

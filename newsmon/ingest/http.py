@@ -21,7 +21,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpcore
@@ -243,7 +243,7 @@ class GuardedTransport(httpx.HTTPTransport):
     environment: a proxy would connect on our behalf and defeat the address check.
     """
 
-    def __init__(self, *, allow_private: bool, limits: httpx.Limits) -> None:  # noqa: D107
+    def __init__(self, *, allow_private: bool, limits: httpx.Limits) -> None:
         # super().__init__ is not called: it would only build the pool replaced here
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
@@ -348,8 +348,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 # --- the fetcher ----------------------------------------------------------------------------------

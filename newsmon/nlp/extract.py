@@ -279,7 +279,7 @@ def _process(nlp: Any, articles: list[Article]) -> list[list[FactRecord] | Excep
         for text in texts:
             try:
                 out.append(build_facts(nlp(text)))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 log.exception("extraction failed")
                 out.append(exc)
         return out
@@ -425,7 +425,7 @@ def run_worker(
                 finish(
                     session,
                     ids,
-                    {a.id: r for a, r in zip(articles, results)},
+                    {a.id: r for a, r in zip(articles, results, strict=True)},
                     versions[lang],
                     me,  # type: ignore[misc]
                     report,

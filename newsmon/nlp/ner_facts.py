@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from newsmon.nlp.ner.labels import to_canonical
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from spacy.lang.char_classes import ALPHA
 from spacy.attrs import ORTH
+from spacy.lang.char_classes import ALPHA
 from spacy.language import Language
 from spacy.util import compile_infix_regex
 

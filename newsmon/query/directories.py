@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -171,7 +171,7 @@ def _when_key(value: Any) -> str:
     if isinstance(
         value, datetime
     ):  # isoformat: strftime's "%Y-%m-%d %H:%M:%S.%f", several times faster
-        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
     return str(value or "")
 
 
@@ -283,7 +283,7 @@ def dedupe_announcements(
     `window_days` of an announcement's first report is that announcement again. Returns index groups."""
     order = sorted(
         range(len(reports)),
-        key=lambda i: reports[i][0] or datetime.min.replace(tzinfo=timezone.utc),
+        key=lambda i: reports[i][0] or datetime.min.replace(tzinfo=UTC),
     )
     groups: list[list[int]] = []
     first: datetime | None = None

@@ -88,7 +88,7 @@ def _name_key(name: str) -> tuple[frozenset[str], ...]:
 
 
 def _key_matches(query: tuple[frozenset[str], ...], name: tuple[frozenset[str], ...]) -> bool:
-    return len(query) == len(name) and all(q & n for q, n in zip(query, name))
+    return len(query) == len(name) and all(q & n for q, n in zip(query, name, strict=True))
 
 
 def _strip_types(key: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
@@ -173,7 +173,7 @@ def _gazetteer_lookup(session: Session, text: str) -> list[Unit] | None:
 
 def _gazetteer(session: Session) -> Any:
     try:
-        from newsmon.nlp.gazetteer import get_gazetteer  # noqa: PLC0415 - built by the extraction stage
+        from newsmon.nlp.gazetteer import get_gazetteer  # local: built by the extraction stage
     except ImportError:  # an install without the NLP stage's dependencies: our own names only
         return None
     try:

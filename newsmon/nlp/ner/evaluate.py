@@ -102,7 +102,7 @@ def evaluate_file(
             source == "pipeline" and backend == "spacy"
         )
         labels = set(load_model(lang, settings).get_pipe("ner").labels) if spacy_model else None
-    return score(zip(golds, preds), labels)
+    return score(zip(golds, preds, strict=True), labels)
 
 
 def compare_ru(
@@ -128,7 +128,7 @@ def compare_ru(
     nat = {name: predictions(exs, "ru", "natasha", settings=settings) for name, exs in sets.items()}
 
     def f1(name: str, preds: list[list[Ent]], label: str) -> float:
-        return score(zip(golds[name], preds), {label}).per_label[label].f
+        return score(zip(golds[name], preds, strict=True), {label}).per_label[label].f
 
     chosen = [
         label
@@ -152,13 +152,13 @@ def compare_ru(
             + ([(set(CANONICAL), "all canonical micro")] if name == "NEREL dev" else [])
         ):
             s_m, s_n, s_c = (
-                score(zip(golds[name], p), labels) for p in (model[name], nat[name], comb[name])
+                score(zip(golds[name], p, strict=True), labels)
+                for p in (model[name], nat[name], comb[name])
             )
-            get = (lambda s: s.per_label[title]) if len(labels) == 1 else (lambda s: s.micro)
-            nat_f = f"{get(s_n).f:.3f}" if labels <= set(NATASHA_LABELS) else "–"
+            m, n, c = (s.per_label[title] if len(labels) == 1 else s.micro for s in (s_m, s_n, s_c))
+            nat_f = f"{n.f:.3f}" if labels <= set(NATASHA_LABELS) else "–"
             rows.append(
-                f"| {name} | {title} | {get(s_m).f:.3f} | {nat_f} | {get(s_c).f:.3f} | "
-                f"{get(s_c).p:.3f} / {get(s_c).r:.3f} |"
+                f"| {name} | {title} | {m.f:.3f} | {nat_f} | {c.f:.3f} | {c.p:.3f} / {c.r:.3f} |"
             )
     (model_dir / COMBINE_FILE).write_text(
         json.dumps(

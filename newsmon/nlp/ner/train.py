@@ -118,7 +118,7 @@ def evaluate_examples(
     labels = set(nlp.get_pipe("ner").labels) if native and "ner" in nlp.pipe_names else None
     if not native:
         labels = annotated_labels(golds)
-    return score(zip(golds, preds), labels)
+    return score(zip(golds, preds, strict=True), labels)
 
 
 def train_ner(

@@ -147,7 +147,7 @@ def decode_bio(tags: list[str], offsets: list[tuple[int, int]]) -> list[tuple[in
     """
     spans: list[tuple[int, int, str]] = []
     current: list[Any] | None = None
-    for tag, (start, end) in zip(tags, offsets):
+    for tag, (start, end) in zip(tags, offsets, strict=False):
         if start == end:
             continue
         prefix, _, label = tag.partition("-")
@@ -221,7 +221,7 @@ class TransformerNER:
         for window, window_offsets in enumerate(offsets):
             ids = probs[window].argmax(-1)
             top = probs[window].max(-1)
-            for (start, end), p, i in zip(window_offsets, top.tolist(), ids.tolist()):
+            for (start, end), p, i in zip(window_offsets, top.tolist(), ids.tolist(), strict=True):
                 if start != end and p > best.get((start, end), (-1.0, ""))[0]:
                     best[(start, end)] = (p, self.id2label[i])
         ordered = sorted(best)
@@ -292,7 +292,7 @@ def _logits_module(torch: Any, model: Any, names: list[str]) -> Any:
             self.model = model
 
         def forward(self, *inputs: Any) -> Any:
-            return self.model(**dict(zip(names, inputs))).logits
+            return self.model(**dict(zip(names, inputs, strict=False))).logits
 
     return LogitsOnly().eval()
 
