@@ -103,9 +103,11 @@ def run_demo(
             session.exec(select(Article.lang, func.count()).group_by(Article.lang)).all()
         )
         report.facts_by_kind = count_facts(session)
-        report.facts_by_lang = dict(
-            session.exec(select(Fact.lang, func.count()).group_by(Fact.lang)).all()
-        )  # type: ignore[arg-type]
+        report.facts_by_lang = {
+            lang: n  # a fact takes its article's language: never None
+            for lang, n in session.exec(select(Fact.lang, func.count()).group_by(Fact.lang))
+            if lang is not None
+        }
         days = [
             p.astimezone(ALMATY).date() for p in session.exec(select(Article.published)).all() if p
         ]

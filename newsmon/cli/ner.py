@@ -47,7 +47,7 @@ def train_ner(
     )
     console.print(
         f"dev micro F1 (canonical): {figures['canonical']['micro']['f']:.3f}", markup=False
-    )  # type: ignore[index]
+    )
 
 
 @app.command("entities")

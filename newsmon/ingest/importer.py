@@ -214,7 +214,7 @@ def _lines(path: str | Path, encoding: str = "utf-8") -> Iterator[_Line]:
                 (n, line.rstrip("\n").encode("utf-8", "surrogatepass"), len(line))
                 for n, line in enumerate(sys.stdin, 1)
             )
-            return _decoded(raw, "utf-8", limit)  # type: ignore[arg-type]
+            return _decoded(raw, "utf-8", limit)
         return _decoded(_raw_lines(buffer, limit), name, limit)
     p = Path(path)
     if p.is_dir():

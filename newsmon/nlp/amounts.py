@@ -34,6 +34,8 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from newsmon.nlp.lang import lang_of
+
 SPAN_KEY = "amounts"
 LABELS = {"money": "MONEY", "percent": "PERCENT", "area": "AREA", "count": "COUNT"}
 
@@ -613,11 +615,11 @@ class AmountFinder:
                     self._emit(made[0], found, pending)
                     i = made[1]
                     continue
-            made = self._finish(chain, q, prefix, text)
-            if made is None:
+            single = self._finish(chain, q, prefix, text)
+            if single is None:
                 i = q.last if q.last > i else i + 1
                 continue
-            amount, i = made
+            amount, i = single
             self._emit([amount], found, pending)
 
     def _range(
@@ -861,7 +863,7 @@ class AmountsComponent:
     ) -> None:
         self.name = name
         self.finder = AmountFinder(
-            nlp.lang, implicit_confidence, implicit_without_currency, default_currency
+            lang_of(nlp), implicit_confidence, implicit_without_currency, default_currency
         )
         self.link_programs = link_programs
 

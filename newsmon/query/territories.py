@@ -44,7 +44,7 @@ class Unit:
 
 def kato_ranges(units: Sequence[Unit]) -> list[tuple[str | None, str | None, str]]:
     """(low, high, name) per unit: a KATO code range that is index-friendly on every backend and collation."""
-    out = []
+    out: list[tuple[str | None, str | None, str]] = []
     for unit in units:
         if unit.kato:
             prefix = kato_prefix(unit.kato)
@@ -109,7 +109,7 @@ def _known_units(session: Session) -> _Known:
     bind = session.get_bind()
     n_terr = session.execute(sa.text("SELECT count(*) FROM territory")).scalar_one()
     n_fact = session.execute(sa.text("SELECT coalesce(max(id), 0) FROM fact")).scalar_one()
-    cache_key = (str(bind.url), n_terr, n_fact)
+    cache_key = (str(bind.engine.url), n_terr, n_fact)
     if cache_key in _known_cache:
         return _known_cache[cache_key]
     names: dict[str, list[Unit]] = defaultdict(list)
@@ -177,7 +177,7 @@ def _gazetteer(session: Session) -> Any:
     except ImportError:  # an install without the NLP stage's dependencies: our own names only
         return None
     try:
-        return get_gazetteer(session.get_bind().url.render_as_string(hide_password=False))
+        return get_gazetteer(session.get_bind().engine.url.render_as_string(hide_password=False))
     except (GazetteerError, sa.exc.SQLAlchemyError):  # a broken core file or territory table
         return None
 

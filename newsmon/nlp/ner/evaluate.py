@@ -16,6 +16,7 @@ from newsmon.nlp.ner.runner import (
     load_model,
     load_pipeline,
     model_path,
+    ner_labels,
     predict,
 )
 from newsmon.nlp.ner.scoring import Scores, score
@@ -101,7 +102,7 @@ def evaluate_file(
         spacy_model = source in ("model", "combined") or (
             source == "pipeline" and backend == "spacy"
         )
-        labels = set(load_model(lang, settings).get_pipe("ner").labels) if spacy_model else None
+        labels = set(ner_labels(load_model(lang, settings))) if spacy_model else None
     return score(zip(golds, preds, strict=True), labels)
 
 

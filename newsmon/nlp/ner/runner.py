@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import cast
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import Pipe
 
 from newsmon.errors import ConfigError, InputError
 from newsmon.nlp.ner import architectures  # noqa: F401  (registers the model architectures)
@@ -20,6 +22,11 @@ from newsmon.text import NLP_LANGS as LANGS
 # ru components of the combined pipeline: the canonical labels taken from natasha/slovnet instead of
 # the project model, chosen per label on NEREL dev + factRuEval dev (models/ru/MODEL_CARD.md)
 COMBINE_FILE = "combine.json"
+
+
+def ner_labels(nlp: Language) -> tuple[str, ...]:
+    """The labels of the pipeline's `ner` component (its native labels)."""
+    return cast(Pipe, nlp.get_pipe("ner")).labels  # an EntityRecognizer (compiled, untyped)
 
 
 def model_path(lang: str, settings: Settings | None = None) -> Path:

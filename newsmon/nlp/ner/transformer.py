@@ -286,7 +286,7 @@ class OnnxExport:
 def _logits_module(torch: Any, model: Any, names: list[str]) -> Any:
     """The model with positional inputs in the tokenizer's order and logits out (what the ONNX graph exposes)."""
 
-    class LogitsOnly(torch.nn.Module):  # type: ignore[misc,name-defined]
+    class LogitsOnly(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.model = model

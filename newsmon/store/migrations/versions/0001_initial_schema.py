@@ -6,7 +6,7 @@ Create Date: 2026-11-26 07:00:08.725326
 """
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import newsmon.store.models
