@@ -253,8 +253,8 @@ def render_chart(report: CoverageReport, *, top: int = CHART_ENTITIES) -> bytes:
                 label=name,
             )
         step = max(1, len(xs) // 12)  # ticks on whole days, at most about a dozen
-        ax.xaxis.set_major_locator(mdates.DayLocator(interval=step))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=step))  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))  # type: ignore[no-untyped-call]
         ax.set_ylabel("mentions")
         ax.set_ylim(bottom=0)
         fig.autofmt_xdate()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from newsmon.text import NLP_LANGS as LANGS  # noqa: F401 - a digest per language newsmon analyses
+from newsmon.text import NLP_LANGS
+
+LANGS = NLP_LANGS  # a digest per language newsmon analyses
 
 LABELS: dict[str, dict[str, str]] = {
     "ru": {

@@ -14,11 +14,12 @@ from rapidfuzz import fuzz
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from newsmon.ingest.langid import LANGS, detect_language
+from newsmon.ingest.langid import detect_language
 from newsmon.ingest.urls import normalize_url, title_key
 from newsmon.settings import get_settings
 from newsmon.store.models import Article, Source, utcnow
 from newsmon.store.search_index import index_articles
+from newsmon.text import LANGS
 
 SHORT_TEXT = 300  # characters: shorter texts are summaries, compared by title alone
 SIMILARITY_CHARS = 2000

@@ -73,11 +73,13 @@ class Response:
 
     @property
     def etag(self) -> str | None:
-        return self.headers.get("etag")
+        value: str | None = self.headers.get("etag")
+        return value
 
     @property
     def last_modified(self) -> str | None:
-        return self.headers.get("last-modified")
+        value: str | None = self.headers.get("last-modified")
+        return value
 
     @property
     def content_hash(self) -> str:
@@ -333,7 +335,8 @@ def _content_encoding(headers: httpx.Headers) -> str:
         raise FetchError(f"stacked content encodings are refused: {', '.join(codings)}")
     if codings[0] not in ("gzip", "x-gzip", "deflate"):
         raise FetchError(f"unsupported content encoding {codings[0]!r} (asked for gzip, deflate)")
-    return codings[0]
+    coding: str = codings[0]
+    return coding
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

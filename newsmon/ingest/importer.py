@@ -23,10 +23,10 @@ from newsmon.ingest.articles import (
     size_problem,
     store_articles,
 )
-from newsmon.ingest.langid import LANGS
 from newsmon.settings import get_settings
 from newsmon.store.db import open_session
 from newsmon.store.models import Source
+from newsmon.text import LANGS
 
 ALMATY = ZoneInfo("Asia/Almaty")
 BATCH = 200

@@ -106,7 +106,7 @@ class KazakhDefaults(BaseDefaults):
     url_match = URL_MATCH
 
 
-class Kazakh(Language):
+class Kazakh(Language):  # type: ignore[no-untyped-call]  # spaCy's Language.__init_subclass__
     lang = "kk"
     Defaults = KazakhDefaults
 

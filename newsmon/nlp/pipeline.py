@@ -11,7 +11,9 @@ from spacy.tokens import Doc
 
 from newsmon import __version__
 from newsmon.nlp.lang import blank
-from newsmon.text import NLP_LANGS as LANGS  # noqa: F401 - one pipeline per language
+from newsmon.text import NLP_LANGS
+
+LANGS = NLP_LANGS  # one pipeline per language
 
 # bump when a rule component changes what it extracts: `newsmon extract` then re-extracts every article
 RULES_VERSION = "2"

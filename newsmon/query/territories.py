@@ -99,6 +99,7 @@ def _strip_types(key: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
 class _Known:
     units: list[Unit]
     names: dict[str, list[Unit]]  # every spelling (ru, kk, alias, raw) → units
+    folded: dict[str, list[Unit]] | None = None  # `names` by plain_name, built on first use
 
 
 _known_cache: dict[tuple[str, int, int], _Known] = {}
@@ -236,12 +237,12 @@ def resolve_territory(session: Session, text: str) -> list[Unit]:
 
 
 def _folded_names(known: _Known) -> dict[str, list[Unit]]:
-    if not hasattr(known, "_folded"):
+    if known.folded is None:
         folded: dict[str, list[Unit]] = defaultdict(list)
         for name, units in known.names.items():
             folded[plain_name(name)] += units
-        known._folded = dict(folded)  # type: ignore[attr-defined]
-    return known._folded  # type: ignore[attr-defined]
+        known.folded = dict(folded)
+    return known.folded
 
 
 @lru_cache(maxsize=50_000)

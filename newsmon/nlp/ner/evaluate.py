@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from newsmon.errors import InputError
 from newsmon.nlp.ner.data import Ent, Example, read_examples, split_kk
@@ -36,7 +37,7 @@ def select_split(examples: list[Example], split: str) -> list[Example]:
     return dev if split == "dev" else train
 
 
-def select_split_lines(objs: list[dict], split: str) -> list[dict]:
+def select_split_lines(objs: list[dict[str, Any]], split: str) -> list[dict[str, Any]]:
     """The input objects whose text falls in `split` (as select_split), in input order."""
     keep = {
         ex.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import spacy
 from spacy.language import Language
@@ -87,11 +87,15 @@ def predict(
 
 
 def entities_lines(
-    objs: Iterable[dict], nlp: Language, lang: str, native: bool = False, batch_size: int = 64
-) -> Iterator[dict]:
+    objs: Iterable[dict[str, Any]],
+    nlp: Language,
+    lang: str,
+    native: bool = False,
+    batch_size: int = 64,
+) -> Iterator[dict[str, Any]]:
     """CONTRACT §3: one output object per input object, in order, offsets into the input text."""
 
-    def tuples() -> Iterator[tuple[str, dict]]:
+    def tuples() -> Iterator[tuple[str, dict[str, Any]]]:
         for obj in objs:
             yield obj["text"], obj
 
@@ -118,7 +122,7 @@ def gold_entities(example: Example, lang: str, native: bool) -> list[Ent]:
     return out
 
 
-def read_input(file: str) -> Iterator[dict]:
+def read_input(file: str) -> Iterator[dict[str, Any]]:
     """Objects of a JSONL file (or stdin for '-'), lazily; a line without a string `text` raises InputError."""
     import sys
 

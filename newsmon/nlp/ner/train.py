@@ -295,7 +295,7 @@ def write_card(
     )
     card = f"""# newsmon NER model: {lang}
 
-spaCy {spacy.__version__} pipeline `tok2vec` + `ner` trained by `{command or f"newsmon train ner --lang {lang}"}`
+spaCy {spacy.about.__version__} pipeline `tok2vec` + `ner` trained by `{command or f"newsmon train ner --lang {lang}"}`
 ({configs}; seed 0, CPU, fixed step counts). The tok2vec embeds NORM/PREFIX/SUFFIX/SHAPE hashes and the
 first and last UTF-8 bytes of each word (`newsmon.HashCharEmbed.v1`){" plus pruned navec vectors (`newsmon.nlp.ner.vectors`)" if lang == "ru" else ""}.
 

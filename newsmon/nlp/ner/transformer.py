@@ -109,7 +109,8 @@ class _TorchRunner:
     def __call__(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         with self.torch.no_grad():
             logits = self.model(**{k: self.torch.from_numpy(v) for k, v in inputs.items()}).logits
-        return logits.float().numpy()
+        out: np.ndarray = logits.float().numpy()
+        return out
 
 
 class _OnnxRunner:
@@ -137,7 +138,10 @@ class _OnnxRunner:
             raise ConfigError(
                 f"{ONNX_FILE} takes {', '.join(missing)}, which the tokenizer does not give"
             )
-        return self.session.run(["logits"], {n: inputs[n] for n in self.input_names})[0]
+        logits: np.ndarray = self.session.run(["logits"], {n: inputs[n] for n in self.input_names})[
+            0
+        ]
+        return logits
 
 
 def decode_bio(tags: list[str], offsets: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -286,7 +290,7 @@ class OnnxExport:
 def _logits_module(torch: Any, model: Any, names: list[str]) -> Any:
     """The model with positional inputs in the tokenizer's order and logits out (what the ONNX graph exposes)."""
 
-    class LogitsOnly(torch.nn.Module):
+    class LogitsOnly(torch.nn.Module):  # type: ignore[misc]  # torch arrives as Any (lazy import)
         def __init__(self) -> None:
             super().__init__()
             self.model = model
