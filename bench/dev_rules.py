@@ -38,7 +38,7 @@ def load(gold_path: Path, articles_path: Path) -> list[tuple[dict[str, Any], str
 
 
 def build(lang: str = "ru"):  # type: ignore[no-untyped-def]
-    import newsmon.nlp.amounts  # noqa: F401
+    import newsmon.nlp.amounts
     import newsmon.nlp.programs  # noqa: F401
 
     nlp = blank(lang)
@@ -77,7 +77,7 @@ def score(rows: list[tuple[dict[str, Any], str]]) -> tuple[dict[str, Score], flo
         docs = list(nlp.pipe(texts))
     t_full = (time.perf_counter() - t0) / 5
     scores = {"amount": Score(), "amount (explicit gold first)": Score(), "program": Score()}
-    for (row, _), doc in zip(rows, docs):
+    for (row, _), doc in zip(rows, docs, strict=True):
         pred_amounts: dict[tuple[float, str], dict[str, Any]] = {}
         for span in doc.spans["amounts"]:
             a = span._.amount

@@ -94,9 +94,9 @@ def main() -> None:
 
     import feedparser
 
+    from newsmon.ingest.articles import get_or_create_source, store_articles
     from newsmon.ingest.parse import parse_feed
     from newsmon.store import db
-    from newsmon.ingest.articles import get_or_create_source, store_articles
 
     def reference() -> int:
         return sum(

@@ -42,20 +42,22 @@ def main() -> int:
 
     tmp = tempfile.mkdtemp(prefix="newsmon-terr-")
     os.environ["NEWSMON_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
+    import newsmon.nlp.territories  # noqa: F401
     from newsmon.nlp.gazetteer import get_gazetteer, import_kato, key
     from newsmon.nlp.lang import blank
     from newsmon.nlp.pipeline import doc_text
-    import newsmon.nlp.territories  # noqa: F401
 
     if not args.no_kato:
         import_kato(args.kato)
     gaz = get_gazetteer()
-    gold = [json.loads(line) for line in open(args.gold, encoding="utf-8") if line.strip()]
+    with open(args.gold, encoding="utf-8") as f:
+        gold = [json.loads(line) for line in f if line.strip()]
     articles = {}
-    for line in open(args.articles, encoding="utf-8"):
-        if line.strip():
-            a = json.loads(line)
-            articles[a["url"]] = a
+    with open(args.articles, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                a = json.loads(line)
+                articles[a["url"]] = a
     nlp = blank("ru")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("newsmon_territories")

@@ -165,14 +165,14 @@ def main() -> None:
             torch.set_num_threads(threads)
             spans: dict[str, list] = {}
             best = {name: float("inf") for name in runners}
-            for name, ner in runners.items():
+            for ner in runners.values():
                 ner.predict(texts[0])  # warm up
             for _ in range(args.rounds):  # alternated, so a change in the machine's load hits both
                 for name, ner in runners.items():
                     t0 = time.perf_counter()
                     spans[name] = [ner.predict(t) for t in texts]
                     best[name] = min(best[name], time.perf_counter() - t0)
-            same = sum(a == b for a, b in zip(spans["torch"], spans["onnx"]))
+            same = sum(a == b for a, b in zip(spans["torch"], spans["onnx"], strict=True))
             row = {
                 "threads": threads,
                 "torch_words_s": words / best["torch"],

@@ -37,7 +37,7 @@ def _query_bench() -> Any:
 
 def pct(times: list[float], p: float) -> float:
     s = sorted(times)
-    return s[min(len(s) - 1, int(round(p * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(p * (len(s) - 1)))]
 
 
 def serve(url: str) -> tuple[str, Callable[[], None]]:

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from newsmon.errors import InputError
 from newsmon.output import csv_safe
@@ -83,10 +83,10 @@ def _regions(session: Session, ids: list[int]) -> dict[int, str]:
     for chunk in range(0, len(ids), 500):
         rows = session.exec(
             select(Fact.article_id, Fact.territory_name, Fact.territory_path).where(
-                Fact.article_id.in_(ids[chunk : chunk + 500]),  # type: ignore[attr-defined]
-                Fact.territory_name.is_not(None),
+                col(Fact.article_id).in_(ids[chunk : chunk + 500]),
+                col(Fact.territory_name).is_not(None),
             )
-        )  # type: ignore[union-attr]
+        )
         for art_id, name, path in rows:
             votes[art_id][(path or [name])[0]] += 1
     return {aid: c.most_common(1)[0][0] for aid, c in votes.items() if c}
@@ -95,13 +95,13 @@ def _regions(session: Session, ids: list[int]) -> dict[int, str]:
 def _articles(session: Session, since: date, until: date) -> Iterator[tuple[Article, Source]]:
     query = (
         select(Article, Source)
-        .join(Source, Article.source_id == Source.id)  # type: ignore[arg-type]
+        .join(Source, col(Article.source_id) == col(Source.id))
         .where(
-            Article.published >= day_start(since),  # type: ignore[operator]
-            Article.published < day_start(until + timedelta(days=1)),
-        )  # type: ignore[operator]
-        .order_by(Article.published, Article.id)
-    )  # type: ignore[arg-type]
+            col(Article.published) >= day_start(since),
+            col(Article.published) < day_start(until + timedelta(days=1)),
+        )
+        .order_by(col(Article.published), col(Article.id))
+    )
     yield from session.exec(query).yield_per(200)
 
 
@@ -253,8 +253,8 @@ def render_chart(report: CoverageReport, *, top: int = CHART_ENTITIES) -> bytes:
                 label=name,
             )
         step = max(1, len(xs) // 12)  # ticks on whole days, at most about a dozen
-        ax.xaxis.set_major_locator(mdates.DayLocator(interval=step))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=step))  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))  # type: ignore[no-untyped-call]
         ax.set_ylabel("mentions")
         ax.set_ylim(bottom=0)
         fig.autofmt_xdate()
@@ -264,7 +264,7 @@ def render_chart(report: CoverageReport, *, top: int = CHART_ENTITIES) -> bytes:
         for name in entities:
             values = [counts.get((b, name), 0) for b in shown]
             ax.barh(shown, values, left=left, label=name)
-            left = [a + b for a, b in zip(left, values)]
+            left = [a + b for a, b in zip(left, values, strict=True)]
         ax.invert_yaxis()
         ax.set_xlabel("mentions")
     if entities and buckets:

@@ -82,9 +82,9 @@ def run_demo(
     from newsmon.nlp.extract import extract
     from newsmon.pipeline_run import write_digests
     from newsmon.query import ALMATY, FactFilter, count_facts, iter_facts
-    from newsmon.stories import stories_for_day
     from newsmon.store.db import dispose_engines, open_session
     from newsmon.store.models import Article, Fact
+    from newsmon.stories import stories_for_day
     from newsmon.watchlist import load_watchlist
 
     started = time.monotonic()
@@ -103,9 +103,11 @@ def run_demo(
             session.exec(select(Article.lang, func.count()).group_by(Article.lang)).all()
         )
         report.facts_by_kind = count_facts(session)
-        report.facts_by_lang = dict(
-            session.exec(select(Fact.lang, func.count()).group_by(Fact.lang)).all()
-        )  # type: ignore[arg-type]
+        report.facts_by_lang = {
+            lang: n  # a fact takes its article's language: never None
+            for lang, n in session.exec(select(Fact.lang, func.count()).group_by(Fact.lang))
+            if lang is not None
+        }
         days = [
             p.astimezone(ALMATY).date() for p in session.exec(select(Article.published)).all() if p
         ]

@@ -171,7 +171,8 @@ class Service:
                 report.rows
             ):  # quiet when every feed is waiting for its turn
                 self.say(report.summary())
-        except Exception as exc:  # noqa: BLE001 - one failed run must not end the service; the next one retries
+        except Exception as exc:
+            # one failed run must not end the service; the next one retries
             log.exception("fetch failed")
             self.say(f"fetch failed: {type(exc).__name__}: {exc}")
 
@@ -188,7 +189,8 @@ class Service:
             )
             for p in paths:
                 self.say(f"digest: {p}")
-        except Exception as exc:  # noqa: BLE001 - tomorrow's digest still runs
+        except Exception as exc:
+            # tomorrow's digest still runs
             log.exception("digest failed")
             self.say(f"digest failed: {type(exc).__name__}: {exc}")
 
@@ -207,7 +209,8 @@ class Service:
                     poll_seconds=self.options.worker_poll_seconds,
                     on_progress=progress,
                 )
-            except Exception as exc:  # noqa: BLE001 - the worker restarts after a pause
+            except Exception as exc:
+                # the worker restarts after a pause
                 log.exception("extraction failed")
                 self.say(f"extract failed: {type(exc).__name__}: {exc}")
                 self.stopping.wait(30)

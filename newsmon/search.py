@@ -264,7 +264,7 @@ def search(
             f"ORDER BY {rowid} DESC LIMIT :window"
         )
         try:
-            rows = session.execute(sa.text(sql), params).all()
+            rows = list(session.execute(sa.text(sql), params).all())
         except (
             sa.exc.DatabaseError
         ) as exc:  # the rebuilt query is well-formed; report anything else plainly
@@ -371,10 +371,10 @@ def make_snippet(
     wanted = {tokens[i].start() - start_char for i in matched if first <= i <= last}
     pos_map = _collapsed_positions(body)
     for off in sorted(wanted):
-        m = WORD.match(body, off)
-        if m:
+        word = WORD.match(body, off)
+        if word:
             s = pos_map[off] + len(lead)
-            marks.append((s, s + len(m.group())))
+            marks.append((s, s + len(word.group())))
     return snippet, marks
 
 

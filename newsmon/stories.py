@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from datasketch import MinHash, MinHashLSH
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from newsmon.query.dates import day_start
 from newsmon.query.facts import fact_to_dict
@@ -271,11 +271,14 @@ def group_stories(
                 continue
             jaccard = inter / len(sa | sb)
             containment = inter / min(len(sa), len(sb))
-            if jaccard >= opts.min_jaccard or (
-                min(len(sa), len(sb)) >= opts.min_shingles and containment >= opts.min_containment
-            ):
-                if union.join(a.id, other):
-                    links.append((a.id, other, f"text {jaccard:.2f}"))
+            if (
+                jaccard >= opts.min_jaccard
+                or (
+                    min(len(sa), len(sb)) >= opts.min_shingles
+                    and containment >= opts.min_containment
+                )
+            ) and union.join(a.id, other):
+                links.append((a.id, other, f"text {jaccard:.2f}"))
 
     if opts.cross_lang:
         feats = {a.id: _features(a, facts.get(a.id, ()), opts.text_chars) for a in articles}
@@ -338,21 +341,23 @@ def load_window(
     """Articles published in [start, end) and their facts as CONTRACT §2 dicts, by article id."""
     rows = session.exec(
         select(Article, Source)
-        .join(Source, Article.source_id == Source.id)  # type: ignore[arg-type]
-        .where(Article.published >= start, Article.published < end)  # type: ignore[operator]
-        .order_by(Article.published, Article.id)  # type: ignore[arg-type]
+        .join(Source, col(Article.source_id) == col(Source.id))
+        .where(col(Article.published) >= start, col(Article.published) < end)
+        .order_by(col(Article.published), col(Article.id))
     ).all()
     articles = [
-        StoryArticle(a.id, a.url, a.title, a.text, s.name, a.lang, a.published) for a, s in rows
-    ]  # type: ignore[arg-type]
+        StoryArticle(a.id, a.url, a.title, a.text, s.name, a.lang, a.published)
+        for a, s in rows
+        if a.id is not None  # always: the rows were read from the database
+    ]
     facts: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if articles:
         fact_rows = session.exec(
             select(Fact, Article, Source)
-            .join(Article, Fact.article_id == Article.id)  # type: ignore[arg-type]
-            .join(Source, Article.source_id == Source.id)  # type: ignore[arg-type]
-            .where(Article.published >= start, Article.published < end)  # type: ignore[operator]
-            .order_by(Fact.article_id, Fact.start)  # type: ignore[arg-type]
+            .join(Article, col(Fact.article_id) == col(Article.id))
+            .join(Source, col(Article.source_id) == col(Source.id))
+            .where(col(Article.published) >= start, col(Article.published) < end)
+            .order_by(col(Fact.article_id), col(Fact.start))
         ).all()
         for fact, article, source in fact_rows:
             facts[fact.article_id].append(fact_to_dict(fact, article, source))

@@ -192,7 +192,8 @@ def _letter_tables(tree: ast.AST) -> Iterator[int]:
     over a string of Kazakh letters."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Dict) and any(
-            _is_letter(k, KAZAKH) and _is_letter(v, RUSSIAN) for k, v in zip(node.keys, node.values)
+            _is_letter(k, KAZAKH) and _is_letter(v, RUSSIAN)
+            for k, v in zip(node.keys, node.values, strict=True)
         ):
             yield node.lineno
         if (

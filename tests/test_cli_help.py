@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
+
 import pytest
 import typer.main
 from typer.testing import CliRunner

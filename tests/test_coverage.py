@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from digest_support import DEMO_WATCHLIST, load_sample, sample_rows
+
 from newsmon.coverage import coverage, to_csv, write_chart
 from newsmon.errors import ConfigError, InputError, NotFoundError
 from newsmon.watchlist import Entity, load_watchlist
@@ -122,7 +122,7 @@ def test_lookup_by_variant_and_suggestions() -> None:
     assert wl is not None
     assert wl.lookup("Өскемен").name == "Усть-Каменогорск"
     assert wl.lookup("жұмабаев").name == "Асет Жумабаев"
-    with pytest.raises(NotFoundError, match="did you mean.*Жумабаев"):
+    with pytest.raises(NotFoundError, match=r"did you mean.*Жумабаев"):
         wl.lookup("Жумабеков")
 
 

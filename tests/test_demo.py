@@ -9,9 +9,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from digest_support import SAMPLE, sample_rows
 from typer.testing import CliRunner
 
-from digest_support import SAMPLE, sample_rows
 from newsmon.cli import app
 from newsmon.demo import run_demo
 from newsmon.digest.labels import LABELS

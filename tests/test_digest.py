@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from digest_support import DEMO_WATCHLIST, FACTS, load_sample, sample_rows
 from typer.testing import CliRunner
 
-from digest_support import DEMO_WATCHLIST, FACTS, load_sample, sample_rows
 from newsmon.cli import app
 from newsmon.digest import build_digest, render
 from newsmon.digest.labels import LABELS, format_amount, plural
@@ -20,7 +20,7 @@ from newsmon.errors import InputError, NotFoundError
 from newsmon.watchlist import load_watchlist
 
 DAY = date(2024, 11, 20)
-NOW = datetime(2024, 11, 21, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 11, 21, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -204,9 +204,9 @@ def _hostile_db(url: str, tmp_path: Path) -> None:
     path = tmp_path / "hostile.jsonl"
     path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
     load_sample(url, path, facts=False)
+    from digest_support import SHEM, add_fact
     from sqlmodel import select
 
-    from digest_support import SHEM, add_fact
     from newsmon.store.db import open_session
     from newsmon.store.models import Article
 

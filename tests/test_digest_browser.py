@@ -9,8 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from digest_support import DEMO_WATCHLIST, load_sample
+
 from newsmon.digest import build_digest, render, write_atomic
 from newsmon.watchlist import load_watchlist
 

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,8 +19,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 import yaml
-
 from digest_support import sample_rows
+
 from newsmon.pipeline_run import ScheduleOptions, Service, digest_path, parse_clock, run_once, today
 from newsmon.settings import get_settings
 
@@ -30,7 +30,7 @@ ITEMS = {"ru": ROWS["ust-kamenogorsk-teploseti-3-2-mlrd"], "kk": ROWS["oskemen-z
 
 def rss(base: str, lang: str) -> bytes:
     r = ITEMS[lang]
-    when = format_datetime(datetime.now(timezone.utc) - timedelta(minutes=1))
+    when = format_datetime(datetime.now(UTC) - timedelta(minutes=1))
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>local {lang}</title><link>{base}/</link><description>test</description>
 <item><title>{escape(r["title"])}</title><link>{base}/{lang}/1</link><guid>{base}/{lang}/1</guid>
@@ -47,7 +47,7 @@ class FeedServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 outer.hit.set()
                 time.sleep(outer.delay)
                 lang = "kk" if "kk" in self.path else "ru"

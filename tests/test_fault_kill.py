@@ -5,6 +5,7 @@ may be lost or doubled, and the search index and the extraction queue must agree
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -85,6 +86,14 @@ ARTICLES = sa.select(sa.func.count()).select_from(Article)
 EXTRACTED = ARTICLES.where(Article.extracted_version.is_not(None))  # type: ignore[union-attr]
 
 
+def _always() -> bool:
+    return True
+
+
+def _reached(db_url: str, query: sa.Select[tuple[int]], target: int) -> bool:
+    return _count(db_url, query) >= target
+
+
 def _kill_during(
     db_url: str, proc: subprocess.Popen[bytes], progressed: Callable[[], bool], rng: random.Random
 ) -> bool:
@@ -112,11 +121,12 @@ def test_sigkill_import_extract_and_worker_lose_and_double_nothing(
     for _ in range(IMPORT_KILLS):
         before = _count(db_url, ARTICLES)
         proc = _start(db_url, "import", str(lines))
+        progressed: Callable[[], bool]
         if rng.random() < 0.3:  # at a random moment: reading, parsing or storing
-            progressed: Callable[[], bool] = lambda: True
+            progressed = _always
             time.sleep(rng.uniform(0.5, 2.0))
         else:  # once a batch with new articles is committed
-            progressed = lambda b=before: _count(db_url, ARTICLES) > b  # type: ignore[misc]
+            progressed = functools.partial(_reached, db_url, ARTICLES, before + 1)
         kills += _kill_during(db_url, proc, progressed, rng)
     done = _start(db_url, "import", str(lines))
     assert done.wait(240) in (0, 1)  # 1: lines skipped as duplicates are not errors; checked below
@@ -133,7 +143,7 @@ def test_sigkill_import_extract_and_worker_lose_and_double_nothing(
             before = _count(db_url, EXTRACTED)
             step = rng.randint(1, 30)
             proc = _start(db_url, *command)
-            progressed = lambda b=before, s=step: _count(db_url, EXTRACTED) >= b + s  # type: ignore[misc]
+            progressed = functools.partial(_reached, db_url, EXTRACTED, before + step)
             kills += _kill_during(db_url, proc, progressed, rng)
     print(f"fault test: {kills} SIGKILLs landed while working")
     # a kill aimed at a run that already finished (a fast machine, an import with nothing new left)

@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 
 from newsmon.cli import app
 from newsmon.errors import InputError, StorageError
+from newsmon.ingest.articles import clean_text
 from newsmon.ingest.importer import import_jsonl, parse_line
 from newsmon.settings import get_settings
-from newsmon.ingest.articles import clean_text
 from newsmon.store.db import dispose_engines, get_engine, open_session
 from newsmon.store.models import Article
 

@@ -3,6 +3,7 @@ state and backoff, every kind of bad feed, full text, concurrency, the CLI, and 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -11,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -214,7 +215,7 @@ def test_bad_feeds_are_recorded_and_never_stop_the_others(
         3, {"name": "good", "url": server.route("/good.rss", static(fixture_bytes("rss-ru.rss")))}
     )
     path = feeds_file(tmp_path, *entries)
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     report = run(path)
     rows = {r.name: r for r in report.rows}
     assert (report.feeds_ok, report.feeds_failed, report.new) == (1, len(BAD), 3)
@@ -252,7 +253,7 @@ def test_429_retry_after_sets_next_attempt(
 ) -> None:
     headers = {}
     if retry_after == "HTTPDATE+3h":
-        when = datetime.now(timezone.utc) + timedelta(hours=3)
+        when = datetime.now(UTC) + timedelta(hours=3)
         headers["Retry_After"] = when.strftime("%a, %d %b %Y %H:%M:%S GMT")
     elif retry_after is not None:
         headers["Retry_After"] = retry_after
@@ -260,7 +261,7 @@ def test_429_retry_after_sets_next_attempt(
         "/busy", static(b"slow down", status=429, content_type="text/plain", **headers)
     )
     path = feeds_file(tmp_path, {"name": "busy", "url": url})
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     report = run(path)
     assert report.rows[0].http_status == 429 and "HTTP 429" in (report.rows[0].error or "")
     assert abs((state("busy").next_attempt - t0).total_seconds() - expected) < 60  # type: ignore[operator]
@@ -271,7 +272,7 @@ def test_backoff_grows_and_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (s.backoff_base, s.backoff_max) == (300, 24 * 3600)
     delays = [retry_delay(n) for n in range(1, 12)]
     assert delays[:5] == [300, 600, 1200, 2400, 4800]
-    assert all(b >= a for a, b in zip(delays, delays[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(delays))
     assert delays[-1] == 24 * 3600 and retry_delay(10_000) == 24 * 3600
     assert retry_delay(1, retry_after=10 * 24 * 3600) == 24 * 3600
 
@@ -706,7 +707,7 @@ def test_fulltext_budget_cuts_a_hostile_feed(
     assert articles("slow") == []
     st = state("slow")
     assert st.content_hash is None and st.etag is None
-    assert st.next_attempt is not None and st.next_attempt <= datetime.now(timezone.utc)
+    assert st.next_attempt is not None and st.next_attempt <= datetime.now(UTC)
 
 
 def test_fulltext_entries_are_stored_as_they_arrive_and_the_rest_next_run(

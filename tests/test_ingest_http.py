@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import socket
 import time
 import zlib
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 
 import pytest
@@ -121,7 +122,7 @@ def test_error_statuses(
 
 
 def test_retry_after_forms() -> None:
-    now = datetime(2024, 4, 16, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2024, 4, 16, 10, 0, tzinfo=UTC)
     assert parse_retry_after("90", now) == 90.0
     assert parse_retry_after("Tue, 16 Apr 2024 12:00:00 GMT", now) == 7200.0
     assert parse_retry_after("Tue, 16 Apr 2024 09:00:00 GMT", now) == 0.0  # in the past: now
@@ -213,7 +214,7 @@ def test_redirect_loop_and_too_many_redirects(
 
 def test_redirect_to_a_file_url_is_refused(server: FeedServer) -> None:
     server.route("/evil", static(b"", status=302, content_type=None, Location="file:///etc/passwd"))
-    with Fetcher() as fetcher, pytest.raises(FetchError, match="non-HTTP|unsupported"):
+    with Fetcher() as fetcher, pytest.raises(FetchError, match=r"non-HTTP|unsupported"):
         fetcher.get(server.url("/evil"))
 
 
@@ -352,7 +353,7 @@ def test_per_host_delay(server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> 
     with Fetcher() as fetcher:
         for _ in range(3):
             fetcher.get(server.url("/p"))
-    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
     assert len(gaps) == 2 and min(gaps) >= 0.25
 
 

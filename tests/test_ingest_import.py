@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -54,7 +54,7 @@ def test_import_stores_each_article_once(db_url: str, tmp_path: Path) -> None:
     assert arts["https://kaz.tengrinews.kz/a/2"].lang == "kk"
     # naive time means Asia/Almaty (UTC+5 in 2024)
     assert arts["https://kaz.tengrinews.kz/a/2"].published == datetime(
-        2024, 4, 16, 5, 0, tzinfo=timezone.utc
+        2024, 4, 16, 5, 0, tzinfo=UTC
     )
 
 
@@ -85,7 +85,7 @@ def test_bad_line_is_reported_with_its_number_and_others_import(
     f = _write(tmp_path / "bad.jsonl", [good, line, json.dumps(GOOD[1], ensure_ascii=False)])
     result = runner.invoke(app, ["import", str(f)])
     assert result.exit_code == 1
-    assert f"line 2: skipped:" in result.output and reason in result.output
+    assert "line 2: skipped:" in result.output and reason in result.output
     assert "2 new" in result.output
     with open_session() as s:
         assert len(s.exec(select(Article)).all()) == 2
@@ -106,7 +106,7 @@ def test_missing_file_is_one_line_error(tmp_path: Path) -> None:
 
 
 def test_parse_published_forms() -> None:
-    assert parse_published("2024-04-16T10:00:00Z") == datetime(2024, 4, 16, 10, tzinfo=timezone.utc)
+    assert parse_published("2024-04-16T10:00:00Z") == datetime(2024, 4, 16, 10, tzinfo=UTC)
     assert parse_published(None) is None
     assert parse_published("2024-04-16").tzinfo is not None
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from spacy.language import Language
 
-import newsmon.nlp.amounts  # noqa: F401  (registers the factory)
+import newsmon.nlp.amounts
 import newsmon.nlp.programs  # noqa: F401
 from newsmon.nlp.amounts import AmountFinder, link_amounts_to_programs
 from newsmon.nlp.lang import blank
@@ -100,7 +100,7 @@ def test_amounts(
 ) -> None:
     got = amounts(pipes[lang], text)
     assert len(got) == len(expected), got
-    for (value, unit), (exp_value, exp_unit) in zip(got, expected):
+    for (value, unit), (exp_value, exp_unit) in zip(got, expected, strict=True):
         assert unit == exp_unit
         assert value == pytest.approx(exp_value)
 

@@ -184,7 +184,7 @@ def test_bad_input_gives_no_crash_and_sensible_facts(kato: str, tmp_path: Path) 
     )
     big = by_url["https://x.kz/big"]
     assert [f["value"] for f in big if f["kind"] == "amount"] == [2000000]  # one fact, 40 mentions
-    assert len([f for f in big if f["kind"] == "amount"][0]["mentions"]) == 40
+    assert len(next(f for f in big if f["kind"] == "amount")["mentions"]) == 40
     glued = {(f["kind"], f.get("value")) for f in by_url["https://x.kz/glued"]}
     assert ("amount", 300000) in glued
     assert {
@@ -247,7 +247,7 @@ def test_version_carries_kato_and_catalogue_digests(
     assert with_extra.split(".prog.")[1] != bare.split(".prog.")[1]
     monkeypatch.setenv("NEWSMON_PROGRAMS_FILE", str(tmp_path / "missing.yaml"))
     get_settings.cache_clear()
-    with pytest.raises(ConfigError, match="missing.yaml"):
+    with pytest.raises(ConfigError, match=r"missing\.yaml"):
         extractor_version("ru")
 
 

@@ -67,7 +67,7 @@ def test_one_line_per_input_in_order_with_offsets_into_the_input(tmp_path: Path,
     out = run_entities(tmp_path, lang)
     assert [o["id"] for o in out] == [o["id"] for o in LINES[lang]]
     assert out[1]["entities"] == []
-    for obj, src in zip(out, LINES[lang]):
+    for obj, src in zip(out, LINES[lang], strict=True):
         assert set(obj) == {"id", "entities"}
         for ent in obj["entities"]:
             assert set(ent) == {"start", "end", "label", "text"}
@@ -103,7 +103,7 @@ def test_native_labels_are_the_models_own(tmp_path: Path, lang: str, native_only
         from newsmon.nlp.ner.labels import to_canonical
 
         canonical = run_entities(tmp_path, lang)
-        for nat, can in zip(out, canonical):
+        for nat, can in zip(out, canonical, strict=True):
             assert [
                 (e["start"], e["end"], to_canonical(e["label"], "kk"))
                 for e in nat["entities"]
@@ -149,12 +149,15 @@ def test_bad_input_line_is_reported(tmp_path: Path, content: str, message: str) 
 
 def test_split_dev_prints_only_the_held_out_kazakh_lines(tmp_path: Path) -> None:
     from conftest import need_data
+
     from newsmon.nlp.ner.data import read_examples, split_kk
 
     need_model("kk")
     src = tmp_path / "kaznerd.jsonl"
     with need_data("ner", "kaznerd-valid.jsonl").open(encoding="utf-8") as f:
-        src.write_text("".join(line for _, line in zip(range(60), f)), encoding="utf-8")
+        src.write_text(
+            "".join(line for _, line in zip(range(60), f, strict=False)), encoding="utf-8"
+        )
     _, dev = split_kk(read_examples(src))
     result = CliRunner().invoke(app, ["entities", str(src), "--lang", "kk", "--split", "dev"])
     assert result.exit_code == 0, result.output

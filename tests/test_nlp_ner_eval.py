@@ -5,8 +5,8 @@ moves up, in a commit that says why), and ru PER/LOC/ORG on factRuEval at least 
 from __future__ import annotations
 
 import pytest
-
 from conftest import need_data
+
 from newsmon.nlp.ner.evaluate import evaluate_file
 from newsmon.settings import PROJECT_DIR
 

@@ -33,7 +33,7 @@ def test_parse_uses(value: str, expected: tuple[str, ...]) -> None:
 
 
 def test_unknown_use_is_named() -> None:
-    with pytest.raises(ValueError, match="unknown NER use 'org'.*loc, per, program"):
+    with pytest.raises(ValueError, match=r"unknown NER use 'org'.*loc, per, program"):
         parse_uses("loc,org")
 
 

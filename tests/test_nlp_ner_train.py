@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import need_data
+
 from newsmon.nlp.ner.evaluate import evaluate_file
 from newsmon.nlp.ner.scoring import format_table
 from newsmon.nlp.ner.train import train_ner
@@ -27,7 +27,9 @@ STEPS = {
 
 def _slice(src: Path, dst: Path, lines: int) -> None:
     with src.open(encoding="utf-8") as f:
-        dst.write_text("".join(line for _, line in zip(range(lines), f)), encoding="utf-8")
+        dst.write_text(
+            "".join(line for _, line in zip(range(lines), f, strict=False)), encoding="utf-8"
+        )
 
 
 def _train_twice(

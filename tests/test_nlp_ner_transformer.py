@@ -94,7 +94,7 @@ def build_tiny_model(path: Path, lang: str) -> None:
     model = transformers.BertForTokenClassification(config)
     enc = fast(texts, return_offsets_mapping=True, padding=True, return_tensors="pt")
     gold = []
-    for (_, ents), offs in zip(TRAIN[lang], enc.pop("offset_mapping").tolist()):
+    for (_, ents), offs in zip(TRAIN[lang], enc.pop("offset_mapping").tolist(), strict=True):
         row = []
         for s, e in offs:
             tag = "O"
@@ -141,7 +141,7 @@ def test_entities_with_a_local_transformer(
         assert result.exit_code == 0, result.output
         out = [json.loads(line) for line in result.stdout.splitlines()]
         assert [o["id"] for o in out] == [0, 1]
-        for o, (text, ents) in zip(out, TRAIN[lang]):
+        for o, (text, ents) in zip(out, TRAIN[lang], strict=True):
             got = [(e["start"], e["end"], e["label"]) for e in o["entities"]]
             if native:
                 assert got == ents

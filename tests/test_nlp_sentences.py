@@ -4,7 +4,6 @@ fact's `sentence` never runs from the title into the body (articles are title + 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from spacy.language import Language

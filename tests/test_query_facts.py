@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from test_query_data import LABELS, QueryDB, query_db  # noqa: F401
 from typer.testing import CliRunner
 
 from newsmon.cli import app
@@ -15,7 +16,6 @@ from newsmon.errors import InputError, NotFoundError
 from newsmon.kato import kato_prefix, kato_within
 from newsmon.query import FactFilter, iter_facts, resolve_territory
 from newsmon.store.db import open_session
-from test_query_data import LABELS, QueryDB, query_db  # noqa: F401
 
 INSIDE_VKO = [
     "sikpaeva1",

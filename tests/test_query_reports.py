@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from test_query_data import ARTICLES, FACTS, QueryDB, query_db  # noqa: F401
 from typer.testing import CliRunner
 
 from newsmon import output
@@ -22,7 +23,6 @@ from newsmon.query import (
     iter_facts,
     program_summaries,
 )
-from test_query_data import ARTICLES, FACTS, QueryDB, query_db  # noqa: F401
 
 
 def test_akims_directory_merges_spellings_and_shows_appointments(query_db: QueryDB) -> None:
@@ -98,7 +98,7 @@ def test_programmes_within_a_territory(query_db: QueryDB) -> None:
 
 
 def test_dedupe_window_chains_from_the_first_report() -> None:
-    t0 = datetime(2024, 4, 1, tzinfo=timezone.utc)
+    t0 = datetime(2024, 4, 1, tzinfo=UTC)
     reports = [(t0 + timedelta(days=d), 1.0) for d in (0, 10, 13, 20, 40)]
     assert dedupe_announcements(reports, 14) == [[0, 1, 2], [3], [4]]
     assert dedupe_announcements(list(reversed(reports)), 14) == [[4, 3, 2], [1], [0]]

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from test_query_data import QueryDB, query_db  # noqa: F401
 from typer.testing import CliRunner
 
 from newsmon.cli import app
 from newsmon.errors import InputError, NotFoundError
+from newsmon.ingest.articles import ArticleIn, get_or_create_source, store_articles
 from newsmon.search import SearchQuery, parse_query, search
+from newsmon.store.db import open_session
 from newsmon.store.search_index import sync_index
 from newsmon.text import kk_stem, ru_lemma
-from newsmon.ingest.articles import ArticleIn, get_or_create_source, store_articles
-from newsmon.store.db import open_session
-from test_query_data import QueryDB, query_db  # noqa: F401
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -11,7 +11,7 @@ from newsmon.ingest.articles import ArticleIn, clean_text, get_or_create_source,
 from newsmon.store.db import get_engine, open_session
 from newsmon.store.models import Article
 
-T0 = datetime(2024, 4, 15, 5, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 4, 15, 5, 0, tzinfo=UTC)
 
 
 def test_migrations_create_every_table(db_url: str) -> None:
@@ -108,7 +108,7 @@ def test_text_is_cleaned_and_datetimes_come_back_utc(db_url: str) -> None:
     with open_session() as session:
         art = session.exec(select(Article)).one()
     assert art.title == "Nul title" and art.text == "ab\nc"
-    assert art.published == datetime(2024, 4, 15, 5, 0, tzinfo=timezone.utc)
+    assert art.published == datetime(2024, 4, 15, 5, 0, tzinfo=UTC)
     assert art.fetched is not None and art.fetched.tzinfo is not None
     assert art.lang == "en"
 

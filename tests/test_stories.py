@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-
 from digest_support import FACTS, load_sample, sample_rows
+
 from newsmon.stories import StoryArticle, group_stories, shingles, stories_for_day
 from newsmon.text import initial_consonants
 
@@ -42,7 +42,7 @@ def facts_for(slug: str) -> list[dict[str, Any]]:
 
 def grouped(slugs: list[str], *, with_facts: bool = False, **change: Any) -> bool:
     arts = [art(s, i, **(change if i == 1 else {})) for i, s in enumerate(slugs)]
-    facts = {a.id: facts_for(s) for a, s in zip(arts, slugs)} if with_facts else None
+    facts = {a.id: facts_for(s) for a, s in zip(arts, slugs, strict=True)} if with_facts else None
     return len(group_stories(arts, facts)) == 1
 
 
@@ -145,7 +145,7 @@ def test_story_facts_are_the_union_without_repeats_and_biggest_story_first() -> 
         "2024-11-20-ridder-vodoprovod",
     ]
     arts = [art(s, i) for i, s in enumerate(slugs)]
-    stories = group_stories(arts, {a.id: facts_for(s) for a, s in zip(arts, slugs)})
+    stories = group_stories(arts, {a.id: facts_for(s) for a, s in zip(arts, slugs, strict=True)})
     assert [len(s.outlets) for s in stories] == sorted(
         (len(s.outlets) for s in stories), reverse=True
     )

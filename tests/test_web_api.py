@@ -38,7 +38,7 @@ KIND_KEYS = {
 
 
 @pytest.fixture(scope="module")
-def client(web_db: str) -> Iterator[TestClient]:  # noqa: F811
+def client(web_db: str) -> Iterator[TestClient]:
     with TestClient(create_app(web_db, watchlist=WATCHLIST), raise_server_exceptions=False) as c:
         yield c
 
@@ -72,7 +72,7 @@ def client(web_db: str) -> Iterator[TestClient]:  # noqa: F811
 def test_facts_are_the_librarys(
     client: TestClient,
     web_db: str,
-    params: dict[str, str],  # noqa: F811
+    params: dict[str, str],
     flt: FactFilter,
 ) -> None:
     r = client.get("/api/v1/facts", params={**params, "limit": 500})
@@ -139,7 +139,7 @@ def test_facts_csv_is_the_export_format(client: TestClient) -> None:
 
 
 # ---------------------------------------------------------------- the other queries
-def test_search_is_the_librarys(client: TestClient, web_db: str) -> None:  # noqa: F811
+def test_search_is_the_librarys(client: TestClient, web_db: str) -> None:
     for text, lang in (("аким", None), ("әкім", "kk"), ('"ауыл аманаты"', None)):
         params = {"q": text, **({"lang": lang} if lang else {})}
         body = client.get("/api/v1/search", params=params).json()
@@ -148,7 +148,7 @@ def test_search_is_the_librarys(client: TestClient, web_db: str) -> None:  # noq
         assert body["hits"][0]["snippet"] == hits[0].as_dict()["snippet"]
 
 
-def test_akims_programs_articles_digest(client: TestClient, web_db: str) -> None:  # noqa: F811
+def test_akims_programs_articles_digest(client: TestClient, web_db: str) -> None:
     akims = client.get("/api/v1/akims", params={"territory": "Шемонаихинский район"}).json()[
         "akims"
     ]
@@ -371,7 +371,7 @@ def test_article_page_escapes_and_highlights(
     client: TestClient,
     web_db: str,
     suffix: str,
-    lang: str,  # noqa: F811
+    lang: str,
     marked: list[str],
 ) -> None:
     r = client.get(f"/articles/{article_id(web_db, suffix)}")

@@ -27,7 +27,7 @@ CHART = {"since": "2024-11-14", "until": DAY, "by": "day"}
 
 
 @pytest.fixture
-def client(web_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:  # noqa: F811
+def client(web_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     set_env(monkeypatch, web_chart_workers=2, web_chart_queue=4)
     app = create_app(web_db, watchlist=WATCHLIST)
     app.state.charts.fingerprint_seconds = 0  # see a change at once (the default waits up to 1 s)
@@ -150,7 +150,7 @@ def test_a_waiter_going_away_does_not_cancel_the_shared_render(
 def test_the_cache_follows_the_stored_data(
     client: TestClient,
     spy: Spy,
-    web_db: str,  # noqa: F811
+    web_db: str,
     tmp_path: Path,
 ) -> None:
     """Finding 6: a new article (or new facts) invalidates reports and charts."""

@@ -12,11 +12,11 @@ import pytest
 schemathesis = pytest.importorskip(
     "schemathesis", reason="schemathesis is not installed (pip install '.[test]')"
 )
-from hypothesis import HealthCheck, given, settings
-from schemathesis.generation import GenerationMode
-from web_support import WATCHLIST, fill
+from hypothesis import HealthCheck, given, settings  # noqa: E402 - after the importorskip above
+from schemathesis.generation import GenerationMode  # noqa: E402 - after the importorskip above
+from web_support import WATCHLIST, fill  # noqa: E402 - after the importorskip above
 
-from newsmon.web import create_app
+from newsmon.web import create_app  # noqa: E402 - after the importorskip above
 
 EXAMPLES = 12  # per endpoint and mode: 10 endpoints × 2 modes
 PATHS = [

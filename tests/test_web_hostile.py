@@ -73,7 +73,7 @@ def _has_security_headers(r: Any) -> bool:
 
 
 @pytest.fixture(scope="module")
-def client(sparse_db: str) -> Iterator[TestClient]:  # noqa: F811
+def client(sparse_db: str) -> Iterator[TestClient]:
     with TestClient(create_app(sparse_db, watchlist=WATCHLIST), raise_server_exceptions=False) as c:
         yield c
 
@@ -218,7 +218,7 @@ def test_supported_edges_still_answer(client: TestClient) -> None:
         ["programs", "--until", "9999-12-31"],
     ],
 )
-def test_cli_extreme_dates_are_one_line(sparse_db: str, args: list[str], monkeypatch: Any) -> None:  # noqa: F811
+def test_cli_extreme_dates_are_one_line(sparse_db: str, args: list[str], monkeypatch: Any) -> None:
     """Finding 5: `newsmon facts --since 0001-01-01`, `newsmon digest --date 9999-12-31` gave tracebacks."""
     from newsmon.cli import app
     from newsmon.settings import get_settings
@@ -234,7 +234,7 @@ def test_cli_extreme_dates_are_one_line(sparse_db: str, args: list[str], monkeyp
 
 @pytest.mark.parametrize("path", ["/api/v1/facts", "/facts"])
 def test_a_500_carries_the_security_headers(
-    sparse_db: str,  # noqa: F811
+    sparse_db: str,
     path: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

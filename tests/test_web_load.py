@@ -66,8 +66,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
     env.update(NEWSMON_DATABASE_URL=url, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsmon", "serve", "--port", str(port)]
-        + ["--watchlist", str(WATCHLIST)],
+        [
+            sys.executable,
+            "-m",
+            "newsmon",
+            "serve",
+            "--port",
+            str(port),
+            "--watchlist",
+            str(WATCHLIST),
+        ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -39,7 +39,7 @@ TERRITORY_KEYS = ("name", "level", "kato", "path")
 
 
 @pytest.fixture(scope="module")
-def client(web_db: str) -> Iterator[TestClient]:  # noqa: F811
+def client(web_db: str) -> Iterator[TestClient]:
     with TestClient(create_app(web_db, watchlist=WATCHLIST), raise_server_exceptions=False) as c:
         yield c
 
@@ -121,7 +121,7 @@ def _ordered_py(value: Any) -> Any:
     return _ordered(json.dumps(value, ensure_ascii=False).encode())
 
 
-def test_answers_are_the_librarys_dicts_key_for_key(client: TestClient, web_db: str) -> None:  # noqa: F811
+def test_answers_are_the_librarys_dicts_key_for_key(client: TestClient, web_db: str) -> None:
     """Validated through the models, the facts keep the library's keys in the library's order: an akim
     fact has no `value`, an amount without a programme has `program: null`, `mentions` stays."""
     r = client.get("/api/v1/facts", params={"limit": 500})

@@ -84,7 +84,7 @@ def test_no_sql_in_the_web_layer(module: str) -> None:
 
 # ---------------------------------------------------------------- one fact filter
 @pytest.fixture(scope="module")
-def client(web_db: str) -> Iterator[TestClient]:  # noqa: F811
+def client(web_db: str) -> Iterator[TestClient]:
     with TestClient(create_app(web_db, watchlist=WATCHLIST), raise_server_exceptions=False) as c:
         yield c
 

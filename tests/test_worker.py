@@ -9,19 +9,19 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from newsmon.nlp.extract import extract, queue_status
 from newsmon.ingest.articles import ArticleIn, get_or_create_source, store_articles
+from newsmon.nlp.extract import extract, queue_status
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact
 
-T0 = datetime(2024, 4, 15, 5, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 4, 15, 5, 0, tzinfo=UTC)
 TEMPLATES_RU = [
     "Аким Шемонаихинского района Иван Петров сообщил, что на ремонт дорог выделено {n} млн тенге.",
     "По программе «Ауыл аманаты» в Костанайской области выдали кредиты на {n},5 млрд тенге.",

@@ -33,7 +33,8 @@ def extract(
 
     Example: newsmon extract && newsmon facts --kind akim --format table
     """
-    from newsmon.nlp.extract import ExtractReport, Waiting, extract as run_extract
+    from newsmon.nlp.extract import ExtractReport, Waiting
+    from newsmon.nlp.extract import extract as run_extract
 
     with Progress(
         TextColumn("extracting"),

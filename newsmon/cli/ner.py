@@ -35,7 +35,8 @@ def train_ner(
 
     Example: newsmon train ner --lang kk
     """
-    from newsmon.nlp.ner.train import DEFAULT_DATA, train_ner as run
+    from newsmon.nlp.ner.train import DEFAULT_DATA
+    from newsmon.nlp.ner.train import train_ner as run
 
     figures = run(
         lang,
@@ -46,7 +47,7 @@ def train_ner(
     )
     console.print(
         f"dev micro F1 (canonical): {figures['canonical']['micro']['f']:.3f}", markup=False
-    )  # type: ignore[index]
+    )
 
 
 @app.command("entities")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -19,7 +20,8 @@ from newsmon.query import (
     parse_day,
     program_summaries,
 )
-from newsmon.search import SearchQuery, search as run_search
+from newsmon.search import SearchQuery
+from newsmon.search import search as run_search
 
 FACT_COLUMNS = [
     "id",
@@ -62,7 +64,7 @@ _source = typer.Option(None, "--source", help="Outlet name, e.g. tengrinews.kz."
 _lang = typer.Option(None, "--lang", help="ru, kk or en.")
 
 
-def _fmt(default: str) -> typer.models.OptionInfo:
+def _fmt(default: str) -> Any:  # an OptionInfo, typed Any as typer.Option is: a parameter default
     return typer.Option(default, "--format", "-f", help=f"One of {', '.join(FORMATS)}.")
 
 

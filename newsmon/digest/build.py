@@ -10,11 +10,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from newsmon.digest.labels import LANGS, format_amount, role_label
 from newsmon.errors import InputError, NotFoundError
 from newsmon.query.dates import ALMATY, day_start
+from newsmon.store.db import open_session
+from newsmon.store.models import Fact
 from newsmon.stories import (
     Story,
     StoryArticle,
@@ -22,8 +24,6 @@ from newsmon.stories import (
     group_stories,
     load_window,
 )
-from newsmon.store.db import open_session
-from newsmon.store.models import Fact
 from newsmon.text import fold, initial_consonants
 from newsmon.watchlist import Watchlist, sentence_around
 
@@ -208,8 +208,10 @@ def known_territories(session: Session) -> list[str]:
         Fact.territory_path, sa.Text
     )  # JSON has no equality on PostgreSQL: DISTINCT on text
     rows = session.exec(
-        select(Fact.territory_name, path_text).where(Fact.territory_name.is_not(None)).distinct()
-    )  # type: ignore[union-attr]
+        select(Fact.territory_name, path_text)
+        .where(col(Fact.territory_name).is_not(None))
+        .distinct()
+    )
     for name, path in rows:
         names.add(str(name))
         names.update((json.loads(path) if path else None) or [])  # a JSON null path: none
@@ -288,10 +290,10 @@ def _akim_history(
         Fact.lang,
     )
     query = query.where(
-        Fact.kind == "akim",
-        Fact.published < before,  # type: ignore[operator]
-        Fact.person.is_not(None),
-    ).order_by(Fact.published)  # type: ignore[union-attr]
+        col(Fact.kind) == "akim",
+        col(Fact.published) < before,
+        col(Fact.person).is_not(None),
+    ).order_by(col(Fact.published))
     rows = session.exec(query)
     for person, role, kato, tname, when, lang in rows:
         tkey = str(kato or fold(tname)) if (kato or tname) else ""

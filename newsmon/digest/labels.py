@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from newsmon.text import NLP_LANGS as LANGS  # noqa: F401 - a digest per language newsmon analyses
+from newsmon.text import NLP_LANGS
 
+LANGS = NLP_LANGS  # a digest per language newsmon analyses
 
 LABELS: dict[str, dict[str, str]] = {
     "ru": {
@@ -160,10 +161,8 @@ def role_label(role: str | None, lang: str) -> str:
 def format_number(value: float, lang: str = "ru") -> str:
     """1500000000 → «1,5 млрд»; 450 → «450»; decimal comma, thin spaces between thousands."""
     for scale, word in SCALES[lang]:
-        if (
-            abs(value) >= scale
-            and scale >= 1e6
-            or (scale == 1e3 and abs(value) >= 1e4 and value % 1000 == 0)
+        if (abs(value) >= scale and scale >= 1e6) or (
+            scale == 1e3 and abs(value) >= 1e4 and value % 1000 == 0
         ):
             num = f"{value / scale:.2f}".rstrip("0").rstrip(".").replace(".", ",")
             return f"{num} {word}"

@@ -6,19 +6,20 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from rapidfuzz import fuzz
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from newsmon.ingest.langid import LANGS, detect_language
+from newsmon.ingest.langid import detect_language
 from newsmon.ingest.urls import normalize_url, title_key
-from newsmon.store.search_index import index_articles
 from newsmon.settings import get_settings
 from newsmon.store.models import Article, Source, utcnow
+from newsmon.store.search_index import index_articles
+from newsmon.text import LANGS
 
 SHORT_TEXT = 300  # characters: shorter texts are summaries, compared by title alone
 SIMILARITY_CHARS = 2000
@@ -234,7 +235,7 @@ def store_articles(
                 title_key=tkey,
                 text=text,
                 summary=clean_text(item.summary) or None,
-                published=item.published.astimezone(timezone.utc) if item.published else None,
+                published=item.published.astimezone(UTC) if item.published else None,
                 fetched=now,
                 lang=lang,
                 content_hash=content_hash(title, text),

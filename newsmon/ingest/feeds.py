@@ -99,7 +99,7 @@ def parse_feeds(data: Any, path: Path | str = "feeds.yaml") -> FeedsFile:
         feeds.append(spec)
     if problems:
         raise FeedsFileError(
-            f"{path}: " + ("\n  ".join([""] + problems) if len(problems) > 1 else problems[0])
+            f"{path}: " + ("\n  ".join(["", *problems]) if len(problems) > 1 else problems[0])
         )
     return FeedsFile(path=path, feeds=feeds)
 

@@ -29,13 +29,13 @@ from typing import Any
 from sqlmodel import Session, or_, select
 
 from newsmon.errors import FetchError, NotFoundError
+from newsmon.ingest.articles import ArticleIn, StoreResult, get_or_create_source, store_articles
 from newsmon.ingest.feeds import FeedsFile, FeedSpec
 from newsmon.ingest.fulltext import FulltextReport, fetch_fulltext
 from newsmon.ingest.http import Fetcher, HTTPStatusError, Response
 from newsmon.ingest.parse import ParsedFeed, parse_feed
 from newsmon.ingest.urls import normalize_url
 from newsmon.settings import Settings, get_settings
-from newsmon.ingest.articles import ArticleIn, StoreResult, get_or_create_source, store_articles
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, FeedState, FetchLog, Source, utcnow
 
@@ -222,7 +222,8 @@ def _work(
         out.http_status, out.error, out.retry_after = exc.status, str(exc), exc.retry_after
     except FetchError as exc:
         out.error = str(exc)
-    except Exception as exc:  # noqa: BLE001 - one feed's unexpected failure must not stop the others
+    except Exception as exc:
+        # one feed's unexpected failure must not stop the others
         log.exception("feed %s failed unexpectedly", spec.name)
         out.error = f"unexpected {type(exc).__name__}: {exc}"
     out.seconds = time.monotonic() - t0
@@ -327,7 +328,8 @@ def _store_early(
     try:
         result = store_articles(session, source, [item], lang_hint=spec.lang)
         session.commit()
-    except Exception as exc:  # noqa: BLE001 - one item's storage failure is reported with its feed
+    except Exception as exc:
+        # one item's storage failure is reported with its feed
         session.rollback()
         log.exception("storing %s of feed %s failed", item.url, spec.name)
         return StoreResult(), f"storing {item.url} failed: {type(exc).__name__}: {exc}"
@@ -349,7 +351,8 @@ def _record(
         row = _store(session, source, state, out, s, early)
         row.warnings.extend(early_errors)
         return row
-    except Exception as exc:  # noqa: BLE001 - a storage failure is this feed's error, not the run's
+    except Exception as exc:
+        # a storage failure is this feed's error, not the run's
         session.rollback()
         log.exception("storing feed %s failed", out.spec.name)
         failed = _Outcome(

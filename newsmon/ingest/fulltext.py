@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from newsmon.errors import FetchError
+from newsmon.ingest.articles import ArticleIn
 from newsmon.ingest.http import PAGE_ACCEPT, Fetcher
 from newsmon.ingest.parse import codec_name, guess_encoding
-from newsmon.ingest.articles import ArticleIn
 
 MIN_TEXT_CHARS = 200  # shorter extractions are menus or cookie banners, not articles
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)

@@ -21,7 +21,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpcore
@@ -73,11 +73,13 @@ class Response:
 
     @property
     def etag(self) -> str | None:
-        return self.headers.get("etag")
+        value: str | None = self.headers.get("etag")
+        return value
 
     @property
     def last_modified(self) -> str | None:
-        return self.headers.get("last-modified")
+        value: str | None = self.headers.get("last-modified")
+        return value
 
     @property
     def content_hash(self) -> str:
@@ -243,7 +245,7 @@ class GuardedTransport(httpx.HTTPTransport):
     environment: a proxy would connect on our behalf and defeat the address check.
     """
 
-    def __init__(self, *, allow_private: bool, limits: httpx.Limits) -> None:  # noqa: D107
+    def __init__(self, *, allow_private: bool, limits: httpx.Limits) -> None:
         # super().__init__ is not called: it would only build the pool replaced here
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
@@ -333,7 +335,8 @@ def _content_encoding(headers: httpx.Headers) -> str:
         raise FetchError(f"stacked content encodings are refused: {', '.join(codings)}")
     if codings[0] not in ("gzip", "x-gzip", "deflate"):
         raise FetchError(f"unsupported content encoding {codings[0]!r} (asked for gzip, deflate)")
-    return codings[0]
+    coding: str = codings[0]
+    return coding
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -348,8 +351,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 # --- the fetcher ----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -16,8 +16,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from newsmon.errors import InputError, StorageError
-from newsmon.ingest.langid import LANGS
-from newsmon.settings import get_settings
 from newsmon.ingest.articles import (
     MAX_SOURCE_CHARS,
     ArticleIn,
@@ -25,8 +23,10 @@ from newsmon.ingest.articles import (
     size_problem,
     store_articles,
 )
+from newsmon.settings import get_settings
 from newsmon.store.db import open_session
 from newsmon.store.models import Source
+from newsmon.text import LANGS
 
 ALMATY = ZoneInfo("Asia/Almaty")
 BATCH = 200
@@ -65,7 +65,7 @@ def parse_published(value: Any) -> datetime | None:
         raise ValueError(f"'published' is not ISO 8601: {value[:40]!r}") from None
     when = when.replace(tzinfo=ALMATY) if when.tzinfo is None else when
     try:
-        when.astimezone(timezone.utc)  # stored in UTC: 0001-01-01 in Almaty is before year 1
+        when.astimezone(UTC)  # stored in UTC: 0001-01-01 in Almaty is before year 1
     except OverflowError:
         raise ValueError(f"'published' is out of range: {value[:40]!r}") from None
     return when
@@ -214,7 +214,7 @@ def _lines(path: str | Path, encoding: str = "utf-8") -> Iterator[_Line]:
                 (n, line.rstrip("\n").encode("utf-8", "surrogatepass"), len(line))
                 for n, line in enumerate(sys.stdin, 1)
             )
-            return _decoded(raw, "utf-8", limit)  # type: ignore[arg-type]
+            return _decoded(raw, "utf-8", limit)
         return _decoded(_raw_lines(buffer, limit), name, limit)
     p = Path(path)
     if p.is_dir():

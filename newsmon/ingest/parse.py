@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -171,7 +171,7 @@ def _when(entry: Mapping[str, Any]) -> datetime | None:
         parsed = entry.get(key)
         if isinstance(parsed, time.struct_time):
             try:
-                return datetime(*parsed[:6], tzinfo=timezone.utc)
+                return datetime(*parsed[:6], tzinfo=UTC)
             except (ValueError, OverflowError):
                 continue
     return None

@@ -16,13 +16,17 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from newsmon.kato import ASTANA
 from newsmon.nlp import persons as P
+from newsmon.nlp.lang import lang_of
+
+if TYPE_CHECKING:
+    from newsmon.nlp.ner_facts import NerFacts
 
 if not Span.has_extension("akim"):
     Span.set_extension("akim", default=None)
@@ -668,7 +672,7 @@ def _one_edit(a: str, b: str) -> bool:
     if a == b or abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) == 1
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
 
@@ -729,13 +733,17 @@ def _settle(doc: Doc, found: list[_Found]) -> list[_Found]:
     ]
 
 
+def _fact_ner(nlp: Language) -> NerFacts:
+    return cast("NerFacts", nlp.get_pipe("newsmon_fact_ner"))
+
+
 def person_finder_for(
     nlp: Language, lang: str, use_natasha: bool
 ) -> Callable[[Span], list[P.Person]]:
     def find(sent: Span) -> list[P.Person]:
         if "ner" in nlp.pipe_names or any(n.startswith("newsmon_ner") for n in nlp.pipe_names):
             return P.model_persons(sent)
-        if "newsmon_fact_ner" in nlp.pipe_names and "per" in nlp.get_pipe("newsmon_fact_ner").uses:
+        if "newsmon_fact_ner" in nlp.pipe_names and "per" in _fact_ner(nlp).uses:
             return P.model_persons(sent)  # the project's NER model in the fact path (ner_facts.py)
         if lang == "ru" and use_natasha:
             return P.natasha_persons(sent)
@@ -763,4 +771,5 @@ def gazetteer_for(nlp: Language) -> Callable[[], Any]:
     assigns=["doc.spans"],
 )
 def make_akims(nlp: Language, name: str, use_natasha: bool) -> AkimFinder:
-    return AkimFinder(nlp.lang, person_finder_for(nlp, nlp.lang, use_natasha), gazetteer_for(nlp))
+    lang = lang_of(nlp)
+    return AkimFinder(lang, person_finder_for(nlp, lang, use_natasha), gazetteer_for(nlp))

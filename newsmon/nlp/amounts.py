@@ -24,6 +24,7 @@ Bare numbers (no scale, no unit) are never amounts, so years and dates (Â«2024 Ð
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -32,6 +33,8 @@ from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+
+from newsmon.nlp.lang import lang_of
 
 SPAN_KEY = "amounts"
 LABELS = {"money": "MONEY", "percent": "PERCENT", "area": "AREA", "count": "COUNT"}
@@ -615,11 +618,11 @@ class AmountFinder:
                     self._emit(made[0], found, pending)
                     i = made[1]
                     continue
-            made = self._finish(chain, q, prefix, text)
-            if made is None:
+            single = self._finish(chain, q, prefix, text)
+            if single is None:
                 i = q.last if q.last > i else i + 1
                 continue
-            amount, i = made
+            amount, i = single
             self._emit([amount], found, pending)
 
     def _range(
@@ -863,7 +866,7 @@ class AmountsComponent:
     ) -> None:
         self.name = name
         self.finder = AmountFinder(
-            nlp.lang, implicit_confidence, implicit_without_currency, default_currency
+            lang_of(nlp), implicit_confidence, implicit_without_currency, default_currency
         )
         self.link_programs = link_programs
 
@@ -931,6 +934,17 @@ def _clause_id(text: str, start: int, pos: int) -> int:
     return len(_CLAUSE_BREAK.findall(text, start, pos))
 
 
+def _program_distance(text: str, s_start: int, clause: int, span: Span, p: Span) -> tuple[int, int]:
+    """Sort key of programme `p` for amount `span`: same clause first, then the nearer one."""
+    same = _clause_id(text, s_start, p.start_char) == clause
+    gap = (
+        p.start_char - span.end_char
+        if p.start_char >= span.end_char
+        else span.start_char - p.end_char
+    )
+    return (0 if same else 1, gap)
+
+
 def link_amounts_to_programs(doc: Doc) -> None:
     """Set `span._.amount["program"]` to the nearest programme in the same sentence, same clause first."""
     amounts = doc.spans.get(SPAN_KEY)
@@ -959,16 +973,6 @@ def link_amounts_to_programs(doc: Doc) -> None:
             continue
         s_start = bounds[k][0]
         clause = _clause_id(text, s_start, span.start_char)
-
-        def distance(p: Span) -> tuple[int, int]:
-            same = _clause_id(text, s_start, p.start_char) == clause
-            gap = (
-                p.start_char - span.end_char
-                if p.start_char >= span.end_char
-                else span.start_char - p.end_char
-            )
-            return (0 if same else 1, gap)
-
-        best = min(cands, key=distance)
+        best = min(cands, key=functools.partial(_program_distance, text, s_start, clause, span))
         amount["program"] = best._.program
         span._.amount = amount

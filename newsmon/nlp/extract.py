@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from newsmon.nlp.facts import FactRecord, build_facts
 from newsmon.nlp.pipeline import LANGS, MAX_NLP_CHARS, doc_text, extractor_version, load_pipeline
@@ -96,11 +96,14 @@ def _url(session: Session) -> str:
 def pending_condition(lang: str, version: str | None = None) -> list[Any]:
     """Articles of `lang` that `version` (default: the current extractor) has neither done nor failed on."""
     version = version or extractor_version(lang)
-    lang_cond = Article.lang.not_in(LANGS) if lang == OTHER else Article.lang == lang  # type: ignore[attr-defined]
+    lang_cond = col(Article.lang).not_in(LANGS) if lang == OTHER else col(Article.lang) == lang
     return [
         lang_cond,
-        sa.or_(Article.extracted_version.is_(None), Article.extracted_version != version),  # type: ignore[union-attr]
-        sa.or_(Article.extract_failed_version.is_(None), Article.extract_failed_version != version),  # type: ignore[union-attr]
+        sa.or_(col(Article.extracted_version).is_(None), col(Article.extracted_version) != version),
+        sa.or_(
+            col(Article.extract_failed_version).is_(None),
+            col(Article.extract_failed_version) != version,
+        ),
     ]
 
 
@@ -119,8 +122,8 @@ def count_pending(session: Session, versions: dict[str, str] | None = None) -> i
 def requeue_all(session: Session) -> int:
     """Mark every article as not extracted, so the next extraction redoes all (`extract --all`)."""
     done = sa.or_(
-        Article.extracted_version.is_not(None),  # type: ignore[union-attr]
-        Article.extract_failed_version.is_not(None),  # type: ignore[union-attr]
+        col(Article.extracted_version).is_not(None),
+        col(Article.extract_failed_version).is_not(None),
     )
     result = session.execute(
         sa.update(Article).where(done).values(extracted_version=None, extract_failed_version=None)
@@ -143,18 +146,18 @@ def claim(
         select(Article.id)
         .where(
             *pending_condition(lang, version),
-            sa.or_(Article.claim_expires.is_(None), Article.claim_expires < now),
-        )  # type: ignore[union-attr]
-        .order_by(Article.id)  # type: ignore[arg-type]
+            sa.or_(col(Article.claim_expires).is_(None), col(Article.claim_expires) < now),
+        )
+        .order_by(col(Article.id))
         .limit(size)
     )
     if session.get_bind().dialect.name == "postgresql":
         sub = sub.with_for_update(skip_locked=True)
     stmt = (
         sa.update(Article)
-        .where(Article.id.in_(sub))  # type: ignore[union-attr]
+        .where(col(Article.id).in_(sub))
         .values(claimed_by=me, claim_expires=now + lease)
-        .returning(Article.id)
+        .returning(col(Article.id))
     )
     ids = sorted(session.execute(stmt).scalars().all())
     session.commit()
@@ -171,8 +174,8 @@ def waiting_for(session: Session, versions: dict[str, str] | None = None) -> Wai
     for lang in (*LANGS, OTHER):
         rows = session.exec(
             select(Article.claimed_by, sa.func.count(), sa.func.max(Article.claim_expires))
-            .where(*pending_condition(lang, versions[lang]), Article.claim_expires >= now)  # type: ignore[operator]
-            .group_by(Article.claimed_by)
+            .where(*pending_condition(lang, versions[lang]), col(Article.claim_expires) >= now)
+            .group_by(col(Article.claimed_by))
         ).all()
         for holder, n, expires in rows:
             count[str(holder)] += n
@@ -238,7 +241,7 @@ def reclaim_dead(session: Session, me: str) -> list[str]:
     now = utcnow()
     holders = session.exec(
         select(Article.claimed_by)
-        .where(Article.claim_expires >= now, Article.claimed_by != me)  # type: ignore[operator]
+        .where(col(Article.claim_expires) >= now, col(Article.claimed_by) != me)
         .distinct()
     ).all()
     freed = []
@@ -251,7 +254,7 @@ def reclaim_dead(session: Session, me: str) -> list[str]:
         with fh:
             session.execute(
                 sa.update(Article)
-                .where(Article.claimed_by == holder)  # type: ignore[arg-type]
+                .where(col(Article.claimed_by) == holder)
                 .values(claimed_by=None, claim_expires=None)
             )
             session.commit()
@@ -281,7 +284,7 @@ def _process(nlp: Any, articles: list[Article]) -> list[list[FactRecord] | Excep
         for text in texts:
             try:
                 out.append(build_facts(nlp(text)))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 log.exception("extraction failed")
                 out.append(exc)
         return out
@@ -330,9 +333,9 @@ def finish(
     owned = set(
         session.execute(
             sa.update(Article)
-            .where(Article.id.in_(ids), Article.claimed_by == me)  # type: ignore[union-attr]
+            .where(col(Article.id).in_(ids), col(Article.claimed_by) == me)
             .values(claim_expires=now + timedelta(minutes=5))
-            .returning(Article.id)
+            .returning(col(Article.id))
         )
         .scalars()
         .all()
@@ -340,8 +343,10 @@ def finish(
     report.lost_claims += len(ids) - len(owned)
     report.last_committed = []
     if owned:
-        session.execute(sa.delete(Fact).where(Fact.article_id.in_(owned)))  # type: ignore[attr-defined]
-    articles = {a.id: a for a in session.exec(select(Article).where(Article.id.in_(owned))).all()}  # type: ignore[union-attr]
+        session.execute(sa.delete(Fact).where(col(Fact.article_id).in_(owned)))
+    articles = {
+        a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(owned))).all()
+    }
     rows: list[dict[str, Any]] = []
     for art_id in sorted(owned):
         art, res = articles[art_id], results[art_id]
@@ -415,9 +420,9 @@ def run_worker(
                 did += len(ids)
                 articles = list(
                     session.exec(
-                        select(Article).where(Article.id.in_(ids)).order_by(Article.id)
+                        select(Article).where(col(Article.id).in_(ids)).order_by(col(Article.id))
                     ).all()
-                )  # type: ignore[union-attr,arg-type]
+                )
                 if lang == OTHER:
                     results: list[list[FactRecord] | Exception] = [[] for _ in articles]
                 else:
@@ -427,9 +432,9 @@ def run_worker(
                 finish(
                     session,
                     ids,
-                    {a.id: r for a, r in zip(articles, results)},
+                    {a.id: r for a, r in zip(articles, results, strict=True) if a.id is not None},
                     versions[lang],
-                    me,  # type: ignore[misc]
+                    me,
                     report,
                 )
                 if on_progress:
@@ -462,14 +467,14 @@ def queue_status(session: Session, window_minutes: int = 10) -> dict[str, Any]:
     now = utcnow()
     since = now - timedelta(minutes=window_minutes)
     in_flight = session.exec(
-        select(sa.func.count()).select_from(Article).where(Article.claim_expires > now)
-    ).one()  # type: ignore[operator]
+        select(sa.func.count()).select_from(Article).where(col(Article.claim_expires) > now)
+    ).one()
     failed = session.exec(
-        select(sa.func.count()).select_from(Article).where(Article.extract_error.is_not(None))
-    ).one()  # type: ignore[union-attr]
+        select(sa.func.count()).select_from(Article).where(col(Article.extract_error).is_not(None))
+    ).one()
     recent = session.exec(
-        select(sa.func.count()).select_from(Article).where(Article.extracted_at >= since)
-    ).one()  # type: ignore[operator]
+        select(sa.func.count()).select_from(Article).where(col(Article.extracted_at) >= since)
+    ).one()
     total = session.exec(select(sa.func.count()).select_from(Article)).one()
     facts = session.exec(select(sa.func.count()).select_from(Fact)).one()
     return {

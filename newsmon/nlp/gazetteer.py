@@ -323,10 +323,7 @@ def derive_kk_base(name: str, level: str, descendants: Iterable[str]) -> str | N
     words = base.split()
     if not _is_adjective(words[-1]) or level not in ("district", "rural_district"):
         return base
-    if len(words) > 1:  # «Улкен Букенский» → «Улкен Букен»
-        head = " ".join(words[:-1]) + " "
-    else:
-        head = ""
+    head = " ".join(words[:-1]) + " " if len(words) > 1 else ""  # «Улкен Букенский» → «Улкен Букен»
     stems = adjective_stems(words[-1])
     for child in descendants:
         f = fold(child)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from spacy.attrs import LIKE_NUM, NORM, ORTH
+from spacy.lang.punctuation import TOKENIZER_INFIXES
 from spacy.lang.tokenizer_exceptions import BASE_EXCEPTIONS
 from spacy.language import BaseDefaults, Language
-from spacy.lang.punctuation import TOKENIZER_INFIXES
 from spacy.util import update_exc
 
 from newsmon.nlp.tokenizer import URL_MATCH, infixes
@@ -100,12 +100,13 @@ def like_num(text: str) -> bool:
 class KazakhDefaults(BaseDefaults):
     tokenizer_exceptions = TOKENIZER_EXCEPTIONS
     infixes = tuple(infixes(TOKENIZER_INFIXES))
-    lex_attr_getters = {LIKE_NUM: like_num}
+    # RUF012: spaCy reads it off the class, and BaseDefaults declares it without ClassVar
+    lex_attr_getters = {LIKE_NUM: like_num}  # noqa: RUF012
     stop_words = STOP_WORDS
     url_match = URL_MATCH
 
 
-class Kazakh(Language):
+class Kazakh(Language):  # type: ignore[no-untyped-call]  # spaCy's Language.__init_subclass__
     lang = "kk"
     Defaults = KazakhDefaults
 

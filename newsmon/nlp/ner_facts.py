@@ -19,8 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
+from newsmon.nlp.lang import lang_of
 from newsmon.nlp.ner.labels import to_canonical
 
 USES = ("loc", "per", "program")
@@ -53,7 +54,7 @@ class NerFacts:
     def __init__(self, nlp: Language, name: str, uses: Iterable[str], model_path: str) -> None:
         self.nlp = nlp
         self.name = name
-        self.lang = nlp.lang
+        self.lang = lang_of(nlp)
         self.uses = parse_uses(",".join(uses))
         self.model_path = model_path
 

@@ -11,7 +11,9 @@ from spacy.tokens import Doc
 
 from newsmon import __version__
 from newsmon.nlp.lang import blank
-from newsmon.text import NLP_LANGS as LANGS  # noqa: F401 - one pipeline per language
+from newsmon.text import NLP_LANGS
+
+LANGS = NLP_LANGS  # one pipeline per language
 
 # bump when a rule component changes what it extracts: `newsmon extract` then re-extracts every article
 RULES_VERSION = "2"
@@ -107,10 +109,10 @@ def build_pipeline(lang: str, database_url: str | None = None) -> Language:
     """Tokenizer, sentences, entities where a model exists, then territories, programmes, amounts, akims.
 
     `database_url` is where the gazetteer's imported KATO units are read (default: settings)."""
-    import newsmon.nlp.akims  # noqa: F401  (registers the factories)
-    import newsmon.nlp.amounts  # noqa: F401
-    import newsmon.nlp.programs  # noqa: F401
-    import newsmon.nlp.territories  # noqa: F401
+    import newsmon.nlp.akims
+    import newsmon.nlp.amounts
+    import newsmon.nlp.programs
+    import newsmon.nlp.territories
 
     nlp = blank(lang)
     nlp.max_length = MAX_NLP_CHARS + 1

@@ -735,8 +735,9 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
     out: list[Mention] = []
     cluster: list[Mention] = []
     cluster_end = -1
-    for m in sorted(mentions, key=lambda m: (m.start, m.end)) + [
-        Mention(1 << 62, 1 << 62, "", False)
+    for m in [
+        *sorted(mentions, key=lambda m: (m.start, m.end)),
+        Mention(1 << 62, 1 << 62, "", False),
     ]:
         if cluster and m.start >= cluster_end:
             kept: list[Mention] = []
@@ -783,7 +784,7 @@ class ProgramsComponent:
         return doc
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
+        path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         data = [
             {

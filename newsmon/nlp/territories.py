@@ -15,6 +15,7 @@ The component writes `doc.spans["territories"]` (`span._.territory` is a Territo
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -490,11 +491,11 @@ class TerritoryFinder:
             if m and not w.isupper():
                 surface = w[m.end() :]
             if surface[1:].lower() != surface[1:]:  # a capital inside the word: glued?
-                inner = None
-                for inner in _GLUED_INNER.finditer(surface):
+                last = None
+                for last in _GLUED_INNER.finditer(surface):  # noqa: B007 - the last match is wanted
                     pass
-                if inner is not None:
-                    surface = surface[inner.end() :]
+                if last is not None:
+                    surface = surface[last.end() :]
             if surface[-1:].isdigit():
                 surface = _DIGIT_TAIL.sub("", surface)
             if _DOMAIN.search(surface):
@@ -1232,7 +1233,7 @@ class TerritoryFinder:
                 self._filter_untyped(toks, m, explicit, covered)
         live = [m for m in mentions if not m.dropped]
         # genitive chains: adjacent mentions constrain each other («… района ВКО», «ШҚО Шемонаиха ауданы»)
-        for a, b in zip(live, live[1:]):
+        for a, b in itertools.pairwise(live):
             gap = b.start - a.end
             if a.group >= 0 and a.group == b.group:
                 continue  # two members of one list: neither lies inside the other
@@ -1329,9 +1330,14 @@ class TerritoryFinder:
         elif a.unknown and b.cands and a.unknown_level:
             if LEVEL_RANK[b.cands[0].level] > LEVEL_RANK[a.unknown_level]:
                 a.chain_parent = b
-        elif b.unknown and a.cands and b.unknown_level:
-            if LEVEL_RANK[a.cands[0].level] > LEVEL_RANK[b.unknown_level] and b.lang == "kk":
-                b.chain_parent = a
+        elif (
+            b.unknown
+            and a.cands
+            and b.unknown_level
+            and LEVEL_RANK[a.cands[0].level] > LEVEL_RANK[b.unknown_level]
+            and b.lang == "kk"
+        ):
+            b.chain_parent = a
 
     def _filter_untyped(
         self, toks: list[_Tok], m: Mention, explicit: bool, covered: set[int]
@@ -1797,12 +1803,12 @@ def make_territories(
 
 __all__ = [
     "SPAN_KEY",
-    "lookup",
-    "resolve",
     "TerritoryFinder",
     "TerritoryRecognizer",
     "kk_keys",
+    "lookup",
     "make_territories",
+    "resolve",
     "ru_keys",
     "tokenize",
 ]

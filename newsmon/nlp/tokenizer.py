@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import cast
 
-from spacy.lang.char_classes import ALPHA
 from spacy.attrs import ORTH
+from spacy.lang.char_classes import ALPHA
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.util import compile_infix_regex
 
 from newsmon.text import CYR_LOWER, CYR_UPPER
@@ -26,9 +29,10 @@ GLUE_INFIXES = [
 ]
 
 
-def infixes(base: list[str] | tuple[str, ...]) -> list[str]:
+def infixes(base: Sequence[str | re.Pattern[str]]) -> list[str | re.Pattern[str]]:
     """Base infixes without the hyphen split (Восточно-Казахстанская stays one token), plus glue rules."""
-    return [rule for rule in base if _HYPHEN_RULE not in rule] + GLUE_INFIXES
+    kept = [rule for rule in base if isinstance(rule, re.Pattern) or _HYPHEN_RULE not in rule]
+    return [*kept, *GLUE_INFIXES]
 
 
 # only explicit URLs are kept whole: spaCy's default also swallows «передаетTengrinews.kzсо»
@@ -40,8 +44,11 @@ TITLE_ABBREVIATIONS = ("и.о.", "И.о.", "И.О.", "м.а.", "М.а.", "М.А.
 
 
 def customize_tokenizer(nlp: Language) -> Language:
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes(nlp.Defaults.infixes or ())).finditer
-    nlp.tokenizer.url_match = URL_MATCH
+    tokenizer = cast(
+        Tokenizer, nlp.tokenizer
+    )  # spaCy types it as any callable; ours is a Tokenizer
+    tokenizer.infix_finditer = compile_infix_regex(infixes(nlp.Defaults.infixes or ())).finditer
+    tokenizer.url_match = URL_MATCH
     for abbr in TITLE_ABBREVIATIONS:
-        nlp.tokenizer.add_special_case(abbr, [{ORTH: abbr}])
+        tokenizer.add_special_case(abbr, [{ORTH: abbr}])
     return nlp

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from newsmon.errors import NotFoundError
 from newsmon.ingest.urls import normalize_url
@@ -48,22 +48,22 @@ def iter_articles(
     own = session is None
     session = session or open_session(database_url)
     try:
-        query = select(Article, Source).join(Source, Article.source_id == Source.id)
+        query = select(Article, Source).join(Source, col(Article.source_id) == col(Source.id))
         if flt.source:
-            query = query.where(Article.source_id == resolve_source(session, flt.source))
+            query = query.where(col(Article.source_id) == resolve_source(session, flt.source))
         if flt.lang:
-            query = query.where(Article.lang == flt.lang)
+            query = query.where(col(Article.lang) == flt.lang)
         if flt.since:
-            query = query.where(Article.published >= day_start(flt.since))
+            query = query.where(col(Article.published) >= day_start(flt.since))
         if flt.until:
-            query = query.where(Article.published < day_start(flt.until + timedelta(days=1)))
+            query = query.where(col(Article.published) < day_start(flt.until + timedelta(days=1)))
         if flt.territory:
             units = resolve_territory(session, flt.territory)
             inside = select(Fact.article_id).where(
                 territory_clause(units, Fact.territory_kato, Fact.territory_name)
             )
-            query = query.where(Article.id.in_(inside))  # type: ignore[union-attr]
-        query = query.order_by(Article.published, Article.id).offset(flt.offset)  # type: ignore[arg-type]
+            query = query.where(col(Article.id).in_(inside))
+        query = query.order_by(col(Article.published), col(Article.id)).offset(flt.offset)
         if flt.limit is not None:
             query = query.limit(flt.limit)
         for art, src in session.exec(query).yield_per(500):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ def parse_day(value: str | None, option: str) -> date | None:
 
 
 def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, ALMATY).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, ALMATY).astimezone(UTC)
 
 
 def iso_time(when: datetime | None) -> str | None:
@@ -44,17 +44,12 @@ def iso_time(when: datetime | None) -> str | None:
 def bind_time(session: Session, when: datetime) -> Any:
     """`when` as a raw-SQL parameter comparable with stored UTC columns on this backend."""
     if session.get_bind().dialect.name == "sqlite":
-        return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return when
 
 
 def as_utc(value: Any) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return (
-        value.replace(tzinfo=timezone.utc)
-        if value.tzinfo is None
-        else value.astimezone(timezone.utc)
-    )
+    when: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

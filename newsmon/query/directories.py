@@ -7,13 +7,13 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from newsmon.errors import InputError
 from newsmon.query.dates import as_utc, iso_time
@@ -61,6 +61,7 @@ _STAMP_WIDTH = 26
 
 
 def _latest_key(session: Session) -> Any:
+    stamp: sa.ColumnElement[Any]
     if session.get_bind().dialect.name == "postgresql":
         stamp = sa.func.to_char(sa.func.timezone("UTC", Fact.published), "YYYY-MM-DD HH24:MI:SS.US")
     else:
@@ -89,26 +90,26 @@ def akims_directory(
     try:
         roles = [*AKIM_ROLES, *([DEPUTY_ROLE] if deputies else [])]
         cond = [
-            Fact.kind == "akim",
-            Fact.person.is_not(None),  # type: ignore[union-attr]
-            sa.or_(Fact.role.in_(roles), Fact.role.is_(None)),
-        ]  # type: ignore[union-attr]
+            col(Fact.kind) == "akim",
+            col(Fact.person).is_not(None),
+            sa.or_(col(Fact.role).in_(roles), col(Fact.role).is_(None)),
+        ]
         cond += fact_conditions(session, FactFilter(since=since, until=until))
         # one pass per kind of unit condition, each in index order (no sort, no temporary tables)
         if territory:
             units = resolve_territory(session, territory)
             by_code = [
-                Fact.territory_kato.between(lo, hi)
+                col(Fact.territory_kato).between(lo, hi)
                 for lo, hi, _ in kato_ranges(units)
                 if lo is not None
             ]
             passes = [
                 *by_code,
                 sa.and_(
-                    Fact.territory_kato.is_(None),  # type: ignore[union-attr]
-                    Fact.territory_name.in_([u.name for u in units]),
+                    col(Fact.territory_kato).is_(None),
+                    col(Fact.territory_name).in_([u.name for u in units]),
                 ),
-            ]  # type: ignore[union-attr]
+            ]
         else:
             passes = [sa.true()]
         latest = _latest_key(session)
@@ -128,7 +129,12 @@ def akims_directory(
                     latest,
                 )
                 .where(*cond, unit_cond)
-                .group_by(Fact.territory_kato, Fact.territory_name, Fact.person, Fact.role)
+                .group_by(
+                    col(Fact.territory_kato),
+                    col(Fact.territory_name),
+                    col(Fact.person),
+                    col(Fact.role),
+                )
             )
             groups += session.execute(query).all()
         evidence = _evidence(session, {int(g[-1][_STAMP_WIDTH:]) for g in groups})
@@ -175,7 +181,7 @@ def _when_key(value: Any) -> str:
     if isinstance(
         value, datetime
     ):  # isoformat: strftime's "%Y-%m-%d %H:%M:%S.%f", several times faster
-        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
     return str(value or "")
 
 
@@ -287,7 +293,7 @@ def dedupe_announcements(
     `window_days` of an announcement's first report is that announcement again. Returns index groups."""
     order = sorted(
         range(len(reports)),
-        key=lambda i: reports[i][0] or datetime.min.replace(tzinfo=timezone.utc),
+        key=lambda i: reports[i][0] or datetime.min.replace(tzinfo=UTC),
     )
     groups: list[list[int]] = []
     first: datetime | None = None
@@ -323,46 +329,51 @@ def program_summaries(
     session = session or open_session(database_url)
     try:
         base = fact_conditions(session, FactFilter(program=program, since=since, until=until))
-        mention_cond = [Fact.program.is_not(None), Fact.kind.in_(("program", "amount")), *base]  # type: ignore[union-attr]
+        mention_cond = [
+            col(Fact.program).is_not(None),
+            col(Fact.kind).in_(("program", "amount")),
+            *base,
+        ]
         if territory:
             units = resolve_territory(session, territory)
             other = aliased(Fact)
             mention_cond.append(
-                sa.select(other.territory_kato)
+                # an aliased model's attributes are typed as their Python values, not as columns
+                sa.select(other.territory_kato)  # type: ignore[call-overload]
                 .where(
-                    other.article_id == Fact.article_id,
+                    other.article_id == col(Fact.article_id),
                     territory_clause(units, other.territory_kato, other.territory_name),
                 )
                 .exists()
             )
         mentions = session.execute(
-            select(
-                Fact.program,
-                sa.func.sum(sa.case((Fact.kind == "program", 1), else_=0)),  # type: ignore[call-overload]
-                sa.func.count(sa.distinct(Fact.article_id)),
+            sa.select(
+                col(Fact.program),
+                sa.func.sum(sa.case((col(Fact.kind) == "program", 1), else_=0)),
+                sa.func.count(sa.distinct(col(Fact.article_id))),
                 sa.func.min(Fact.published),
                 sa.func.max(Fact.published),
             )
             .where(*mention_cond)
-            .group_by(Fact.program)
+            .group_by(col(Fact.program))
         ).all()
         amount_cond = [
-            Fact.kind == "amount",
-            Fact.program.is_not(None),
-            Fact.value.is_not(None),
+            col(Fact.kind) == "amount",
+            col(Fact.program).is_not(None),
+            col(Fact.value).is_not(None),
             *base,
-        ]  # type: ignore[union-attr]
+        ]
         if territory:
             amount_cond.append(territory_clause(units, Fact.territory_kato, Fact.territory_name))
         amounts = session.execute(
-            select(
-                Fact.program,
-                Fact.territory_kato,
-                Fact.territory_name,
-                Fact.territory_level,
-                Fact.unit,  # type: ignore[call-overload]
-                Fact.value,
-                Fact.published,
+            sa.select(
+                col(Fact.program),
+                col(Fact.territory_kato),
+                col(Fact.territory_name),
+                col(Fact.territory_level),
+                col(Fact.unit),
+                col(Fact.value),
+                col(Fact.published),
             ).where(*amount_cond)
         ).all()
         return _program_entries(mentions, amounts, window_days)
@@ -421,4 +432,4 @@ def _program_entries(
 
 
 def _number(x: float) -> float:
-    return int(x) if float(x).is_integer() else x  # type: ignore[return-value]
+    return int(x) if float(x).is_integer() else x

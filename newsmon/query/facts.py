@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from newsmon.errors import InputError
 from newsmon.query.dates import day_start, iso_time
@@ -123,12 +123,17 @@ def fact_to_dict(fact: Fact, article: Article, source: Source) -> dict[str, Any]
 
 def _territory_alternatives(units: Sequence[Unit]) -> list[Any]:
     """The unit condition as disjoint alternatives (each can use a covering index alone)."""
-    alts = [
-        Fact.territory_kato.between(lo, hi) for lo, hi, _ in kato_ranges(units) if lo is not None
-    ]  # type: ignore[union-attr]
+    alts: list[sa.ColumnElement[bool]] = [
+        col(Fact.territory_kato).between(lo, hi)
+        for lo, hi, _ in kato_ranges(units)
+        if lo is not None
+    ]
     alts.append(
-        sa.and_(Fact.territory_kato.is_(None), Fact.territory_name.in_([u.name for u in units]))
-    )  # type: ignore[union-attr]
+        sa.and_(
+            col(Fact.territory_kato).is_(None),
+            col(Fact.territory_name).in_([u.name for u in units]),
+        )
+    )
     return alts
 
 
@@ -142,16 +147,16 @@ def fact_conditions(
     """
     cond: list[Any] = []
     if flt.kind:
-        cond.append(Fact.kind == flt.kind)
+        cond.append(col(Fact.kind) == flt.kind)
     if flt.since:
-        cond.append(Fact.published >= day_start(flt.since))
+        cond.append(col(Fact.published) >= day_start(flt.since))
     if flt.until:
-        cond.append(Fact.published < day_start(flt.until + timedelta(days=1)))
+        cond.append(col(Fact.published) < day_start(flt.until + timedelta(days=1)))
     if flt.person:
-        cond.append(Fact.person.in_(match_names(session, Fact.person, flt.person, ("akim",))))  # type: ignore[union-attr]
+        cond.append(col(Fact.person).in_(match_names(session, Fact.person, flt.person, ("akim",))))
     if flt.program:
         names = match_names(session, Fact.program, flt.program, ("program", "amount"))
-        cond.append(Fact.program.in_(names))  # type: ignore[union-attr]
+        cond.append(col(Fact.program).in_(names))
     if flt.territory:
         units = resolve_territory(session, flt.territory)
         if alternatives is None:
@@ -159,15 +164,15 @@ def fact_conditions(
         else:
             alternatives += _territory_alternatives(units)
     if flt.unit:
-        cond.append(Fact.unit == normalize_unit(flt.unit))
+        cond.append(col(Fact.unit) == normalize_unit(flt.unit))
     if flt.min_value is not None:
-        cond.append(Fact.value >= flt.min_value)
+        cond.append(col(Fact.value) >= flt.min_value)
     if flt.max_value is not None:
-        cond.append(Fact.value <= flt.max_value)
+        cond.append(col(Fact.value) <= flt.max_value)
     if flt.source:
-        cond.append(Fact.source_id == resolve_source(session, flt.source))
+        cond.append(col(Fact.source_id) == resolve_source(session, flt.source))
     if flt.lang:
-        cond.append(Fact.lang == flt.lang)
+        cond.append(col(Fact.lang) == flt.lang)
     return cond
 
 
@@ -295,5 +300,5 @@ def list_facts(
 
 
 def count_facts(session: Session) -> dict[str, int]:
-    rows = session.exec(select(Fact.kind, sa.func.count()).group_by(Fact.kind)).all()  # type: ignore[call-overload]
+    rows = session.exec(select(col(Fact.kind), sa.func.count()).group_by(col(Fact.kind))).all()
     return {kind: n for kind, n in rows}

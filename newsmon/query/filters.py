@@ -107,7 +107,7 @@ _values_cache: dict[tuple[str, str, int], list[tuple[str, list[str]]]] = {}
 def _distinct_values(session: Session, column: Any) -> list[tuple[str, list[str]]]:
     """Distinct values of a fact column with their folded words; cached until facts change (max id)."""
     top = session.execute(sa.text("SELECT coalesce(max(id), 0) FROM fact")).scalar_one()
-    key = (str(session.get_bind().url), column.key, top)
+    key = (str(session.get_bind().engine.url), column.key, top)
     if key not in _values_cache:
         values = (
             session.execute(select(column).where(column.is_not(None)).distinct()).scalars().all()
@@ -127,7 +127,7 @@ def _word_fits(query: str, word: str) -> bool:
 
 def _common_prefix(a: str, b: str) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         n += 1

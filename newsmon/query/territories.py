@@ -44,7 +44,7 @@ class Unit:
 
 def kato_ranges(units: Sequence[Unit]) -> list[tuple[str | None, str | None, str]]:
     """(low, high, name) per unit: a KATO code range that is index-friendly on every backend and collation."""
-    out = []
+    out: list[tuple[str | None, str | None, str]] = []
     for unit in units:
         if unit.kato:
             prefix = kato_prefix(unit.kato)
@@ -88,7 +88,7 @@ def _name_key(name: str) -> tuple[frozenset[str], ...]:
 
 
 def _key_matches(query: tuple[frozenset[str], ...], name: tuple[frozenset[str], ...]) -> bool:
-    return len(query) == len(name) and all(q & n for q, n in zip(query, name))
+    return len(query) == len(name) and all(q & n for q, n in zip(query, name, strict=True))
 
 
 def _strip_types(key: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
@@ -99,6 +99,7 @@ def _strip_types(key: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
 class _Known:
     units: list[Unit]
     names: dict[str, list[Unit]]  # every spelling (ru, kk, alias, raw) → units
+    folded: dict[str, list[Unit]] | None = None  # `names` by plain_name, built on first use
 
 
 _known_cache: dict[tuple[str, int, int], _Known] = {}
@@ -109,7 +110,7 @@ def _known_units(session: Session) -> _Known:
     bind = session.get_bind()
     n_terr = session.execute(sa.text("SELECT count(*) FROM territory")).scalar_one()
     n_fact = session.execute(sa.text("SELECT coalesce(max(id), 0) FROM fact")).scalar_one()
-    cache_key = (str(bind.url), n_terr, n_fact)
+    cache_key = (str(bind.engine.url), n_terr, n_fact)
     if cache_key in _known_cache:
         return _known_cache[cache_key]
     names: dict[str, list[Unit]] = defaultdict(list)
@@ -175,11 +176,11 @@ def _gazetteer_lookup(session: Session, text: str) -> list[Unit] | None:
 
 def _gazetteer(session: Session) -> Any:
     try:
-        from newsmon.nlp.gazetteer import get_gazetteer  # noqa: PLC0415 - built by the extraction stage
+        from newsmon.nlp.gazetteer import get_gazetteer  # local: built by the extraction stage
     except ImportError:  # an install without the NLP stage's dependencies: our own names only
         return None
     try:
-        return get_gazetteer(session.get_bind().url.render_as_string(hide_password=False))
+        return get_gazetteer(session.get_bind().engine.url.render_as_string(hide_password=False))
     except (GazetteerError, sa.exc.SQLAlchemyError):  # a broken core file or territory table
         return None
 
@@ -238,12 +239,12 @@ def resolve_territory(session: Session, text: str) -> list[Unit]:
 
 
 def _folded_names(known: _Known) -> dict[str, list[Unit]]:
-    if not hasattr(known, "_folded"):
+    if known.folded is None:
         folded: dict[str, list[Unit]] = defaultdict(list)
         for name, units in known.names.items():
             folded[plain_name(name)] += units
-        known._folded = dict(folded)  # type: ignore[attr-defined]
-    return known._folded  # type: ignore[attr-defined]
+        known.folded = dict(folded)
+    return known.folded
 
 
 @lru_cache(maxsize=50_000)

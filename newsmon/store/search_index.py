@@ -91,7 +91,7 @@ def unindexed_ids(session: Session, *, full: bool = True) -> list[int]:
 
 def ensure_indexed(session: Session) -> int:
     """Index what the article writer's hook missed: every article once per process, then the newest."""
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     full = key not in _checked
     missing = unindexed_ids(session, full=full)
     n = 0

@@ -10,7 +10,7 @@ from thinc.api import Maxout, Model, chain, concatenate, list2ragged, ragged2lis
 from thinc.types import Floats2d
 
 
-@registry.architectures("newsmon.HashCharEmbed.v1")
+@registry.architectures("newsmon.HashCharEmbed.v1")  # type: ignore[untyped-decorator]
 def HashCharEmbed(
     width: int,
     attrs: list[str],
@@ -28,7 +28,7 @@ def HashCharEmbed(
         width=width, attrs=attrs, rows=rows, include_static_vectors=include_static_vectors
     )
     chars = _character_embed.CharacterEmbed(nM=nM, nC=nC)
-    model: Model = chain(
+    model: Model[list[Doc], list[Floats2d]] = chain(
         concatenate(chain(chars, list2ragged()), chain(hashed, list2ragged())),
         with_array(Maxout(width, nM * nC + width, nP=3, normalize=True, dropout=0.0)),
         ragged2list(),

@@ -9,6 +9,7 @@ measured per label on NEREL dev and factRuEval dev (models/ru/combine.json, mode
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 
 from spacy.language import Language
@@ -34,7 +35,7 @@ def split_tokens_at(doc: Doc, offsets: set[int]) -> None:
         for i, points in cuts.items():
             token = doc[i]
             bounds = [0, *sorted(points), len(token.text)]
-            parts = [token.text[a:b] for a, b in zip(bounds, bounds[1:])]
+            parts = [token.text[a:b] for a, b in itertools.pairwise(bounds)]
             retokenizer.split(token, parts, heads=[(token, 0)] * len(parts))
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
@@ -32,7 +33,7 @@ class Example:
     entities: list[Ent]
 
 
-def read_jsonl(path: Path) -> Iterator[dict]:
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     """The JSON objects of a JSONL file, one per non-empty line; a malformed line raises InputError."""
     try:
         handle = path.open(encoding="utf-8")
@@ -42,7 +43,7 @@ def read_jsonl(path: Path) -> Iterator[dict]:
         yield from read_lines(handle, str(path))
 
 
-def read_lines(lines: Iterable[str], name: str) -> Iterator[dict]:
+def read_lines(lines: Iterable[str], name: str) -> Iterator[dict[str, Any]]:
     """JSON objects with a string 'text' from `lines`; errors name `name` and the line number."""
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -180,7 +181,7 @@ class AlignStats:
     exact: int = 0
     expanded: int = 0
     dropped: int = 0
-    labels: Counter = field(default_factory=Counter)
+    labels: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, int]:
         return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from newsmon.errors import InputError
 from newsmon.nlp.ner.data import Ent, Example, read_examples, split_kk
@@ -16,6 +17,7 @@ from newsmon.nlp.ner.runner import (
     load_model,
     load_pipeline,
     model_path,
+    ner_labels,
     predict,
 )
 from newsmon.nlp.ner.scoring import Scores, score
@@ -35,7 +37,7 @@ def select_split(examples: list[Example], split: str) -> list[Example]:
     return dev if split == "dev" else train
 
 
-def select_split_lines(objs: list[dict], split: str) -> list[dict]:
+def select_split_lines(objs: list[dict[str, Any]], split: str) -> list[dict[str, Any]]:
     """The input objects whose text falls in `split` (as select_split), in input order."""
     keep = {
         ex.text
@@ -101,8 +103,8 @@ def evaluate_file(
         spacy_model = source in ("model", "combined") or (
             source == "pipeline" and backend == "spacy"
         )
-        labels = set(load_model(lang, settings).get_pipe("ner").labels) if spacy_model else None
-    return score(zip(golds, preds), labels)
+        labels = set(ner_labels(load_model(lang, settings))) if spacy_model else None
+    return score(zip(golds, preds, strict=True), labels)
 
 
 def compare_ru(
@@ -128,7 +130,7 @@ def compare_ru(
     nat = {name: predictions(exs, "ru", "natasha", settings=settings) for name, exs in sets.items()}
 
     def f1(name: str, preds: list[list[Ent]], label: str) -> float:
-        return score(zip(golds[name], preds), {label}).per_label[label].f
+        return score(zip(golds[name], preds, strict=True), {label}).per_label[label].f
 
     chosen = [
         label
@@ -152,13 +154,13 @@ def compare_ru(
             + ([(set(CANONICAL), "all canonical micro")] if name == "NEREL dev" else [])
         ):
             s_m, s_n, s_c = (
-                score(zip(golds[name], p), labels) for p in (model[name], nat[name], comb[name])
+                score(zip(golds[name], p, strict=True), labels)
+                for p in (model[name], nat[name], comb[name])
             )
-            get = (lambda s: s.per_label[title]) if len(labels) == 1 else (lambda s: s.micro)
-            nat_f = f"{get(s_n).f:.3f}" if labels <= set(NATASHA_LABELS) else "–"
+            m, n, c = (s.per_label[title] if len(labels) == 1 else s.micro for s in (s_m, s_n, s_c))
+            nat_f = f"{n.f:.3f}" if labels <= set(NATASHA_LABELS) else "–"
             rows.append(
-                f"| {name} | {title} | {get(s_m).f:.3f} | {nat_f} | {get(s_c).f:.3f} | "
-                f"{get(s_c).p:.3f} / {get(s_c).r:.3f} |"
+                f"| {name} | {title} | {m.f:.3f} | {nat_f} | {c.f:.3f} | {c.p:.3f} / {c.r:.3f} |"
             )
     (model_dir / COMBINE_FILE).write_text(
         json.dumps(

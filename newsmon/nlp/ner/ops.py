@@ -13,7 +13,7 @@ import numpy
 from thinc.api import NumpyOps, get_current_ops, set_current_ops
 
 
-class MatmulOps(NumpyOps):
+class MatmulOps(NumpyOps):  # type: ignore[misc]  # thinc's compiled NumpyOps is untyped
     name = "newsmon_numpy"
 
     def gemm(

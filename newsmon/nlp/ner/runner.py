@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import Pipe
 
 from newsmon.errors import ConfigError, InputError
 from newsmon.nlp.ner import architectures  # noqa: F401  (registers the model architectures)
@@ -20,6 +22,11 @@ from newsmon.text import NLP_LANGS as LANGS
 # ru components of the combined pipeline: the canonical labels taken from natasha/slovnet instead of
 # the project model, chosen per label on NEREL dev + factRuEval dev (models/ru/MODEL_CARD.md)
 COMBINE_FILE = "combine.json"
+
+
+def ner_labels(nlp: Language) -> tuple[str, ...]:
+    """The labels of the pipeline's `ner` component (its native labels)."""
+    return cast(Pipe, nlp.get_pipe("ner")).labels  # an EntityRecognizer (compiled, untyped)
 
 
 def model_path(lang: str, settings: Settings | None = None) -> Path:
@@ -80,11 +87,15 @@ def predict(
 
 
 def entities_lines(
-    objs: Iterable[dict], nlp: Language, lang: str, native: bool = False, batch_size: int = 64
-) -> Iterator[dict]:
+    objs: Iterable[dict[str, Any]],
+    nlp: Language,
+    lang: str,
+    native: bool = False,
+    batch_size: int = 64,
+) -> Iterator[dict[str, Any]]:
     """CONTRACT §3: one output object per input object, in order, offsets into the input text."""
 
-    def tuples() -> Iterator[tuple[str, dict]]:
+    def tuples() -> Iterator[tuple[str, dict[str, Any]]]:
         for obj in objs:
             yield obj["text"], obj
 
@@ -111,7 +122,7 @@ def gold_entities(example: Example, lang: str, native: bool) -> list[Ent]:
     return out
 
 
-def read_input(file: str) -> Iterator[dict]:
+def read_input(file: str) -> Iterator[dict[str, Any]]:
     """Objects of a JSONL file (or stdin for '-'), lazily; a line without a string `text` raises InputError."""
     import sys
 

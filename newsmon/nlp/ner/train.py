@@ -8,6 +8,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import spacy
 
@@ -28,7 +29,7 @@ from newsmon.nlp.ner.data import (
 )
 from newsmon.nlp.ner.evaluate import annotated_labels, compare_ru
 from newsmon.nlp.ner.labels import MAPPINGS
-from newsmon.nlp.ner.runner import gold_entities, predict
+from newsmon.nlp.ner.runner import gold_entities, ner_labels, predict
 from newsmon.nlp.ner.scoring import Scores, format_table, score
 from newsmon.nlp.ner.vectors import NAVEC_ROWS, build_navec_vectors
 from newsmon.settings import PROJECT_DIR
@@ -115,10 +116,10 @@ def evaluate_examples(
     """Score a pipeline on gold examples (canonical labels, or the model's own with `native`)."""
     preds = predict(nlp, (ex.text for ex in examples), lang, native, batch_size)
     golds = [gold_entities(ex, lang, native) for ex in examples]
-    labels = set(nlp.get_pipe("ner").labels) if native and "ner" in nlp.pipe_names else None
+    labels = set(ner_labels(nlp)) if native and "ner" in nlp.pipe_names else None
     if not native:
         labels = annotated_labels(golds)
-    return score(zip(golds, preds), labels)
+    return score(zip(golds, preds, strict=True), labels)
 
 
 def train_ner(
@@ -130,7 +131,7 @@ def train_ner(
     overrides: dict[str, object] | None = None,
     command: str = "",
     stage1: Path | None = None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Train, evaluate and package the NER model for `lang`; returns the card's figures.
 
     Stage 1 trains `config`; when `<config>-stage2.cfg` exists, stage 2 continues from stage 1's best
@@ -176,7 +177,7 @@ def package(
     config: Path,
     data_dir: Path,
     command: str,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Copy a trained pipeline to `output` with the project's tokenizer rules, evaluate it, write the card."""
     nlp = spacy.load(trained)
     customize_tokenizer(nlp)  # the project's tokenizer rules travel with the model
@@ -194,7 +195,7 @@ def package(
     nlp.to_disk(output)
     # the string store holds every navec word and training token (15 MB for ru); inference needs none
     # of them (hash embeddings and vector keys are hashes), only the labels
-    labels = sorted(nlp.get_pipe("ner").labels)
+    labels = sorted(ner_labels(nlp))
     (output / "vocab" / "strings.json").write_text(
         json.dumps(labels, ensure_ascii=False), encoding="utf-8"
     )
@@ -256,14 +257,14 @@ def write_card(
     train_seconds: float,
     config: Path,
     command: str,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     nlp = spacy.load(output)
     canonical = evaluate_examples(nlp, corpus.dev, lang)
     native = evaluate_examples(nlp, corpus.dev, lang, native=True)
     perf = measure(output, lang, corpus.dev)
-    labels = nlp.get_pipe("ner").labels
+    labels = ner_labels(nlp)
     mapping = MAPPINGS[lang]
-    figures = {
+    figures: dict[str, Any] = {
         "lang": lang,
         "canonical": canonical.as_dict(),
         "native": native.as_dict(),
@@ -294,7 +295,7 @@ def write_card(
     )
     card = f"""# newsmon NER model: {lang}
 
-spaCy {spacy.__version__} pipeline `tok2vec` + `ner` trained by `{command or f"newsmon train ner --lang {lang}"}`
+spaCy {spacy.about.__version__} pipeline `tok2vec` + `ner` trained by `{command or f"newsmon train ner --lang {lang}"}`
 ({configs}; seed 0, CPU, fixed step counts). The tok2vec embeds NORM/PREFIX/SUFFIX/SHAPE hashes and the
 first and last UTF-8 bytes of each word (`newsmon.HashCharEmbed.v1`){" plus pruned navec vectors (`newsmon.nlp.ner.vectors`)" if lang == "ru" else ""}.
 

@@ -109,7 +109,8 @@ class _TorchRunner:
     def __call__(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         with self.torch.no_grad():
             logits = self.model(**{k: self.torch.from_numpy(v) for k, v in inputs.items()}).logits
-        return logits.float().numpy()
+        out: np.ndarray = logits.float().numpy()
+        return out
 
 
 class _OnnxRunner:
@@ -137,7 +138,10 @@ class _OnnxRunner:
             raise ConfigError(
                 f"{ONNX_FILE} takes {', '.join(missing)}, which the tokenizer does not give"
             )
-        return self.session.run(["logits"], {n: inputs[n] for n in self.input_names})[0]
+        logits: np.ndarray = self.session.run(["logits"], {n: inputs[n] for n in self.input_names})[
+            0
+        ]
+        return logits
 
 
 def decode_bio(tags: list[str], offsets: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -147,7 +151,7 @@ def decode_bio(tags: list[str], offsets: list[tuple[int, int]]) -> list[tuple[in
     """
     spans: list[tuple[int, int, str]] = []
     current: list[Any] | None = None
-    for tag, (start, end) in zip(tags, offsets):
+    for tag, (start, end) in zip(tags, offsets, strict=False):
         if start == end:
             continue
         prefix, _, label = tag.partition("-")
@@ -221,7 +225,7 @@ class TransformerNER:
         for window, window_offsets in enumerate(offsets):
             ids = probs[window].argmax(-1)
             top = probs[window].max(-1)
-            for (start, end), p, i in zip(window_offsets, top.tolist(), ids.tolist()):
+            for (start, end), p, i in zip(window_offsets, top.tolist(), ids.tolist(), strict=True):
                 if start != end and p > best.get((start, end), (-1.0, ""))[0]:
                     best[(start, end)] = (p, self.id2label[i])
         ordered = sorted(best)
@@ -286,13 +290,13 @@ class OnnxExport:
 def _logits_module(torch: Any, model: Any, names: list[str]) -> Any:
     """The model with positional inputs in the tokenizer's order and logits out (what the ONNX graph exposes)."""
 
-    class LogitsOnly(torch.nn.Module):  # type: ignore[misc,name-defined]
+    class LogitsOnly(torch.nn.Module):  # type: ignore[misc]  # torch arrives as Any (lazy import)
         def __init__(self) -> None:
             super().__init__()
             self.model = model
 
         def forward(self, *inputs: Any) -> Any:
-            return self.model(**dict(zip(names, inputs))).logits
+            return self.model(**dict(zip(names, inputs, strict=False))).logits
 
     return LogitsOnly().eval()
 

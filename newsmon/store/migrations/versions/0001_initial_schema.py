@@ -5,11 +5,11 @@ Revises:
 Create Date: 2026-11-26 07:00:08.725326
 """
 
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel
-import newsmon.store.models
+import sqlmodel.sql.sqltypes
+from alembic import op
 
+import newsmon.store.models
 
 revision = "0001"
 down_revision = None
