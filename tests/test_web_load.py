@@ -93,6 +93,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
         else:
             pytest.fail("newsmon serve did not answer within 60 s")
+        # one chart of another period first: the server process's first drawing loads matplotlib
+        # (and builds its font cache on a new machine), a one-time cost the load test is not about
+        warm = httpx.get(base + f"/coverage.png?since=2024-10-01&until={DAY}&by=day", timeout=120)
+        assert warm.status_code == 200, warm.text[:200]
         yield base
     finally:
         proc.terminate()
