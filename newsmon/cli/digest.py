@@ -37,18 +37,22 @@ def digest(
     region: str = typer.Option(
         None, "--region", help="Only this territory («ВКО», «Шемонаихинский район»)."
     ),
-    fmt: str = typer.Option("md", "--format", "-f", help="md or html."),
+    fmt: str = typer.Option(
+        "md", "--format", "-f", help="md, html, or email (a MIME message, .eml, map inline)."
+    ),
     out: Path = typer.Option(
         None, "--out", "-o", help="Write to this file (default: standard output)."
     ),
     watchlist: Path = typer.Option(
         None, "--watchlist", help="Watchlist file (default ./watchlist.yaml if any)."
     ),
-    top: int = typer.Option(10, "--top", help="How many stories to show."),
+    top: int = typer.Option(20, "--top", help="How many stories to list, by significance."),
+    full: int = typer.Option(5, "--full", help="How many of them to show in full."),
 ) -> None:
     """The day's digest: top stories, akims, amounts, programmes, watchlist hits, outlets.
 
     Example: newsmon digest --date 2024-04-15 --format html --out digest.html
+    (--format email --out digest.eml: the e-mail, inline styles and the map as an inline image)
     """
     from newsmon.digest import build_digest, render, write_atomic
     from newsmon.pipeline_run import today
@@ -56,7 +60,9 @@ def digest(
 
     when = parse_day(day, "--date") or today()
     wl = load_watchlist(watchlist, required=watchlist is not None)
-    text = render(build_digest(when, lang=lang, region=region, watchlist=wl, top=top), fmt)
+    text = render(
+        build_digest(when, lang=lang, region=region, watchlist=wl, top=top, full=full), fmt
+    )
     if out is None:
         sys.stdout.write(text)
     else:

@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
-from newsmon.digest.build import Digest, build_digest, resolve_region
-from newsmon.digest.render import FORMATS, render, write_atomic
+from newsmon.digest.build import Digest, Signals, build_digest, resolve_region, significance
+from newsmon.digest.render import (
+    FORMATS,
+    EmailDigest,
+    email_message,
+    map_png,
+    render,
+    render_email,
+    write_atomic,
+)
 
-__all__ = ["FORMATS", "Digest", "build_digest", "render", "resolve_region", "write_atomic"]
+__all__ = [
+    "FORMATS",
+    "Digest",
+    "EmailDigest",
+    "Signals",
+    "build_digest",
+    "email_message",
+    "map_png",
+    "render",
+    "render_email",
+    "resolve_region",
+    "significance",
+    "write_atomic",
+]

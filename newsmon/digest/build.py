@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from newsmon.digest.labels import LANGS, format_amount, role_label
+from newsmon.digest.regionmap import unit_of
 from newsmon.errors import InputError, NotFoundError
 from newsmon.query.dates import ALMATY, day_start
 from newsmon.store.db import open_session
@@ -25,7 +27,7 @@ from newsmon.stories import (
     load_window,
 )
 from newsmon.text import fold, initial_consonants
-from newsmon.watchlist import Watchlist, sentence_around
+from newsmon.watchlist import Hit, Watchlist, sentence_around
 
 MONEY = ("KZT", "USD", "RUB", "EUR")
 ABBREVIATIONS = {
@@ -94,6 +96,52 @@ class AmountGroup:
     sort_value: float = 0.0
 
 
+@dataclass(frozen=True)
+class Signals:
+    """What makes a story significant (the inputs of `significance`)."""
+
+    outlets: int = 1
+    akim_changes: int = 0  # akims of the story that are new in the news or replace someone
+    akims: int = 0  # its other akim facts (a known holder, a deputy)
+    programs: int = 0  # distinct programmes it names
+    watch_hits: int = 0  # distinct watchlist entities it names
+    money: float = 0.0  # its largest money amount, in tenge at RANK_RATES (ranking only)
+    territories: int = 0  # distinct top-level units (regions, the three cities) it names
+
+
+# order-of-magnitude rates to compare amounts in other currencies with tenge when ranking stories;
+# never shown and never used to add amounts up
+RANK_RATES = {"KZT": 1.0, "USD": 500.0, "EUR": 500.0, "RUB": 5.0}
+
+
+def money_points(tenge: float) -> float:
+    """0 below 1 million tenge, +1 per tenfold above it, at most 4 (10 billion and more)."""
+    if tenge < 1e6:
+        return 0.0
+    return min(4.0, math.log10(tenge) - 6)
+
+
+def significance(s: Signals) -> float:
+    """The score stories are ranked by (largest first):
+
+    3·akim_changes + 1.5·akims + 1·programs + 2·watch_hits + money_points(money)
+    + 0.5·min(territories, 3) + 1·(outlets − 1)
+
+    so an akim appointment in one outlet (3) outranks a report without facts in three outlets (2), and
+    a 1.5 bn tenge programme item (1 + 3.2 = 4.2) outranks both.
+    """
+    return round(
+        3 * s.akim_changes
+        + 1.5 * s.akims
+        + 1 * s.programs
+        + 2 * s.watch_hits
+        + money_points(s.money)
+        + 0.5 * min(s.territories, 3)
+        + 1 * max(s.outlets - 1, 0),
+        2,
+    )
+
+
 @dataclass
 class StoryItem:
     title: str
@@ -102,6 +150,8 @@ class StoryItem:
     links: list[Link]
     facts: list[Item]
     lead: Evidence | None
+    score: float = 0.0
+    signals: Signals = field(default_factory=Signals)
 
 
 @dataclass
@@ -122,7 +172,10 @@ class Digest:
     articles: int = 0
     outlet_count: int = 0
     fact_count: int = 0
-    stories: list[StoryItem] = field(default_factory=list)
+    stories: list[StoryItem] = field(default_factory=list)  # shown in full
+    brief: list[StoryItem] = field(default_factory=list)  # shown as one-line links
+    more_stories: int = 0  # stories of the day beyond both lists
+    region_counts: dict[str, int] = field(default_factory=dict)  # top-level KATO → articles
     akims: list[Item] = field(default_factory=list)
     amounts: list[AmountGroup] = field(default_factory=list)
     programs: list[Item] = field(default_factory=list)
@@ -303,13 +356,22 @@ def _akim_history(
     return by_post, by_person
 
 
+def _akim_key(f: dict[str, Any]) -> tuple[str, str, str]:
+    return (_person_key(f["person"]), _tkey(_territory(f)), f.get("role") or "")
+
+
 def _akims(
-    facts: list[dict[str, Any]], session: Session, before: datetime, lang: str
+    facts: list[dict[str, Any]],
+    session: Session,
+    before: datetime,
+    lang: str,
+    statuses: dict[tuple[str, str, str], str] | None = None,
 ) -> list[Item]:
+    """The day's akims with their status (new, changed, known); `statuses` gets each one's by key."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for f in facts:
         if f["kind"] == "akim" and f.get("person"):
-            groups[(_person_key(f["person"]), _tkey(_territory(f)), f.get("role") or "")].append(f)
+            groups[_akim_key(f)].append(f)
     if not groups:
         return []
     by_post, by_person = _akim_history(session, before)
@@ -331,6 +393,8 @@ def _akims(
             status, previous = "changed", next((t for _, t in reversed(by_person[pkey]) if t), "")
         else:
             status, previous = "new", ""
+        if statuses is not None:
+            statuses[(pkey, tkey, role)] = status
         detail = " · ".join(x for x in (role_label(role, lang), terr["name"] if terr else "") if x)
         items.append(
             Item(
@@ -391,6 +455,10 @@ def _amounts(facts: list[dict[str, Any]], lang: str) -> list[AmountGroup]:
         totals, kzt = _money_totals(fs, lang)
         items.sort(key=lambda it: -len(it.links))
         program, region = names[key]
+        if program is None and region is None:
+            # amounts with neither programme nor territory have nothing in common: no total
+            totals = []
+            kzt = max((float(f["value"]) for f in fs if f.get("unit") == "KZT"), default=0.0)
         groups.append(AmountGroup(program, region, totals, items, kzt))
     groups.sort(key=lambda g: (-g.sort_value, g.program is None, g.program or "", g.region or ""))
     return groups
@@ -421,11 +489,11 @@ def _programs(facts: list[dict[str, Any]], lang: str) -> list[Item]:
     return items
 
 
-def _watch(articles: Sequence[StoryArticle], watchlist: Watchlist) -> dict[str, list[Item]]:
+def _watch(articles: Sequence[StoryArticle], scans: dict[int, list[Hit]]) -> dict[str, list[Item]]:
     per_entity: dict[str, tuple[Any, int, list[Link], list[Evidence]]] = {}
     for a in articles:
         text = f"{a.title}\n{a.text}"
-        for hit in watchlist.scan(text):
+        for hit in scans.get(a.id, []):
             name = hit.entity.name
             ent, count, links, evs = per_entity.get(name, (hit.entity, 0, [], []))
             evs.append(Evidence(hit.sentence, text[hit.start : hit.end], a.lang, a.url))
@@ -446,6 +514,44 @@ def _story_rank(f: dict[str, Any]) -> int:
     if f["kind"] == "amount":
         return 1 if f.get("unit") in MONEY else 3
     return 2
+
+
+def story_signals(
+    story: Story,
+    statuses: dict[tuple[str, str, str], str],
+    scans: dict[int, list[Hit]],
+) -> Signals:
+    """The significance signals of one story (akim statuses from `_akims`, watchlist scans by article)."""
+    changes: set[tuple[str, str, str]] = set()
+    others: set[tuple[str, str, str]] = set()
+    programs: set[str] = set()
+    units: set[str] = set()
+    money = 0.0
+    for f in story.facts:
+        if f["kind"] == "akim" and f.get("person"):
+            key = _akim_key(f)
+            is_change = (
+                statuses.get(key) in ("new", "changed") and f.get("role") != "заместитель акима"
+            )
+            (changes if is_change else others).add(key)
+        if f["kind"] == "program" and f.get("program"):
+            programs.add(fold(f["program"]))
+        if f["kind"] == "amount" and f.get("unit") in RANK_RATES and f.get("value") is not None:
+            money = max(money, float(f["value"]) * RANK_RATES[f["unit"]])
+        t = _territory(f)
+        unit = unit_of(t.get("kato"), _region_of(t)) if t else None
+        if unit is not None:
+            units.add(unit.kato)
+    watched = {h.entity.name for a in story.articles for h in scans.get(a.id, [])}
+    return Signals(
+        outlets=len(story.outlets),
+        akim_changes=len(changes),
+        akims=len(others - changes),
+        programs=len(programs),
+        watch_hits=len(watched),
+        money=money,
+        territories=len(units),
+    )
 
 
 def _story_item(story: Story, lang: str) -> StoryItem:
@@ -478,6 +584,23 @@ def _story_item(story: Story, lang: str) -> StoryItem:
     )
 
 
+def region_counts(
+    articles: Sequence[StoryArticle], facts_by_article: dict[int, list[dict[str, Any]]]
+) -> dict[str, int]:
+    """Articles per top-level unit (its KATO code): an article counts once for each unit it names."""
+    counts: dict[str, int] = defaultdict(int)
+    for a in articles:
+        units = set()
+        for f in facts_by_article.get(a.id, []):
+            t = _territory(f)
+            unit = unit_of(t.get("kato"), _region_of(t)) if t else None
+            if unit is not None:
+                units.add(unit.kato)
+        for kato in units:
+            counts[kato] += 1
+    return dict(counts)
+
+
 # --- the digest -----------------------------------------------------------------------------------
 
 
@@ -487,16 +610,23 @@ def build_digest(
     lang: str = "ru",
     region: str | None = None,
     watchlist: Watchlist | None = None,
-    top: int = 10,
+    top: int = 20,
+    full: int = 5,
     database_url: str | None = None,
     story_options: StoryOptions | None = None,
     now: datetime | None = None,
 ) -> Digest:
-    """Everything one day's digest shows (day in Asia/Almaty); `region` narrows it to one territory."""
+    """Everything one day's digest shows (day in Asia/Almaty); `region` narrows it to one territory.
+
+    Stories are ranked by `significance`; the first `full` are shown in full, the rest of the first
+    `top` as one-line links, and the number of the others is given.
+    """
     if lang not in LANGS:
         raise InputError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
     if top < 1:
         raise InputError("--top must be at least 1")
+    if full < 0:
+        raise InputError("--full must be 0 or more")
     start, end = day_start(day), day_start(day + timedelta(days=1))
     digest = Digest(
         day=day,
@@ -533,13 +663,29 @@ def build_digest(
         digest.outlet_count = len({a.source for a in articles})
         if not articles:
             return digest
-        stories = group_stories(articles, facts_by_article, story_options)
-        digest.stories = [_story_item(s, lang) for s in stories[:top]]
-        digest.akims = _akims(all_facts, session, start, lang)
+        statuses: dict[tuple[str, str, str], str] = {}
+        digest.akims = _akims(all_facts, session, start, lang, statuses)
+        scans = (
+            {a.id: watchlist.scan(f"{a.title}\n{a.text}") for a in articles}
+            if watchlist is not None
+            else {}
+        )
+        ranked = []
+        for story in group_stories(articles, facts_by_article, story_options):
+            item = _story_item(story, lang)
+            item.signals = story_signals(story, statuses, scans)
+            item.score = significance(item.signals)
+            ranked.append(item)
+        # stable: equal scores keep group_stories' order (outlets, articles, facts, earliest)
+        ranked.sort(key=lambda it: -it.score)
+        digest.stories = ranked[: min(full, top)]
+        digest.brief = ranked[min(full, top) : top]
+        digest.more_stories = max(0, len(ranked) - top)
+    digest.region_counts = region_counts(articles, facts_by_article)
     digest.amounts = _amounts(all_facts, lang)
     digest.programs = _programs(all_facts, lang)
     if watchlist is not None:
-        digest.watch = _watch(articles, watchlist)
+        digest.watch = _watch(articles, scans)
     per_source: dict[str, list[StoryArticle]] = defaultdict(list)
     for a in articles:
         per_source[a.source].append(a)
