@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from newsmon.digest.labels import LANGS, format_amount, role_label
 from newsmon.digest.regionmap import unit_of
 from newsmon.errors import InputError, NotFoundError
-from newsmon.query.dates import ALMATY, day_start
+from newsmon.query.dates import ALMATY, as_utc, day_start
 from newsmon.store.db import open_session
 from newsmon.store.models import Fact
 from newsmon.stories import (
@@ -330,9 +330,11 @@ def resolve_region(
 
 def _akim_history(
     session: Session, before: datetime
-) -> tuple[dict[tuple[str, str], list[tuple[str, str]]], dict[str, list[tuple[datetime, str]]]]:
-    """Earlier akims: (territory, role) → [(person, lang)] oldest first, person → [(when, territory name)]."""
-    by_post: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+) -> tuple[
+    dict[tuple[str, str], list[tuple[str, str, datetime]]], dict[str, list[tuple[datetime, str]]]
+]:
+    """Earlier akims: (territory, role) → [(person, lang, when)] oldest first, person → [(when, territory name)]."""
+    by_post: dict[tuple[str, str], list[tuple[str, str, datetime]]] = defaultdict(list)
     by_person: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     query: Any = select(
         Fact.person,
@@ -351,9 +353,18 @@ def _akim_history(
     for person, role, kato, tname, when, lang in rows:
         tkey = str(kato or fold(tname)) if (kato or tname) else ""
         if tkey:
-            by_post[(tkey, role or "")].append((person, lang or ""))
-        by_person[_person_key(person)].append((when, tname or ""))
+            by_post[(tkey, role or "")].append((person, lang or "", _utc(when)))
+        by_person[_person_key(person)].append((_utc(when), tname or ""))
     return by_post, by_person
+
+
+def _utc(when: Any) -> datetime:
+    return as_utc(when) or datetime.min.replace(tzinfo=UTC)
+
+
+def _published(f: dict[str, Any]) -> datetime:
+    when = f["article"].get("published")
+    return as_utc(when) or datetime.max.replace(tzinfo=UTC)
 
 
 def _akim_key(f: dict[str, Any]) -> tuple[str, str, str]:
@@ -380,7 +391,11 @@ def _akims(
         # the Russian spelling names the item when there is one (the contract's nominative)
         main = next((f for f in fs if f["article"]["lang"] == "ru"), fs[0])
         terr = next((_territory(f) for f in fs if _territory(f)), None)
-        earlier = by_post.get((tkey, role), []) if tkey else []
+        # history is what was published before this akim's first fact (in a period of several
+        # days, an appointment on its third day is a change from the holder named on the first)
+        first = min(_published(f) for f in fs)
+        earlier = [(p, lg) for p, lg, when in by_post.get((tkey, role), []) if when < first]
+        seen_person = [(w, t) for w, t in by_person.get(pkey, []) if w < first]
         if any(_person_key(p) == pkey for p, _ in earlier):
             status, previous = "known", ""
         elif earlier:
@@ -389,8 +404,8 @@ def _akims(
             )  # the latest holder, in Russian spelling when there is one
             spellings = [(lg != "ru", p) for p, lg in earlier if _person_key(p) == last]
             status, previous = "changed", min(spellings)[1]
-        elif by_person.get(pkey):
-            status, previous = "changed", next((t for _, t in reversed(by_person[pkey]) if t), "")
+        elif seen_person:
+            status, previous = "changed", next((t for _, t in reversed(seen_person) if t), "")
         else:
             status, previous = "new", ""
         if statuses is not None:
@@ -409,6 +424,14 @@ def _akims(
     order = {"changed": 0, "new": 1, "known": 2}
     items.sort(key=lambda it: (order[it.status], -len({ln.source for ln in it.links}), it.label))
     return items
+
+
+def akim_items(
+    facts: list[dict[str, Any]], session: Session, before: datetime, lang: str = "ru"
+) -> list[Item]:
+    """Akims named in `facts` (CONTRACT §2 dicts), each new, changed (with the previous holder) or
+    known against the akim facts published before `before`; changes first."""
+    return _akims(facts, session, before, lang)
 
 
 def _money_totals(fs: Sequence[dict[str, Any]], lang: str) -> tuple[list[str], float]:

@@ -154,7 +154,8 @@ def email_message(
     msg["Message-ID"] = make_msgid(domain="newsmon")
     msg.set_content(mail.text, subtype="plain", charset="utf-8")
     msg.add_alternative(mail.html, subtype="html", charset="utf-8")
-    html_part = msg.get_payload()[1]  # type: ignore[index]
+    html_part = msg.get_body(("html",))
+    assert isinstance(html_part, EmailMessage)  # the part add_alternative just made
     for cid, png in mail.images.items():
         html_part.add_related(png, "image", "png", cid=f"<{cid}>", filename="map.png")
     return msg

@@ -55,6 +55,14 @@ from newsmon.query.filters import (
     plain_name,
     resolve_source,
 )
+from newsmon.query.overview import (
+    NamedCount,
+    UnitCounts,
+    facts_by_kind,
+    top_programs,
+    top_territories,
+    unit_counts,
+)
 from newsmon.query.territories import (
     LEVELS,
     Unit,
@@ -80,8 +88,10 @@ __all__ = [
     "AkimEntry",
     "ArticleFilter",
     "FactFilter",
+    "NamedCount",
     "ProgramSummary",
     "Unit",
+    "UnitCounts",
     "_as_utc",
     "_row_to_dict",
     "_rows_query",
@@ -99,6 +109,7 @@ __all__ = [
     "fact_conditions",
     "fact_to_dict",
     "facts_by_ids",
+    "facts_by_kind",
     "get_article",
     "iso_time",
     "iter_articles",
@@ -116,4 +127,7 @@ __all__ = [
     "sorted_fact_ids",
     "suggest_territories",
     "territory_clause",
+    "top_programs",
+    "top_territories",
+    "unit_counts",
 ]

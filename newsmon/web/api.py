@@ -220,6 +220,48 @@ def api_article(db: DB, article_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> di
 
 
 @router.get(
+    "/overview",
+    summary="The home page's overview of a period (today, 7d, 30d or custom since/until)",
+    response_model=models.Overview,
+    **EXACT,
+)
+def api_overview(
+    request: Request,
+    db: DB,
+    charts: Charts,
+    period: Literal["today", "7d", "30d", "custom"] = "today",
+    since: Day = None,
+    until: Day = None,
+    lang: Literal["ru", "kk"] = "ru",
+) -> Any:
+    ov = data.overview(
+        db,
+        charts,
+        app_watchlist(request, required=False),
+        period=period,
+        since=since or None,
+        until=until or None,
+        lang=lang,
+    )
+    fills = {c.unit.kato: c.fill for c in ov.region_map.cells}
+    return jsonable_encoder(
+        {
+            "period": ov.period,
+            "since": ov.since,
+            "until": ov.until,
+            "anchor_is_today": ov.anchor_is_today,
+            "facts_by_kind": ov.facts_by_kind,
+            "akims": [asdict(a) for a in ov.akims],
+            "regions": [{**asdict(r), "fill": fills[r.kato]} for r in ov.regions],
+            "territories": [t.as_dict() for t in ov.territories],
+            "programs": [p.as_dict() for p in ov.programs],
+            "amounts": ov.amounts,
+            "watch": None if ov.watch is None else [asdict(w) for w in ov.watch],
+        }
+    )
+
+
+@router.get(
     "/digest",
     summary="The day's digest as data, like `newsmon digest`",
     response_model=models.Digest,

@@ -9,7 +9,7 @@ import io
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -17,6 +17,8 @@ from sqlmodel import Session
 from newsmon import query as q
 from newsmon.coverage import CoverageReport
 from newsmon.digest import Digest, build_digest
+from newsmon.digest.build import akim_items
+from newsmon.digest.regionmap import UNITS, RegionMap, region_map
 from newsmon.errors import InputError, NotFoundError
 from newsmon.output import FACT_EXPORT_COLUMNS, csv_cell, fact_row
 from newsmon.watchlist import Watchlist
@@ -165,3 +167,143 @@ def latest_day(session: Session) -> date | None:
     """The Almaty day of the newest article, or None when no article is dated."""
     when = q.latest_published(session)
     return when.astimezone(q.ALMATY).date() if when else None
+
+
+# ---------------------------------------------------------------- the home page's overview
+PERIODS = ("today", "7d", "30d", "custom")
+PERIOD_DAYS = {"today": 1, "7d": 7, "30d": 30}
+MAX_OVERVIEW_DAYS = 366
+OVERVIEW_TOP = 10  # rows of each ranked list
+MONEY_TOP = {"KZT": 5, "USD": 3, "EUR": 3, "RUB": 3}  # the largest amounts shown, per currency
+
+
+@dataclass
+class RegionRow:
+    """One of the 20 top-level units with its counts in the period and its tile."""
+
+    kato: str
+    name: str
+    label: str
+    facts: int
+    articles: int
+
+
+@dataclass
+class WatchRow:
+    name: str
+    kind: str
+    mentions: int
+    articles: int
+
+
+@dataclass
+class Overview:
+    """What the home page and /api/v1/overview show for one period."""
+
+    period: str
+    since: date
+    until: date
+    anchor_is_today: bool
+    facts_by_kind: dict[str, int]
+    akims: list[Any]  # digest Items (label, detail, status, previous, evidence, links)
+    regions: list[RegionRow]
+    region_map: RegionMap
+    territories: list[q.NamedCount]
+    programs: list[q.NamedCount]
+    amounts: list[dict[str, Any]]  # CONTRACT §2 amount facts, largest first per currency
+    watch: list[WatchRow] | None  # None: no watchlist
+
+
+def overview_period(
+    session: Session, period: str, since: str | None, until: str | None, today_: date
+) -> tuple[str, date, date]:
+    """The period asked for: today / 7d / 30d end on the newest article's day (today when nothing is
+    stored or the newest article is older than that); custom takes since and until (InputError)."""
+    if period not in PERIODS:
+        raise InputError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    first, last = q.parse_day(since, "since"), q.parse_day(until, "until")
+    if period != "custom":
+        last = latest_day(session) or today_
+        return period, last - timedelta(days=PERIOD_DAYS[period] - 1), last
+    last = last or latest_day(session) or today_
+    first = first or last - timedelta(days=6)
+    if first > last:
+        raise InputError(f"since {first} is after until {last}")
+    if (last - first).days >= MAX_OVERVIEW_DAYS:
+        raise InputError(f"the period is longer than {MAX_OVERVIEW_DAYS} days")
+    return period, first, last
+
+
+def _largest_amounts(session: Session, since: date, until: date) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for unit, n in MONEY_TOP.items():
+        flt = q.FactFilter(kind="amount", unit=unit, since=since, until=until, limit=4 * n)
+        seen: set[tuple[Any, ...]] = set()
+        for f in q.facts_by_ids(session, q.sorted_fact_ids(session, flt, "-value")):
+            # the same amount in a reprint or in the other language is one amount
+            t = f.get("territory") or {}
+            key = (f.get("value"), f.get("program"), t.get("kato") or t.get("name"))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(f)
+            if len(seen) == n:
+                break
+    return out
+
+
+def overview(
+    session: Session,
+    charts: ChartCache,
+    watchlist: Watchlist | None,
+    *,
+    period: str = "today",
+    since: str | None = None,
+    until: str | None = None,
+    lang: str = "ru",
+    today_: date | None = None,
+) -> Overview:
+    """The overview of a period: facts by kind, akim appointments, watchlist hits, regions (map),
+    territories and programmes most in the news, the largest amounts with their evidence."""
+    now = today_ or datetime.now(q.ALMATY).date()
+    period, first, last = overview_period(session, period, since, until, now)
+    flt = q.FactFilter(kind="akim", since=first, until=last)
+    end = q.day_start(last + timedelta(days=1))
+    akims = akim_items(list(q.iter_facts(flt, session=session)), session, end, lang)
+    counts = q.unit_counts(session, first, last)
+    regions = []
+    articles_by_kato: dict[str, int] = {}
+    for u in UNITS:
+        n_facts = counts.facts[u.prefix] + counts.facts_by_name[u.name]
+        n_articles = counts.articles[u.prefix] + counts.articles_by_name[u.name]
+        articles_by_kato[u.kato] = n_articles
+        regions.append(RegionRow(u.kato, u.title(lang), u.label(lang), n_facts, n_articles))
+    regions.sort(key=lambda r: (-r.articles, -r.facts, r.name))
+    watch = None
+    if watchlist is not None and len(watchlist):
+        report = charts.report(watchlist, first, last, "day", None)
+        mentions: dict[str, int] = {}
+        arts: dict[str, int] = {}
+        kinds: dict[str, str] = {}
+        for r in report.rows:
+            mentions[r.entity] = mentions.get(r.entity, 0) + r.mentions
+            arts[r.entity] = arts.get(r.entity, 0) + r.articles
+            kinds[r.entity] = r.kind
+        watch = sorted(
+            (WatchRow(n, kinds[n], mentions[n], arts[n]) for n in mentions if mentions[n]),
+            key=lambda w: (-w.articles, -w.mentions, w.name),
+        )
+    return Overview(
+        period=period,
+        since=first,
+        until=last,
+        anchor_is_today=last == now,
+        facts_by_kind={k: n for k, n in q.facts_by_kind(session, first, last).items()},
+        akims=akims[:OVERVIEW_TOP],
+        regions=regions,
+        region_map=region_map(articles_by_kato, lang),
+        territories=q.top_territories(session, first, last, OVERVIEW_TOP),
+        programs=q.top_programs(session, first, last, OVERVIEW_TOP),
+        amounts=_largest_amounts(session, first, last),
+        watch=watch,
+    )

@@ -332,3 +332,59 @@ class Coverage(BaseModel):
     entity: str | None
     articles: int
     rows: list[CoverageRow]
+
+
+# ---------------------------------------------------------------- overview (the home page)
+class OverviewCount(_Record):
+    """A territory or programme with the facts and distinct articles that name it in the period."""
+
+    name: str
+    facts: int
+    articles: int
+    kato: str | None = None
+    level: str | None = None
+
+
+class OverviewRegion(_Record):
+    """One of the 20 top-level units (17 regions, 3 cities of republican significance)."""
+
+    kato: str = Field(examples=["630000000"])
+    name: str = Field(
+        description="in the interface language", examples=["Восточно-Казахстанская область"]
+    )
+    label: str = Field(description="the map tile's short label", examples=["ВКО"])
+    facts: int
+    articles: int = Field(
+        description="distinct articles naming a territory inside it (the map's colour)"
+    )
+    fill: str = Field(description="the map tile's colour", examples=["#08519c"])
+
+
+class OverviewWatch(_Record):
+    """A watchlist entity named in the period (as `newsmon coverage` counts it)."""
+
+    name: str
+    kind: str = Field(description="person, party, program or territory")
+    mentions: int
+    articles: int
+
+
+class Overview(_Record):
+    """The home page as data: one period's new facts, akims, watchlist hits, regions, territories,
+    programmes and largest amounts."""
+
+    period: str = Field(description="today, 7d, 30d or custom")
+    since: date
+    until: date
+    anchor_is_today: bool = Field(
+        description="false when the period ends on the newest article's day, not today"
+    )
+    facts_by_kind: dict[str, int]
+    akims: list[DigestItem] = Field(
+        description="akims named in the period; status new, changed (previous) or known"
+    )
+    regions: list[OverviewRegion] = Field(description="all 20 units, most articles first")
+    territories: list[OverviewCount]
+    programs: list[OverviewCount]
+    amounts: list[Fact] = Field(description="the largest money amounts, per currency")
+    watch: list[OverviewWatch] | None = Field(description="null when there is no watchlist")

@@ -109,8 +109,40 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
     return page(request, "error.html", status=status, status_code=status, message=message)
 
 
-# ---------------------------------------------------------------- search
+# ---------------------------------------------------------------- home: the period's overview
 @router.get("/", response_class=HTMLResponse)
+def home_page(
+    request: Request,
+    db: DB,
+    charts: Charts,
+    period: Field = "today",
+    since: Field = None,
+    until: Field = None,
+) -> Response:
+    lang = ui_lang(request)
+    ov = data.overview(
+        db,
+        charts,
+        app_watchlist(request, required=False),
+        period=nonblank(period) or "today",
+        since=nonblank(since),
+        until=nonblank(until),
+        lang=lang,
+    )
+    days = {"since": ov.since.isoformat(), "until": ov.until.isoformat(), "ui": lang}
+
+    def link(path: str, **params: Any) -> str:
+        """A link to another page over the overview's period (`None` values left out)."""
+        merged = {**days, **{k: v for k, v in params.items() if v is not None}}
+        return f"{path}?{urlencode(merged)}"
+
+    def map_href(kato: str) -> str:
+        return link("/facts", territory=kato)
+
+    return page(request, "home.html", ov=ov, periods=data.PERIODS, link=link, map_href=map_href)
+
+
+# ---------------------------------------------------------------- search
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
