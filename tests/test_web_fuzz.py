@@ -18,7 +18,7 @@ from web_support import WATCHLIST, fill  # noqa: E402 - after the importorskip a
 
 from newsmon.web import create_app  # noqa: E402 - after the importorskip above
 
-EXAMPLES = 12  # per endpoint and mode: 10 endpoints × 2 modes
+EXAMPLES = 12  # per endpoint and mode: 11 endpoints × 2 modes
 PATHS = [
     "/api/v1/facts",
     "/api/v1/facts.csv",
@@ -30,6 +30,7 @@ PATHS = [
     "/api/v1/articles/{article_id}",
     "/api/v1/digest",
     "/api/v1/coverage",
+    "/api/v1/overview",
 ]
 
 

@@ -18,7 +18,7 @@ from newsmon.web import api, create_app, docs, pages
 DAY = "2024-11-20"
 # every GET route of the app with the parameters it is exercised with (the first needs none it lacks)
 ROUTES: dict[str, list[dict[str, str]]] = {
-    "/": [{}],
+    "/": [{}, {"period": "30d"}, {"period": "custom", "since": "2024-11-14", "ui": "kk"}],
     "/search": [{}, {"q": "аким"}, {"q": "әкім", "ui": "kk"}],
     "/articles/{article_id}": [{}],
     "/article": [{"url": "https://sparse.example/ru/1"}],
@@ -42,6 +42,7 @@ ROUTES: dict[str, list[dict[str, str]]] = {
     "/api/v1/articles": [{}],
     "/api/v1/articles/{article_id}": [{}],
     "/api/v1/digest": [{"date": DAY}, {"date": DAY, "lang": "kk"}],
+    "/api/v1/overview": [{}, {"period": "7d", "lang": "kk"}, {"period": "custom", "until": DAY}],
     "/api/v1/coverage": [
         {"since": "2024-11-14", "until": DAY, "by": by} for by in ("day", "source", "region")
     ],
@@ -192,6 +193,8 @@ def test_extreme_dates_are_422(
         ("/api/v1/coverage", {"since": DAY, "until": "9999-12-31"}),
         ("/coverage.png", {"since": DAY, "until": "9999-12-31"}),
         ("/coverage.png", {"since": "0001-01-01", "until": DAY}),
+        ("/api/v1/overview", {"period": "custom", "until": "9999-12-31"}),
+        ("/", {"period": "custom", "since": "0001-01-01"}),
     ],
 )
 def test_extreme_days_are_422(client: TestClient, path: str, params: dict[str, str]) -> None:

@@ -124,17 +124,18 @@ def money_points(tenge: float) -> float:
 def significance(s: Signals) -> float:
     """The score stories are ranked by (largest first):
 
-    3·akim_changes + 1.5·akims + 1·programs + 2·watch_hits + money_points(money)
+    3·akim_changes + 1.5·akims + 1·programs + 2·min(watch_hits, 2) + money_points(money)
     + 0.5·min(territories, 3) + 1·(outlets − 1)
 
     so an akim appointment in one outlet (3) outranks a report without facts in three outlets (2), and
-    a 1.5 bn tenge programme item (1 + 3.2 = 4.2) outranks both.
+    a 1.5 bn tenge programme item (1 + 3.18 = 4.18) outranks both. Watchlist hits count up to two
+    entities (a story naming a watched district, its region and its city is one subject, not three).
     """
     return round(
         3 * s.akim_changes
         + 1.5 * s.akims
         + 1 * s.programs
-        + 2 * s.watch_hits
+        + 2 * min(s.watch_hits, 2)
         + money_points(s.money)
         + 0.5 * min(s.territories, 3)
         + 1 * max(s.outlets - 1, 0),
