@@ -26,7 +26,7 @@ PAVLODAR = "550000000"
 
 
 @pytest.fixture(scope="module")
-def client(web_db: str) -> Iterator[TestClient]:  # noqa: F811
+def client(web_db: str) -> Iterator[TestClient]:
     with TestClient(create_app(web_db, watchlist=WATCHLIST), raise_server_exceptions=False) as c:
         yield c
 
@@ -88,7 +88,7 @@ def test_the_map_has_twenty_units_linked_to_their_facts(client: TestClient, ui: 
     assert client.get(href).status_code == 200
 
 
-def test_counts_agree_with_the_facts(client: TestClient, web_db: str) -> None:  # noqa: F811
+def test_counts_agree_with_the_facts(client: TestClient, web_db: str) -> None:
     """New facts by kind are the facts of the period's articles (as /api/v1/facts counts them)."""
     ov = client.get("/api/v1/overview", params={"period": "7d"}).json()
     assert ov["until"] == DAY and ov["since"] == "2024-11-14" and ov["anchor_is_today"] is False
