@@ -200,12 +200,12 @@ def render_png(rmap: RegionMap, *, title: str = "", legend_title: str = "") -> b
     for c in rmap.cells:
         ax.add_patch(Rectangle((c.x, c.y), size, size, facecolor=c.fill, edgecolor="#ffffff"))
         ax.text(
-            c.x + size / 2, c.y + size * 0.42, c.label, ha="center", va="center", fontsize=8.5,
+            c.x + size / 2, c.y + size * 0.42, c.label, ha="center", va="center", fontsize=9.5,
             color=c.text_fill,
         )  # fmt: skip
         ax.text(
             c.x + size / 2, c.y + size * 0.72, str(c.value), ha="center", va="center",
-            fontsize=10, fontweight="bold", color=c.text_fill,
+            fontsize=15, fontweight="bold", color=c.text_fill,
         )  # fmt: skip
     if title:
         fig.suptitle(title, fontsize=12, y=0.97)
