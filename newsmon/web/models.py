@@ -274,6 +274,18 @@ class DigestAmountGroup(_Record):
     sort_value: Number = 0.0
 
 
+class DigestSignals(_Record):
+    """What a story's significance score is computed from (newsmon.digest.significance)."""
+
+    outlets: int
+    akim_changes: int = Field(description="akims new in the news or replacing someone")
+    akims: int = Field(description="its other akim facts")
+    programs: int
+    watch_hits: int = Field(description="distinct watchlist entities named")
+    money: Number = Field(description="the largest money amount, in tenge at ranking rates")
+    territories: int = Field(description="distinct top-level units named")
+
+
 class DigestStory(_Record):
     title: str
     outlets: list[str]
@@ -281,6 +293,8 @@ class DigestStory(_Record):
     links: list[DigestLink]
     facts: list[DigestItem]
     lead: DigestEvidence | None
+    score: Number = Field(0, description="significance; stories come largest first")
+    signals: DigestSignals | None = None
 
 
 class DigestOutlet(_Record):
@@ -301,7 +315,16 @@ class Digest(_Record):
     articles: int = 0
     outlet_count: int = 0
     fact_count: int = 0
-    stories: list[DigestStory] = Field(default_factory=list)
+    stories: list[DigestStory] = Field(
+        default_factory=list, description="the most significant stories, in full"
+    )
+    brief: list[DigestStory] = Field(
+        default_factory=list, description="the next stories, shown as one-line links"
+    )
+    more_stories: int = Field(0, description="stories of the day beyond both lists")
+    region_counts: dict[str, int] = Field(
+        default_factory=dict, description="KATO code of a top-level unit → articles naming it"
+    )
     akims: list[DigestItem] = Field(default_factory=list)
     amounts: list[DigestAmountGroup] = Field(default_factory=list)
     programs: list[DigestItem] = Field(default_factory=list)
