@@ -380,4 +380,4 @@ def favicon() -> Response:
 
 @router.get("/index.html")
 def index_redirect() -> RedirectResponse:
-    return RedirectResponse("/search")
+    return RedirectResponse("/")
