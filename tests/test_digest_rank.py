@@ -212,3 +212,24 @@ def test_digest_command_writes_an_email(db_url: str, tmp_path: Path) -> None:
     assert html_part is not None and LABELS["kk"]["stories"] in html_part.get_content()  # type: ignore[union-attr]
     bad = CliRunner().invoke(app, ["digest", "--date", DAY.isoformat(), "--format", "pdf"])
     assert bad.exit_code != 0 and "md, html, email" in bad.output
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_other_sections_keep_to_their_budget_and_name_every_item(
+    db_url: str, tmp_path: Path, lang: str
+) -> None:
+    """Past `section_limit` entries an akim, amount group or programme is one line, still named."""
+    load(db_url, tmp_path)
+    d = build_digest(DAY, lang=lang, database_url=db_url, now=NOW)
+    d.section_limit = 1
+    page = render(d, "html")
+    assert len(d.akims) > 1 and page.count('class="card akim"') == 1
+    assert len(d.amounts) > 1 and page.count('class="card amount-group"') == 1
+    assert page.count('class="card program"') == min(1, len(d.programs))
+    for a in d.akims:
+        assert a.label in page
+    for g in d.amounts:
+        for it in g.items:
+            assert it.label in page
+    for p in d.programs:
+        assert f"«{p.label}»" in page
