@@ -176,7 +176,7 @@ class Digest:
     stories: list[StoryItem] = field(default_factory=list)  # shown in full
     brief: list[StoryItem] = field(default_factory=list)  # shown as one-line links
     more_stories: int = 0  # stories of the day beyond both lists
-    section_limit: int = 10  # entries of each other section shown in full (the rest: one line each)
+    section_limit: int = 6  # entries of each other section shown in full (the rest: one line each)
     region_counts: dict[str, int] = field(default_factory=dict)  # top-level KATO → articles
     akims: list[Item] = field(default_factory=list)
     amounts: list[AmountGroup] = field(default_factory=list)
