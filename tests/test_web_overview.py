@@ -12,12 +12,16 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from digest_support import SHEM, add_fact, load_sample
 from fastapi.testclient import TestClient
+from sqlmodel import select
 from web_support import DAY, WATCHLIST, web_db  # noqa: F401 - web_db is a fixture
 
 from newsmon import query as q
+from newsmon.digest import build_digest
 from newsmon.digest.regionmap import UNITS
 from newsmon.store.db import open_session
+from newsmon.store.models import Article
 from newsmon.web import create_app
 from newsmon.web.i18n import LABELS
 
@@ -216,3 +220,34 @@ def test_overview_schema_is_documented(client: TestClient) -> None:
         "watch",
     } <= set(schema["properties"])
     assert {p["name"] for p in op["parameters"]} == {"period", "since", "until", "lang"}
+
+
+def test_known_holders_are_not_appointments(db_url: str) -> None:
+    """An akim named again (here the former akim, in the report of his successor) is known, not an
+    appointment: the digest lists him as known, the overview leaves him out."""
+    load_sample(db_url)
+    with open_session(db_url) as session:
+        art = next(
+            a
+            for a in session.exec(select(Article)).all()
+            if a.url.endswith("novyj-akim-shemonaihinskogo-rajona")
+        )
+        add_fact(
+            session,
+            art,
+            "akim",
+            "аким Шемонаихинского района Ерлан Тулеубаев",
+            {"person": "Ерлан Тулеубаев", "role": "аким", "territory": SHEM},
+        )
+        session.commit()
+    day = date.fromisoformat(DAY)
+    assert {a.label: a.status for a in build_digest(day, database_url=db_url).akims}[
+        "Ерлан Тулеубаев"
+    ] == "known"
+    with TestClient(create_app(db_url, watchlist=WATCHLIST)) as c:
+        params = {"period": "custom", "since": DAY, "until": DAY}
+        statuses = {
+            a["label"]: a["status"]
+            for a in c.get("/api/v1/overview", params=params).json()["akims"]
+        }
+    assert statuses["Асет Жумабаев"] == "changed" and "Ерлан Тулеубаев" not in statuses

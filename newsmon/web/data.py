@@ -205,7 +205,7 @@ class Overview:
     until: date
     anchor_is_today: bool
     facts_by_kind: dict[str, int]
-    akims: list[Any]  # digest Items (label, detail, status, previous, evidence, links)
+    akims: list[Any]  # digest Items (label, detail, status new or changed, previous, evidence, links)
     regions: list[RegionRow]
     region_map: RegionMap
     territories: list[q.NamedCount]
@@ -299,7 +299,8 @@ def overview(
         until=last,
         anchor_is_today=last == now,
         facts_by_kind={k: n for k, n in q.facts_by_kind(session, first, last).items()},
-        akims=akims[:OVERVIEW_TOP],
+        # appointments: akims new in the news or replacing someone (a known holder is not news)
+        akims=[a for a in akims if a.status != "known"][:OVERVIEW_TOP],
         regions=regions,
         region_map=region_map(articles_by_kato, lang),
         territories=q.top_territories(session, first, last, OVERVIEW_TOP),

@@ -404,7 +404,8 @@ class Overview(_Record):
     )
     facts_by_kind: dict[str, int]
     akims: list[DigestItem] = Field(
-        description="akims named in the period; status new, changed (previous) or known"
+        description="akims new in the news in the period (status new) or replacing the holder "
+        "named before (status changed, previous)"
     )
     regions: list[OverviewRegion] = Field(description="all 20 units, most articles first")
     territories: list[OverviewCount]
