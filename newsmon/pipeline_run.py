@@ -32,8 +32,9 @@ def today() -> date:
 
 
 def digest_path(out_dir: Path | str, day: date, lang: str, fmt: str) -> Path:
-    """Where run and schedule put a digest: OUT/digest-2024-11-20.ru.html."""
-    return Path(out_dir) / f"digest-{day.isoformat()}.{lang}.{fmt}"
+    """Where run and schedule put a digest: OUT/digest-2024-11-20.ru.html (the e-mail form: .eml)."""
+    ext = "eml" if fmt == "email" else fmt
+    return Path(out_dir) / f"digest-{day.isoformat()}.{lang}.{ext}"
 
 
 def write_digests(

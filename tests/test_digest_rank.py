@@ -233,3 +233,16 @@ def test_other_sections_keep_to_their_budget_and_name_every_item(
             assert it.label in page
     for p in d.programs:
         assert f"«{p.label}»" in page
+
+
+def test_run_writes_the_email_form_as_eml(db_url: str, tmp_path: Path) -> None:
+    from newsmon.pipeline_run import digest_path, write_digests
+
+    load(db_url, tmp_path)
+    paths = write_digests(
+        DAY, tmp_path / "out", langs=("ru", "kk"), formats=("email",), database_url=db_url
+    )
+    assert paths == [digest_path(tmp_path / "out", DAY, lg, "email") for lg in ("ru", "kk")]
+    assert all(p.suffix == ".eml" for p in paths)
+    msg = email.message_from_bytes(paths[1].read_bytes(), policy=email.policy.default)
+    assert LABELS["kk"]["title"] in str(msg["Subject"])

@@ -205,7 +205,9 @@ class Overview:
     until: date
     anchor_is_today: bool
     facts_by_kind: dict[str, int]
-    akims: list[Any]  # digest Items (label, detail, status new or changed, previous, evidence, links)
+    akims: list[
+        Any
+    ]  # digest Items (label, detail, status new or changed, previous, evidence, links)
     regions: list[RegionRow]
     region_map: RegionMap
     territories: list[q.NamedCount]
