@@ -1,9 +1,12 @@
 """A map of Kazakhstan's 20 top-level units as a tile grid (a cartogram), coloured by a count per unit.
 
 Why tiles and not boundaries: newsmon runs offline, and no boundary file with a clear licence and the
-2022 division (Абай, Жетісу, Ұлытау) was found in the package registries it may use, so every unit is
-one equal square placed by hand at its approximate geographic position (column ≈ longitude band, row ≈
-latitude band, north up). Area therefore says nothing; colour carries the count. The 2022 regions sit
+2022 division (Абай, Жетісу, Ұлытау) was found in the package registries it may use (checked in
+December 2026: npm's @amcharts/amcharts5-geodata has `kazakhstan2023` under a linkware licence that
+requires the amCharts logo on every map; @highcharts/map-collection has `kz-all-2022` but requires a
+Highcharts Maps licence; Natural Earth's world-atlas has countries only). So every unit is one equal
+square placed by hand at its approximate geographic position (column ≈ longitude band, row ≈ latitude
+band, north up). Area therefore says nothing; colour carries the count. The 2022 regions sit
 where they were carved out: Абай (KATO 10, from East Kazakhstan) west of East Kazakhstan, Жетісу
 (KATO 33, from Almaty region) north-east of Almaty region and south of Абай, Ұлытау (KATO 62, from
 Karaganda region) west of Karaganda region. The three cities of republican significance (Астана,
