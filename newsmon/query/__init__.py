@@ -7,7 +7,7 @@ KATO codes are hierarchical (AB CD EF HHH), so 636837000 lies inside 636800000 i
 
 One module per concept, this package re-exporting their public names: `dates` (days and times),
 `filters` (what every filter shares), `territories` (territory resolution), `facts`, `directories`
-(akims, programmes) and `articles`. Nothing here imports `newsmon.search`, which builds on it.
+(akims, programmes), `articles` and `overview` (counts over a period). Nothing here imports `newsmon.search`, which builds on it.
 """
 
 from __future__ import annotations
