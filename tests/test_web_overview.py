@@ -158,6 +158,10 @@ def test_every_item_links_to_its_page(client: TestClient, ui: str) -> None:
         qs = parse_qs(urlsplit(h).query)
         assert qs["since"] == ["2024-10-22"] and qs["until"] == [DAY] and qs["ui"] == [ui]
     assert {"Ауыл аманаты"} <= {arg(h, "program") for h in hrefs(section(text, "programs"))}
+    # a region among the territories is named in the interface language, linked by its code
+    vko = "Шығыс Қазақстан облысы" if ui == "kk" else "Восточно-Казахстанская область"
+    assert f">{vko}</a>" in section(text, "territories")
+    assert VKO in {arg(h, "territory") for h in hrefs(section(text, "territories"))}
     watch = [h for h in hrefs(section(text, "watchlist")) if h.startswith("/coverage?")]
     assert "AMANAT" in {arg(h, "entity") for h in watch}
     amounts = section(text, "amounts")

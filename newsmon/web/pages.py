@@ -139,7 +139,17 @@ def home_page(
     def map_href(kato: str) -> str:
         return link("/facts", territory=kato)
 
-    return page(request, "home.html", ov=ov, periods=data.PERIODS, link=link, map_href=map_href)
+    # a top-level unit in the interface language (facts carry the Russian name)
+    unit_names = {r.kato: r.name for r in ov.regions}
+    return page(
+        request,
+        "home.html",
+        ov=ov,
+        periods=data.PERIODS,
+        link=link,
+        map_href=map_href,
+        unit_names=unit_names,
+    )
 
 
 # ---------------------------------------------------------------- search
