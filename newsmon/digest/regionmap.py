@@ -186,14 +186,14 @@ def region_map(counts: Mapping[str, int], lang: str = "ru") -> RegionMap:
 
 
 def render_png(rmap: RegionMap, *, title: str = "", legend_title: str = "") -> bytes:
-    """The map as a PNG (matplotlib, Agg; no network, no fonts beyond matplotlib's own DejaVu Sans)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """The map as a PNG (matplotlib's object API and Agg canvas, no pyplot state, so threads may draw
+    at once; no network, no fonts beyond matplotlib's own DejaVu Sans)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
     fig = Figure(figsize=(7.0, 5.6), dpi=100)
+    FigureCanvasAgg(fig)
     ax = fig.add_axes((0.01, 0.16, 0.98, 0.76))
     ax.set_xlim(0, rmap.width)
     ax.set_ylim(rmap.height, 0)
