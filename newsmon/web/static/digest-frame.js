@@ -7,7 +7,8 @@
     try { doc = frame.contentDocument; } catch (e) { return; }
     if (!doc || !doc.documentElement || !doc.body) return;
     frame.style.height = "1px";
-    frame.style.height = doc.documentElement.scrollHeight + "px";
+    var border = frame.offsetHeight - frame.clientHeight;
+    frame.style.height = doc.documentElement.scrollHeight + border + "px";
     frame.classList.add("fitted");
   }
   document.querySelectorAll("iframe.digest").forEach(function (frame) {
