@@ -36,7 +36,22 @@ from newsmon.web.deps import (
 # Answers are validated against newsmon/web/models.py and written with exclude_unset: a key is there
 # exactly when the library wrote it (FastAPI writes them with pydantic's JSON serializer, as it did for
 # the dict[str, Any] answers before the models).
-router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(no_control_chars)])
+# every error is an ApiError (app.py writes them), documented here for every endpoint
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": models.ApiError,
+        "description": "a bad value (an unknown kind, a malformed date)",
+    },
+    404: {"model": models.ApiError, "description": "an unknown territory, source or id"},
+    422: {"model": models.ApiError, "description": "a parameter of the wrong type or range"},
+    503: {"model": models.ApiError, "description": "the database or the chart pool is busy"},
+}
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["api"],
+    dependencies=[Depends(no_control_chars)],
+    responses=ERRORS,
+)
 EXACT: dict[str, Any] = {"response_model_exclude_unset": True}
 
 
