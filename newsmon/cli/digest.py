@@ -114,7 +114,7 @@ def run_cmd(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
-    """Fetch, extract and write today's digest, once; exit status 1 when a feed failed.
+    """Fetch, extract and write today's digest, once; exit 1 when a feed failed or all are failing.
 
     Example: newsmon run --lang ru,kk --format html --out-dir digests
     """
@@ -132,7 +132,7 @@ def run_cmd(
     )
     if as_json:
         print_json(report.as_dict())
-    if report.fetch is not None and report.fetch.feeds_failed:
+    if report.fetch is not None and not report.fetch.ok:
         raise typer.Exit(1)  # the digest is written all the same
 
 
