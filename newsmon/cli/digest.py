@@ -114,7 +114,8 @@ def run_cmd(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
-    """Fetch, extract and write today's digest, once; exit 1 when a feed failed or all are failing.
+    """Fetch, extract, send alerts and write today's digest, once; exit 1 when a feed failed or all
+    are failing, or an alert channel failed.
 
     Example: newsmon run --lang ru,kk --format html --out-dir digests
     """
@@ -134,6 +135,8 @@ def run_cmd(
         print_json(report.as_dict())
     if report.fetch is not None and not report.fetch.ok:
         raise typer.Exit(1)  # the digest is written all the same
+    if report.alerts_failed:
+        raise typer.Exit(1)  # hits a channel did not take stay pending for the next run
 
 
 @app.command()
