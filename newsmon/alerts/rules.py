@@ -152,6 +152,10 @@ def parse_rules(data: Any, watchlist: Watchlist, where: str = "watchlist") -> li
         name = entry.get("name")
         if isinstance(name, str) and name.strip():
             label += f" {name.strip()!r}"
+            if name.strip() in seen:
+                problems.append(f"{label}: field 'name': already used by {seen[name.strip()]}")
+                continue
+            seen[name.strip()] = label
         if any(SECRET_KEY.search(str(k)) for k in entry):
             continue  # named above; the rule's other fields are not worth checking
         try:
@@ -161,10 +165,6 @@ def parse_rules(data: Any, watchlist: Watchlist, where: str = "watchlist") -> li
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 problems.append(f"{label}: field {_field(tuple(err['loc']))!r}: {msg}")
             continue
-        if rule.name in seen:
-            problems.append(f"{label}: field 'name': already used by {seen[rule.name]}")
-            continue
-        seen[rule.name] = label
         if rule.entity is not None and rule.entity not in entity_names:
             try:
                 watchlist.lookup(rule.entity)
