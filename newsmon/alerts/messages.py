@@ -56,7 +56,7 @@ def rule_link(rule: AlertRule, public_url: str, since: date) -> str:
     params = {
         "kind": flt.kind,
         "person": rule.person,
-        "program": rule.program,
+        "program": flt.program,
         "territory": flt.territory,
         "unit": flt.unit,
         "min_value": f"{flt.min_value:g}" if flt.min_value is not None else None,
