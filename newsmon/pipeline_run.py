@@ -69,7 +69,9 @@ class RunReport:
     extract: Any = None  # newsmon.nlp.extract.ExtractReport
     digests: list[Path] = field(default_factory=list)
     alerts: Any = None  # newsmon.alerts.AlertReport, None when no rules
-    alerts_error: str | None = None  # the alerts could not run at all (a bad rule file, a channel unset)
+    alerts_error: str | None = (
+        None  # the alerts could not run at all (a bad rule file, a channel unset)
+    )
 
     @property
     def alerts_failed(self) -> bool:
@@ -296,7 +298,8 @@ class Service:
             self.alerts_job,
             IntervalTrigger(seconds=opts.every_minutes * 60, timezone=ALMATY),
             id="alerts",
-            next_run_time=datetime.now(ALMATY) + timedelta(seconds=min(60.0, opts.every_minutes * 30)),
+            next_run_time=datetime.now(ALMATY)
+            + timedelta(seconds=min(60.0, opts.every_minutes * 30)),
         )
         if opts.digest_on_start:
             sched.add_job(

@@ -59,7 +59,7 @@ class _Server:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 rec = Received(dict(self.headers.items()), body)
                 answer = server.respond(rec)
@@ -136,7 +136,11 @@ class FakeTelegram(_Server):
             }
         data = rec.json
         if data.get("chat_id") != CHAT:
-            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: chat not found",
+            }
         self.received.append(rec)
         return 200, {"ok": True, "result": {"message_id": len(self.received), "text": data["text"]}}
 
@@ -170,7 +174,7 @@ def smtp_server(tmp: Path) -> Iterator[SmtpServer]:
     logins: list[str] = []
 
     class Handler:
-        async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
             msg = message_from_bytes(envelope.content, policy=policy.default)
             assert isinstance(msg, EmailMessage)
             messages.append(msg)

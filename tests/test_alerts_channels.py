@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from alert_support import (
     CHAT,
     SECRET,
@@ -18,6 +17,7 @@ from alert_support import (
     free_port,
     smtp_server,
 )
+
 from newsmon.alerts.channels import (
     DeliveryError,
     EmailChannel,

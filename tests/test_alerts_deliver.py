@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alert_support import FakeTelegram, WebhookReceiver, channel_env, free_port, smtp_server
+from digest_support import UKA, add_fact, load_sample
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from alert_support import FakeTelegram, WebhookReceiver, channel_env, free_port, smtp_server
-from digest_support import UKA, add_fact, load_sample
 from newsmon.alerts import deliver_alerts, load_alerts
 from newsmon.alerts.deliver import delivery_counts
 from newsmon.cli import app
@@ -169,7 +169,9 @@ def test_rules_in_russian_and_kazakh_send_each_hit_once(
 
     # a new fact: the next run sends it alone
     with open_session(db_url) as s:
-        art = s.exec(select(Article).where(Article.url.endswith("pavlodar-aul-amanaty-900-mln"))).one()  # type: ignore[attr-defined]
+        art = s.exec(
+            select(Article).where(Article.url.endswith("pavlodar-aul-amanaty-900-mln"))
+        ).one()  # type: ignore[attr-defined]
         new = add_fact(s, art, "amount", "900 млн тенге", {"value": 9e9, "unit": "KZT"})
         s.commit()
         new_id = new.id
@@ -194,7 +196,9 @@ def test_an_unreachable_channel_keeps_the_hits_pending_for_the_next_run(
         rows = s.exec(select(AlertDelivery)).all()
     n = len(rows)
     assert n >= 5 and {r.status for r in rows} == {"pending"}
-    assert {r.attempts for r in rows} == {1} and all("ConnectError" in (r.last_error or "") for r in rows)
+    assert {r.attempts for r in rows} == {1} and all(
+        "ConnectError" in (r.last_error or "") for r in rows
+    )
 
     hook = WebhookReceiver().start()
     try:
@@ -235,7 +239,9 @@ def test_ten_thousand_hits_make_one_message_with_a_count_and_a_link(
             [{**base, "start": 100 + i, "end": 111 + i} for i in range(10_000)],
         )
         s.commit()
-    config = _config(tmp_path, "alerts:\n  - name: всё\n    min_amount: 1\n    channels: [webhook, telegram]\n")
+    config = _config(
+        tmp_path, "alerts:\n  - name: всё\n    min_amount: 1\n    channels: [webhook, telegram]\n"
+    )
     report = deliver_alerts(config, Settings(), today=DAY)
     assert not report.failed
     hook, tg = servers["hook"], servers["tg"]
@@ -287,12 +293,17 @@ def test_alerts_command_dry_run_then_send_then_smtp_down(
     assert down.exit_code == 1
     assert "суммы → email: FAILED, 1 hits stay pending for the next run" in down.output
     with open_session(sqlite_url) as s:
-        assert delivery_counts(s) == {("суммы", "email", "sent"): 5, ("суммы", "email", "pending"): 1}
+        assert delivery_counts(s) == {
+            ("суммы", "email", "sent"): 5,
+            ("суммы", "email", "pending"): 1,
+        }
 
 
 def test_alerts_command_names_an_unconfigured_channel(sqlite_url: str, tmp_path: Path) -> None:
     path = tmp_path / "watchlist.yaml"
-    path.write_text("alerts:\n  - name: a\n    kind: akim\n    channels: [telegram]\n", encoding="utf-8")
+    path.write_text(
+        "alerts:\n  - name: a\n    kind: akim\n    channels: [telegram]\n", encoding="utf-8"
+    )
     result = CliRunner().invoke(app, ["alerts", "--watchlist", str(path)])
     assert result.exit_code == 2
     assert "channel 'telegram' is not configured: set NEWSMON_TELEGRAM_TOKEN" in result.output

@@ -18,6 +18,7 @@ from typing import Any
 
 from alert_support import WebhookReceiver, channel_env
 from digest_support import load_sample
+
 from newsmon.alerts.deliver import delivery_counts
 from newsmon.store.db import dispose_engines, open_session
 
@@ -78,7 +79,11 @@ def test_sigkill_between_send_and_record_loses_nothing_and_repeats_one_batch(
 
         assert _run(db_url, hook, tmp_path, state) == 0, state["stderr"]
         rules = [p["rule"] for p in hook.payloads]
-        assert rules == ["a-akims", "b-money", "b-money"]  # the killed batch once more, nothing else
+        assert rules == [
+            "a-akims",
+            "b-money",
+            "b-money",
+        ]  # the killed batch once more, nothing else
         first, again = (r for r in hook.received if r.json["rule"] == "b-money")
         assert first.json["hits"] == again.json["hits"] and first.json["count"] == 5
         assert first.headers["X-Newsmon-Delivery"] == again.headers["X-Newsmon-Delivery"]

@@ -121,7 +121,9 @@ alerts:
 
 def test_kazakh_rule_problems_are_named_too(tmp_path: Path) -> None:
     bad = ENTITIES + "alerts:\n  - name: шқо\n    lang: қаз\n    channels: [email]\n"
-    with pytest.raises(ConfigError, match="alerts\\[1\\] 'шқо': field 'lang': Input should be 'ru' or 'kk'"):
+    with pytest.raises(
+        ConfigError, match="alerts\\[1\\] 'шқо': field 'lang': Input should be 'ru' or 'kk'"
+    ):
         load_alerts(_write(tmp_path, bad))
 
 
@@ -164,6 +166,8 @@ def test_not_yaml_and_not_a_list(tmp_path: Path) -> None:
 
 def test_rule_model_rejects_contradictions() -> None:
     with pytest.raises(ValueError, match="unit goes with min_amount"):
-        AlertRule.model_validate({"name": "x", "kind": "amount", "unit": "KZT", "channels": ["email"]})
+        AlertRule.model_validate(
+            {"name": "x", "kind": "amount", "unit": "KZT", "channels": ["email"]}
+        )
     with pytest.raises(ValueError, match="a channel is listed twice"):
         AlertRule.model_validate({"name": "x", "kind": "akim", "channels": ["email", "email"]})

@@ -65,7 +65,7 @@ def sign(body: bytes, secret: str) -> str:
 
 
 def _retry_delay(backoff: float, attempt: int) -> float:
-    return backoff * 2**attempt
+    return float(backoff * 2**attempt)
 
 
 class WebhookChannel:

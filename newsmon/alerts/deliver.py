@@ -34,7 +34,8 @@ from newsmon.store.models import AlertDelivery, Fact, utcnow
 log = logging.getLogger(__name__)
 Say = Callable[[str], None]
 CHUNK = 500  # ids per UPDATE … IN (…)
-_D = AlertDelivery.__table__  # type: ignore[attr-defined]
+_D: sa.Table = AlertDelivery.__table__  # type: ignore[attr-defined]
+_F: sa.Table = Fact.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -180,7 +181,7 @@ def _drop_vanished(session: Session) -> None:
     session.execute(
         _D.delete().where(
             _D.c.status == "pending",
-            ~_D.c.fact_id.in_(sa.select(Fact.id)),  # type: ignore[arg-type]
+            ~_D.c.fact_id.in_(sa.select(_F.c.id)),
         )
     )
     session.commit()
@@ -188,9 +189,8 @@ def _drop_vanished(session: Session) -> None:
 
 def _facts(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
     facts = facts_by_ids(session, ids)
-    articles = dict(
-        session.execute(sa.select(Fact.id, Fact.article_id).where(Fact.id.in_(list(ids)))).all()  # type: ignore[union-attr,attr-defined]
-    )
+    rows = session.execute(sa.select(_F.c.id, _F.c.article_id).where(_F.c.id.in_(list(ids))))
+    articles: dict[int, int] = {int(r[0]): int(r[1]) for r in rows}
     for f in facts:
         f["article_id"] = articles.get(f["id"])
     return facts

@@ -40,6 +40,7 @@ from newsmon.query.facts import FactFilter, fact_conditions
 from newsmon.store.models import Fact
 from newsmon.watchlist import DEFAULT_FILE, Entity, Watchlist, parse_watchlist
 
+FACT_TABLE: sa.Table = Fact.__table__  # type: ignore[attr-defined]
 CHANNELS = ("email", "telegram", "webhook")
 Channel = Literal["email", "telegram", "webhook"]
 CRITERIA = ("entity", "person", "kind", "territory", "program", "min_amount", "lang")
@@ -255,10 +256,9 @@ def matching_facts(
     flt = fact_filter(rule, today - timedelta(days=lookback_days), programs_file)
     flt.validate()
     entity: Entity | None = watchlist.lookup(rule.entity) if rule.entity else None
-    cols = [Fact.id, Fact.article_id, Fact.kind, Fact.start, Fact.end]
-    if entity is not None:
-        cols.append(Fact.sentence)
-    query = sa.select(*cols).where(*fact_conditions(session, flt)).order_by(Fact.id)  # type: ignore[arg-type]
+    f = FACT_TABLE.c
+    cols = [f.id, f.article_id, f.kind, f.start, f.end] + ([f.sentence] if entity else [])
+    query = sa.select(*cols).where(*fact_conditions(session, flt)).order_by(f.id)
     out = []
     for row in session.execute(query.execution_options(yield_per=2000)):
         if entity is not None and not entity.find(row[5]):
