@@ -169,3 +169,40 @@ def batch_message(
         data={"rule": rule.name, "count": count, "link": link, "hits": hits},
         delivery_id=delivery_id(rule.name, channel, fact_ids),
     )
+
+
+DIGEST_LABELS = {
+    "ru": ("Дайджест newsmon за {day}", "статей: {articles}, сюжетов: {stories}, фактов: {facts}"),
+    "kk": (
+        "newsmon дайджесті, {day}",
+        "мақалалар: {articles}, сюжеттер: {stories}, деректер: {facts}",
+    ),
+}
+
+
+def digest_message(
+    day: date,
+    lang: str,
+    html_page: str,
+    text: str,
+    *,
+    articles: int,
+    stories: int,
+    facts: int,
+    public_url: str,
+) -> Message:
+    """The day's digest for the channels: the email-ready HTML (and its text) by email, a short note
+    with a link to the digest page for Telegram and the webhook."""
+    title, counts = DIGEST_LABELS[lang]
+    subject = title.format(day=day.isoformat())
+    link = f"{public_url.rstrip('/')}/digest?" + urlencode({"date": day.isoformat(), "ui": lang})
+    note = f"{subject}: {counts.format(articles=articles, stories=stories, facts=facts)}.\n{link}"
+    return Message(
+        subject=subject,
+        text=text,
+        html=html_page,
+        telegram_html=f"<b>{html.escape(subject)}</b>\n"
+        + html.escape(counts.format(articles=articles, stories=stories, facts=facts))
+        + f'\n<a href="{html.escape(link)}">{html.escape(link)}</a>',
+        data={"kind": "digest", "date": day.isoformat(), "lang": lang, "link": link, "note": note},
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -45,6 +46,12 @@ def digest(
         None, "--watchlist", help="Watchlist file (default ./watchlist.yaml if any)."
     ),
     top: int = typer.Option(10, "--top", help="How many stories to show."),
+    send: bool = typer.Option(
+        False,
+        "--send",
+        help="Also send it through the alert channels configured in the environment: the HTML by "
+        "email, a short note with a link by Telegram and the webhook (README 'Alerts').",
+    ),
 ) -> None:
     """The day's digest: top stories, akims, amounts, programmes, watchlist hits, outlets.
 
@@ -56,11 +63,38 @@ def digest(
 
     when = parse_day(day, "--date") or today()
     wl = load_watchlist(watchlist, required=watchlist is not None)
-    text = render(build_digest(when, lang=lang, region=region, watchlist=wl, top=top), fmt)
-    if out is None:
+    built = build_digest(when, lang=lang, region=region, watchlist=wl, top=top)
+    text = render(built, fmt)
+    if out is None and not send:
         sys.stdout.write(text)
-    else:
+    elif out is not None:
         _say(f"digest: {write_atomic(out, text)}")
+    if send:
+        _send_digest(built, render(built, "html"), render(built, "md"))
+
+
+def _send_digest(built: Any, html_page: str, text: str) -> None:
+    from newsmon.alerts import send_message
+    from newsmon.alerts.messages import digest_message
+    from newsmon.settings import get_settings
+
+    settings = get_settings()
+    message = digest_message(
+        built.day,
+        built.lang,
+        html_page,
+        text,
+        articles=built.articles,
+        stories=len(built.stories),
+        facts=built.fact_count,
+        public_url=settings.public_url,
+    )
+    failed = False
+    for channel, error in send_message(message, settings).items():
+        _say(f"digest sent by {channel}" if error is None else f"digest NOT sent by {error}")
+        failed = failed or error is not None
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command("coverage")
