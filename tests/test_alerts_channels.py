@@ -131,6 +131,7 @@ def test_email_uses_starttls_and_login(tmp_path: Path) -> None:
         assert smtp.logins == ["newsmon"] and len(smtp.messages) == 1
         mail = smtp.messages[0]
         assert mail["Subject"] == MSG.subject and mail["To"] == "press@example.org"
+        assert mail["Message-ID"] == "<abc123@example.org>"  # the batch's delivery id
         html_part = mail.get_body(("html",))
         text_part = mail.get_body(("plain",))
         assert html_part is not None and text_part is not None

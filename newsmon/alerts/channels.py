@@ -218,8 +218,12 @@ class EmailChannel:
         mail["Subject"] = message.subject
         mail["From"] = self.sender
         mail["To"] = ", ".join(self.recipients)
-        mail["Message-ID"] = make_msgid(
-            idstring=message.delivery_id, domain=self.sender.rpartition("@")[2] or None
+        domain = self.sender.rpartition("@")[2] or "newsmon.local"
+        # a batch resent after a crash keeps its Message-ID: mail clients show it once
+        mail["Message-ID"] = (
+            f"<{message.delivery_id}@{domain}>"
+            if message.delivery_id
+            else make_msgid(domain=domain)
         )
         mail.set_content(message.text)
         if message.html:

@@ -23,7 +23,7 @@ def alerts(
 ) -> None:
     """Send each alert rule's new hits, one message per rule and channel; exit 1 when a channel failed.
 
-    Example: NEWSMON_TELEGRAM_TOKEN=… NEWSMON_TELEGRAM_CHAT_ID=@press newsmon alerts --dry-run
+    Example: newsmon alerts --watchlist watchlist.yaml --dry-run
     """
     from newsmon.alerts import deliver_alerts, load_alerts
     from newsmon.settings import get_settings
