@@ -308,3 +308,38 @@ def test_alerts_command_names_an_unconfigured_channel(sqlite_url: str, tmp_path:
     assert result.exit_code == 2
     assert "channel 'telegram' is not configured: set NEWSMON_TELEGRAM_TOKEN" in result.output
     assert "(rules 'a')" in result.output
+
+
+def test_a_rule_that_cannot_match_is_reported_and_the_others_still_go(
+    db_url: str, tmp_path: Path, servers: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_sample(db_url)
+    monkeypatch.setenv("NEWSMON_ALERTS_LANG", "kk")
+    config = _config(
+        tmp_path,
+        "alerts:\n  - name: нарния\n    territory: Нарния облысы\n    channels: [telegram]\n"
+        "  - name: шемонаиха\n    kind: akim\n    territory: Шемонаихинский район\n"
+        "    channels: [telegram]\n",
+    )
+    report = deliver_alerts(config, Settings(), today=DAY)
+    assert report.failed and len(report.errors) == 1
+    assert report.errors[0].startswith("rule 'нарния': unknown territory 'Нарния облысы'")
+    assert [(b.rule, b.sent) for b in report.batches] == [("шемонаиха", 4)]
+    text = servers["tg"].texts[0]
+    assert text.startswith("«шемонаиха» ережесі: жаңа сәйкестіктер саны 4.")  # Kazakh messages
+    assert "Барлық сәйкестіктер: https://newsmon.example/facts?kind=akim" in text
+
+
+def test_one_sending_run_at_a_time(db_url: str, tmp_path: Path, servers: dict[str, Any]) -> None:
+    from newsmon.alerts.deliver import sending_lock
+
+    load_sample(db_url)
+    config = _config(tmp_path, "alerts:\n  - name: a\n    kind: akim\n    channels: [webhook]\n")
+    with sending_lock(db_url) as got:
+        assert got
+        busy = deliver_alerts(config, Settings(), today=DAY)
+        assert busy.busy and not busy.failed and busy.batches == []
+        assert "another run is sending alerts now" in busy.summary()[0]
+    assert servers["hook"].payloads == []
+    done = deliver_alerts(config, Settings(), today=DAY)
+    assert not done.busy and done.batches[0].sent > 0 and len(servers["hook"].payloads) == 1

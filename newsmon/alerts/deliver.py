@@ -10,9 +10,11 @@ and a crash between the send and the record loses nothing: the next run sends th
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,12 +30,13 @@ from newsmon.errors import ConfigError, NewsmonError
 from newsmon.query.dates import ALMATY
 from newsmon.query.facts import facts_by_ids
 from newsmon.settings import Settings
-from newsmon.store.db import open_session
+from newsmon.store.db import get_engine, open_session
 from newsmon.store.models import AlertDelivery, Fact, utcnow
 
 log = logging.getLogger(__name__)
 Say = Callable[[str], None]
 CHUNK = 500  # ids per UPDATE … IN (…)
+LOCK_KEY = 7316215  # PostgreSQL advisory lock of a sending run
 _D: sa.Table = AlertDelivery.__table__  # type: ignore[attr-defined]
 _F: sa.Table = Fact.__table__  # type: ignore[attr-defined]
 
@@ -69,6 +72,7 @@ class AlertReport:
     dry_run: bool = False
     batches: list[Batch] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # rules that could not be matched
+    busy: bool = False  # another run was sending: this one sent nothing (not a failure)
 
     @property
     def failed(self) -> bool:
@@ -89,6 +93,8 @@ class AlertReport:
             else:
                 lines.append(f"alerts: {b.rule} → {b.channel}: {b.sent} hits sent ({b.new} new)")
         lines += [f"alerts: {e}" for e in self.errors]
+        if self.busy:
+            lines.append("alerts: another run is sending alerts now; this one sent nothing")
         return lines or ["alerts: no rules"]
 
     def as_dict(self) -> dict[str, Any]:
@@ -97,7 +103,36 @@ class AlertReport:
             "failed": self.failed,
             "batches": [b.as_dict() for b in self.batches],
             "errors": self.errors,
+            "busy": self.busy,
         }
+
+
+@contextlib.contextmanager
+def sending_lock(database_url: str) -> Iterator[bool]:
+    """One sending run per database at a time (yields False when another holds it): a file lock
+    beside SQLite, an advisory lock on PostgreSQL. Without it two runs could both send new hits."""
+    engine = get_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            got = bool(conn.execute(sa.text(f"SELECT pg_try_advisory_lock({LOCK_KEY})")).scalar())
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(sa.text(f"SELECT pg_advisory_unlock({LOCK_KEY})"))
+                    conn.commit()
+        return
+    with open(f"{engine.url.database}.alerts-lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def senders_for(
@@ -214,9 +249,29 @@ def deliver_alerts(
     if not config.rules:
         return report
     senders = senders_for(config.rules, settings, sleep)
+    url = database_url or settings.database_url
+    if dry_run:
+        return _deliver(config, settings, senders, url, report, today, say)
+    with sending_lock(url) as got:
+        if not got:
+            report.busy = True
+            return report
+        return _deliver(config, settings, senders, url, report, today, say)
+
+
+def _deliver(
+    config: AlertConfig,
+    settings: Settings,
+    senders: dict[str, Sender],
+    url: str,
+    report: AlertReport,
+    today: date | None,
+    say: Say | None,
+) -> AlertReport:
+    dry_run = report.dry_run
     day = today or datetime.now(ALMATY).date()
     since = day - timedelta(days=settings.alerts_lookback_days)
-    session = open_session(database_url or settings.database_url)
+    session = open_session(url)
     try:
         batches: list[tuple[AlertRule, Batch, list[int]]] = []
         for rule in config.rules:
