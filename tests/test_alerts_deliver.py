@@ -300,14 +300,26 @@ def test_alerts_command_dry_run_then_send_then_smtp_down(
 
 
 def test_alerts_command_names_an_unconfigured_channel(sqlite_url: str, tmp_path: Path) -> None:
+    load_sample(sqlite_url)
     path = tmp_path / "watchlist.yaml"
     path.write_text(
-        "alerts:\n  - name: a\n    kind: akim\n    channels: [telegram]\n", encoding="utf-8"
+        "alerts:\n  - name: a\n    kind: akim\n    since: 2024-11-01\n    channels: [telegram]\n",
+        encoding="utf-8",
     )
     result = CliRunner().invoke(app, ["alerts", "--watchlist", str(path)])
     assert result.exit_code == 2
     assert "channel 'telegram' is not configured: set NEWSMON_TELEGRAM_TOKEN" in result.output
     assert "(rules 'a')" in result.output
+    # a dry run shows the message all the same, and names the missing settings
+    dry = CliRunner().invoke(app, ["alerts", "--watchlist", str(path), "--dry-run"])
+    assert dry.exit_code == 1
+    assert (
+        "a → telegram: 6 hits, NOT sendable: channel 'telegram' is not configured: set NEWSMON_TELEGRAM_TOKEN"
+        in dry.output
+    )
+    assert "[Шемонаиха ауданының әкімі Асет Жұмабаев]" in dry.output
+    with open_session(sqlite_url) as s:
+        assert s.exec(select(AlertDelivery)).all() == []
 
 
 def test_a_rule_that_cannot_match_is_reported_and_the_others_still_go(

@@ -81,7 +81,11 @@ class AlertReport:
     def summary(self) -> list[str]:
         lines = []
         for b in self.batches:
-            if b.error:
+            if b.error and self.dry_run:
+                lines.append(
+                    f"alerts: {b.rule} → {b.channel}: {b.pending} hits, NOT sendable: {b.error}"
+                )
+            elif b.error:
                 lines.append(
                     f"alerts: {b.rule} → {b.channel}: FAILED, {b.pending} hits stay pending "
                     f"for the next run: {b.error}"
@@ -162,14 +166,32 @@ def _insert(session: Session) -> Any:
 def _record(
     session: Session, rule: AlertRule, channel: str, candidates: Sequence[Any], write: bool
 ) -> tuple[int, list[int]]:
-    """Record the rule's new hits for `channel` as pending; (how many were new, every pending id)."""
-    rows = session.execute(
-        sa.select(_D.c.fact_id, _D.c.fact_key, _D.c.status).where(
-            _D.c.rule == rule.name, _D.c.channel == channel
-        )
-    ).all()
-    ids = {r[0] for r in rows}
-    keys = {r[1] for r in rows}
+    """Record the rule's new hits for `channel` as pending; (how many were new, every pending id).
+
+    Only the records of these candidates are read (the lookback window), not the rule's history.
+    """
+    mine = (_D.c.rule == rule.name, _D.c.channel == channel)
+    ids: set[int] = set()
+    keys: set[str] = set()
+    for i in range(0, len(candidates), CHUNK):
+        part = candidates[i : i + CHUNK]
+        for fact_id, key in session.execute(
+            sa.select(_D.c.fact_id, _D.c.fact_key).where(
+                *mine,
+                sa.or_(
+                    _D.c.fact_id.in_([c.fact_id for c in part]),
+                    _D.c.fact_key.in_([c.key for c in part]),
+                ),
+            )
+        ):
+            ids.add(int(fact_id))
+            keys.add(str(key))
+    pending = {
+        int(i)
+        for i in session.execute(
+            sa.select(_D.c.fact_id).where(*mine, _D.c.status == "pending")
+        ).scalars()
+    }
     new = [c for c in candidates if c.fact_id not in ids and c.key not in keys]
     if write and new:
         now = utcnow()
@@ -190,8 +212,7 @@ def _record(
                 ],
             )
         session.commit()
-    pending = sorted({r[0] for r in rows if r[2] == "pending"} | {c.fact_id for c in new})
-    return len(new), pending
+    return len(new), sorted(pending | {c.fact_id for c in new})
 
 
 def _mark(
@@ -243,15 +264,16 @@ def deliver_alerts(
 ) -> AlertReport:
     """Match every rule, record its new hits, send one message per rule and channel (see module doc).
 
-    ConfigError (before anything is recorded) when a rule names a channel the settings do not configure.
+    ConfigError (before anything is recorded) when a rule names a channel the settings do not configure;
+    a dry run names it in that batch's error instead.
     """
     report = AlertReport(dry_run=dry_run)
     if not config.rules:
         return report
-    senders = senders_for(config.rules, settings, sleep)
     url = database_url or settings.database_url
-    if dry_run:
-        return _deliver(config, settings, senders, url, report, today, say)
+    if dry_run:  # shows the messages before any channel is set up; an unset one is named per batch
+        return _deliver(config, settings, {}, url, report, today, say)
+    senders = senders_for(config.rules, settings, sleep)
     with sending_lock(url) as got:
         if not got:
             report.busy = True
@@ -322,6 +344,10 @@ def _deliver(
             )
             if dry_run:
                 batch.message = message
+                try:
+                    channel_from_settings(batch.channel, settings)
+                except ConfigError as exc:
+                    batch.error = str(exc)
                 continue
             try:
                 senders[batch.channel].send(message)

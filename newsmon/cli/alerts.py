@@ -35,7 +35,7 @@ def alerts(
         print_json(report.as_dict())
     else:
         for line in report.summary():
-            console.print(line, markup=False)
+            console.print(line, markup=False, soft_wrap=True)
         for batch in report.batches:
             if batch.message is not None:
                 typer.echo(f"--- {batch.rule} → {batch.channel}: {batch.message.subject}")
