@@ -50,8 +50,8 @@ def _marked(sentence: str, text: str, left: str, right: str, escape: bool) -> st
     return esc(sentence[:a]) + left + esc(sentence[a:b]) + right + esc(sentence[b:])
 
 
-def rule_link(rule: AlertRule, public_url: str, since: date) -> str:
-    """The facts page listing what the rule matches (the entity criterion aside)."""
+def rule_link(rule: AlertRule, public_url: str, since: date, lang: str = "ru") -> str:
+    """The facts page listing what the rule matches (the entity criterion aside), in `lang`."""
     flt = fact_filter(rule, since)
     params = {
         "kind": flt.kind,
@@ -62,14 +62,15 @@ def rule_link(rule: AlertRule, public_url: str, since: date) -> str:
         "min_value": f"{flt.min_value:g}" if flt.min_value is not None else None,
         "lang": flt.lang,
         "since": flt.since.isoformat() if flt.since else None,
+        "ui": lang,
     }
     query = urlencode({k: v for k, v in params.items() if v is not None})
     return f"{public_url.rstrip('/')}/facts" + (f"?{query}" if query else "")
 
 
-def hit_link(fact: dict[str, Any], public_url: str) -> str:
-    """The article page (its facts highlighted) of a hit, on `newsmon serve`."""
-    return f"{public_url.rstrip('/')}/articles/{fact['article_id']}#fact-{fact['id']}"
+def hit_link(fact: dict[str, Any], public_url: str, lang: str = "ru") -> str:
+    """The article page (its facts highlighted) of a hit, on `newsmon serve`, in `lang`."""
+    return f"{public_url.rstrip('/')}/articles/{fact['article_id']}?ui={lang}#fact-{fact['id']}"
 
 
 def delivery_id(rule: str, channel: str, fact_ids: Sequence[int]) -> str:
@@ -103,7 +104,7 @@ def batch_message(
     """The message of one batch: `count` hits, of which `facts` (CONTRACT §2 dicts plus `article_id`)
     are listed."""
     lab = LABELS[lang]
-    link = rule_link(rule, public_url, since)
+    link = rule_link(rule, public_url, since, lang)
     subject = lab["subject"].format(rule=rule.name, count=count)
     head = lab["head"].format(rule=rule.name, count=count)
     text_lines, html_items, tg_lines, hits = [head, ""], [], [html.escape(head), ""], []
@@ -111,7 +112,7 @@ def batch_message(
         art = f["article"]
         when = (art.get("published") or "")[:10]
         where = f"{when} {art.get('source') or ''}".strip()
-        url = hit_link(f, public_url)
+        url = hit_link(f, public_url, lang)
         sentence = f["sentence"] or f["text"]
         what = _what(f)
         text_lines.append(f"• [{f['kind']}] {what} ({where})")
