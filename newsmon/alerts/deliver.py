@@ -28,7 +28,7 @@ from newsmon.alerts.messages import batch_message
 from newsmon.alerts.rules import AlertConfig, AlertRule, matching_facts
 from newsmon.errors import ConfigError, NewsmonError
 from newsmon.query.dates import ALMATY
-from newsmon.query.facts import facts_by_ids
+from newsmon.query.facts import evidence_spans, facts_by_ids
 from newsmon.settings import Settings
 from newsmon.store.db import get_engine, open_session
 from newsmon.store.models import AlertDelivery, Fact, utcnow
@@ -247,8 +247,10 @@ def _facts(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
     facts = facts_by_ids(session, ids)
     rows = session.execute(sa.select(_F.c.id, _F.c.article_id).where(_F.c.id.in_(list(ids))))
     articles: dict[int, int] = {int(r[0]): int(r[1]) for r in rows}
+    marks = evidence_spans(session, ids)
     for f in facts:
         f["article_id"] = articles.get(f["id"])
+        f["mark"] = marks.get(f["id"])
     return facts
 
 

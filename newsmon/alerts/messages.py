@@ -31,18 +31,9 @@ LABELS = {
 }
 
 
-def mark_span(sentence: str, text: str) -> tuple[int, int] | None:
-    """Where the fact's text lies in its sentence (case aside), or None."""
-    if not text:
-        return None
-    at = sentence.find(text)
-    if at < 0:
-        at = sentence.lower().find(text.lower())
-    return (at, at + len(text)) if at >= 0 else None
-
-
-def _marked(sentence: str, text: str, left: str, right: str, escape: bool) -> str:
-    span = mark_span(sentence, text)
+def _marked(
+    sentence: str, span: tuple[int, int] | None, left: str, right: str, escape: bool
+) -> str:
     esc = html.escape if escape else (lambda s: s)
     if span is None:
         return esc(sentence)
@@ -101,8 +92,8 @@ def batch_message(
     since: date,
     lang: str = "ru",
 ) -> Message:
-    """The message of one batch: `count` hits, of which `facts` (CONTRACT §2 dicts plus `article_id`)
-    are listed."""
+    """The message of one batch: `count` hits, of which `facts` are listed (CONTRACT §2 dicts plus
+    `article_id` and `mark`, the fact's offsets in its sentence or None)."""
     lab = LABELS[lang]
     link = rule_link(rule, public_url, since, lang)
     subject = lab["subject"].format(rule=rule.name, count=count)
@@ -114,22 +105,23 @@ def batch_message(
         where = f"{when} {art.get('source') or ''}".strip()
         url = hit_link(f, public_url, lang)
         sentence = f["sentence"] or f["text"]
+        mark = f.get("mark")
+        span = (int(mark[0]), int(mark[1])) if mark else None
         what = _what(f)
         text_lines.append(f"• [{f['kind']}] {what} ({where})")
-        text_lines.append(f"  {_marked(sentence, f['text'], '[', ']', escape=False)}")
+        text_lines.append(f"  {_marked(sentence, span, '[', ']', escape=False)}")
         text_lines.append(f"  {url}")
         html_items.append(
             f'<li style="margin:0 0 12px 0"><b>{html.escape(what)}</b> '
             f'<span style="color:#666">({html.escape(where)})</span><br>'
-            + _marked(sentence, f["text"], '<mark style="background:#ffe066">', "</mark>", True)
+            + _marked(sentence, span, '<mark style="background:#ffe066">', "</mark>", True)
             + f'<br><a href="{html.escape(url)}">{html.escape(art.get("title") or lab["article"])}</a></li>'
         )
         tg_lines.append(
             f"• {html.escape(what)} ({html.escape(where)})\n"
-            + _marked(sentence, f["text"], "<b>", "</b>", True)
+            + _marked(sentence, span, "<b>", "</b>", True)
             + f'\n<a href="{html.escape(url)}">{html.escape(lab["article"])}</a>'
         )
-        span = mark_span(sentence, f["text"])
         hits.append(
             {
                 "fact_id": f["id"],
