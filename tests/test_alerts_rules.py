@@ -160,6 +160,9 @@ def test_not_yaml_and_not_a_list(tmp_path: Path) -> None:
         load_alerts(_write(tmp_path, "alerts:\n  - name: [unclosed\n"))
     with pytest.raises(ConfigError, match="alerts: must be a list of rules"):
         load_alerts(_write(tmp_path, "alerts: {name: a}\n"))
+    (tmp_path / "cp1251.yaml").write_bytes("alerts:\n  - name: ВКО\n".encode("cp1251"))
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_alerts(tmp_path / "cp1251.yaml")
     with pytest.raises(ConfigError, match="no such watchlist file"):
         load_alerts(tmp_path / "missing.yaml")
 

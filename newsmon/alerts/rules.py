@@ -35,7 +35,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlmodel import Session
 
-from newsmon.errors import ConfigError
+from newsmon.errors import ConfigError, NotFoundError
 from newsmon.query.facts import FactFilter, fact_conditions
 from newsmon.store.models import Fact
 from newsmon.watchlist import DEFAULT_FILE, Entity, Watchlist, parse_watchlist
@@ -169,7 +169,7 @@ def parse_rules(data: Any, watchlist: Watchlist, where: str = "watchlist") -> li
         if rule.entity is not None and rule.entity not in entity_names:
             try:
                 watchlist.lookup(rule.entity)
-            except Exception as exc:  # noqa: BLE001 - NotFoundError with suggestions
+            except NotFoundError as exc:  # its message suggests close names
                 problems.append(f"{label}: field 'entity': {exc}")
                 continue
         rules.append(rule)
@@ -197,6 +197,8 @@ def load_alerts(path: Path | str | None = None, *, required: bool = True) -> Ale
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
         raise ConfigError(f"{p}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     secrets = secret_problems(data)
     if secrets:  # before the watchlist's own checks, which would call them unknown keys
         more = f" (and {len(secrets) - 1} more)" if len(secrets) > 1 else ""
