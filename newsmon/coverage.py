@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
@@ -25,6 +25,9 @@ from newsmon.query.dates import ALMATY, day_start
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, Source
 from newsmon.watchlist import Entity, Watchlist
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 BY = ("day", "source", "region")
 FORMATS = ("table", "csv")
@@ -219,28 +222,70 @@ def write_chart(report: CoverageReport, path: Path | str, *, top: int = CHART_EN
     return path
 
 
-def render_chart(report: CoverageReport, *, top: int = CHART_ENTITIES) -> bytes:
-    """The chart of write_chart as PNG bytes. Uses matplotlib's object API (a Figure of its own, no
+# the chart's words in each interface language (the web passes its `ui`; the CLI draws English)
+CHART_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "watchlist": "Watchlist",
+        "title": "{who}: mentions {since} – {until}, {by}",
+        "by_day": "by day",
+        "by_source": "by outlet",
+        "by_region": "by region",
+        "mentions": "mentions",
+        "none": "no mentions in this period",
+    },
+    "ru": {
+        "watchlist": "Список наблюдения",
+        "title": "{who}: упоминания {since} – {until}, {by}",
+        "by_day": "по дням",
+        "by_source": "по изданиям",
+        "by_region": "по регионам",
+        "mentions": "упоминаний",
+        "none": "за этот период упоминаний нет",
+    },
+    "kk": {
+        "watchlist": "Бақылау тізімі",
+        "title": "{who}: аталымдар {since} – {until}, {by}",
+        "by_day": "күн бойынша",
+        "by_source": "басылым бойынша",
+        "by_region": "өңір бойынша",
+        "mentions": "аталым",
+        "none": "бұл кезеңде аталым жоқ",
+    },
+}
+
+
+def render_chart(report: CoverageReport, *, top: int = CHART_ENTITIES, lang: str = "en") -> bytes:
+    """The chart of write_chart as PNG bytes, its words in `lang` (en, ru, kk)."""
+    fig = chart_figure(report, top=top, lang=lang)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def chart_figure(report: CoverageReport, *, top: int = CHART_ENTITIES, lang: str = "en") -> Figure:
+    """The chart as a matplotlib Figure. Uses matplotlib's object API (a Figure of its own, no
     pyplot state), so several threads may render at once."""
     import matplotlib.dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    words = CHART_TEXT.get(lang, CHART_TEXT["en"])
     entities = [name for name, _ in report.totals().most_common(top)] or (
         [report.entity] if report.entity else []
     )
     counts = {(r.bucket, r.entity): r.mentions for r in report.rows}
     buckets = report.buckets
-    title = (
-        f"{report.entity or 'Watchlist'}: mentions {report.since} – {report.until}, by {report.by}"
+    title = words["title"].format(
+        who=report.entity or words["watchlist"],
+        since=report.since,
+        until=report.until,
+        by=words.get("by_" + report.by, report.by),
     )
     fig = Figure(figsize=(10, 5.5), dpi=110)
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     if not entities or not buckets:
-        ax.text(
-            0.5, 0.5, "no mentions in this period", ha="center", va="center", transform=ax.transAxes
-        )
+        ax.text(0.5, 0.5, words["none"], ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
     elif report.by == "day":
         xs = [date.fromisoformat(b) for b in buckets]
@@ -255,7 +300,7 @@ def render_chart(report: CoverageReport, *, top: int = CHART_ENTITIES) -> bytes:
         step = max(1, len(xs) // 12)  # ticks on whole days, at most about a dozen
         ax.xaxis.set_major_locator(mdates.DayLocator(interval=step))  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))  # type: ignore[no-untyped-call]
-        ax.set_ylabel("mentions")
+        ax.set_ylabel(words["mentions"])
         ax.set_ylim(bottom=0)
         fig.autofmt_xdate()
     else:
@@ -266,12 +311,10 @@ def render_chart(report: CoverageReport, *, top: int = CHART_ENTITIES) -> bytes:
             ax.barh(shown, values, left=left, label=name)
             left = [a + b for a, b in zip(left, values, strict=True)]
         ax.invert_yaxis()
-        ax.set_xlabel("mentions")
+        ax.set_xlabel(words["mentions"])
     if entities and buckets:
         ax.legend(loc="best", fontsize=8)
         ax.grid(alpha=0.3)
     ax.set_title(title)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return fig

@@ -1,7 +1,8 @@
-"""`newsmon run` (fetch → extract → today's digest, once) and `newsmon schedule` (the same, kept running).
+"""`newsmon run` (fetch → extract → alerts → today's digest, once) and `newsmon schedule` (the same, kept running).
 
-The schedule is an APScheduler BackgroundScheduler: fetch every N minutes, the digest daily at a set
-time (Asia/Almaty), and an extraction worker thread that picks up new articles as they are stored.
+The schedule is an APScheduler BackgroundScheduler: fetch every N minutes, alerts on the same interval,
+the digest daily at a set time (Asia/Almaty), and an extraction worker thread that picks up new
+articles as they are stored.
 SIGINT or SIGTERM stops it cleanly: no new job starts, the running fetch finishes its feeds, the worker
 finishes its batch, and the scheduler waits for both. Nothing is half-written at any moment anyway:
 each feed and each extraction batch is one transaction, and a digest file is written to a temporary
@@ -68,6 +69,14 @@ class RunReport:
     fetch: Any = None  # newsmon.ingest.fetch.FetchReport, None when skipped
     extract: Any = None  # newsmon.nlp.extract.ExtractReport
     digests: list[Path] = field(default_factory=list)
+    alerts: Any = None  # newsmon.alerts.AlertReport, None when no rules
+    alerts_error: str | None = (
+        None  # the alerts could not run at all (a bad rule file, a channel unset)
+    )
+
+    @property
+    def alerts_failed(self) -> bool:
+        return self.alerts_error is not None or (self.alerts is not None and self.alerts.failed)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,7 +84,34 @@ class RunReport:
             "fetch": self.fetch.as_dict() if self.fetch is not None else None,
             "extract": self.extract.as_dict() if self.extract is not None else None,
             "digests": [str(p) for p in self.digests],
+            "alerts": self.alerts.as_dict() if self.alerts is not None else None,
+            "alerts_error": self.alerts_error,
         }
+
+
+def send_alerts(
+    watchlist_path: Path | str | None, database_url: str | None, say: Say
+) -> tuple[Any, str | None]:
+    """The watchlist's alert rules delivered (see newsmon.alerts): (report or None, error or None).
+
+    A missing default watchlist means no alerts; an error is reported, never raised, so the run's
+    other work stands.
+    """
+    from newsmon.alerts import deliver_alerts, load_alerts
+    from newsmon.errors import NewsmonError
+    from newsmon.settings import get_settings
+
+    try:
+        config = load_alerts(watchlist_path, required=watchlist_path is not None)
+        if config is None or not config.rules:
+            return None, None
+        report = deliver_alerts(config, get_settings(), database_url=database_url)
+    except NewsmonError as exc:
+        say(f"alerts failed: {exc}")
+        return None, str(exc)
+    for line in report.summary():
+        say(line)
+    return report, None
 
 
 def _fetch(feeds_path: Path | str, database_url: str | None) -> Any:
@@ -95,9 +131,11 @@ def run_once(
     watchlist_path: Path | str | None = None,
     database_url: str | None = None,
     fetch: bool = True,
+    alerts: bool = True,
     say: Say | None = None,
 ) -> RunReport:
-    """Fetch every due feed, extract what is new, write the day's digest (default: today)."""
+    """Fetch every due feed, extract what is new, send the alert rules' new hits, write the day's
+    digest (default: today)."""
     from newsmon.nlp.extract import extract
 
     say = say or log.info
@@ -107,6 +145,8 @@ def run_once(
         say(report.fetch.summary())
     report.extract = extract(database_url)
     say(f"extract: {report.extract.articles} articles, {report.extract.facts} facts")
+    if alerts:
+        report.alerts, report.alerts_error = send_alerts(watchlist_path, database_url, say)
     report.digests = write_digests(
         report.day,
         out_dir,
@@ -195,6 +235,19 @@ class Service:
             log.exception("digest failed")
             self.say(f"digest failed: {type(exc).__name__}: {exc}")
 
+    def alerts_job(self) -> None:
+        if self.stopping.is_set():
+            return
+        report, error = send_alerts(
+            self.options.watchlist_path, self.options.database_url, lambda _m: None
+        )
+        # quiet when nothing was due; failures always said (the hits wait for the next run)
+        if report is not None and (report.failed or any(b.pending for b in report.batches)):
+            for line in report.summary():
+                self.say(line)
+        elif error is not None:
+            self.say(f"alerts failed: {error}")
+
     def extract_loop(self) -> None:
         from newsmon.nlp.extract import run_worker
 
@@ -240,6 +293,14 @@ class Service:
             self.digest_job,
             CronTrigger(hour=opts.digest_at.hour, minute=opts.digest_at.minute, timezone=ALMATY),
             id="digest",
+        )
+        # alerts on the fetch interval, a little after each fetch, once the worker extracted its articles
+        sched.add_job(
+            self.alerts_job,
+            IntervalTrigger(seconds=opts.every_minutes * 60, timezone=ALMATY),
+            id="alerts",
+            next_run_time=datetime.now(ALMATY)
+            + timedelta(seconds=min(60.0, opts.every_minutes * 30)),
         )
         if opts.digest_on_start:
             sched.add_job(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsmon import __version__
@@ -125,6 +125,57 @@ class Settings(BaseSettings):
     web_chart_queue: int = Field(
         8,
         description="charts drawn or waiting at once; one more makes /coverage.png answer 503 (Retry-After)",
+    )
+
+    # alerts (watchlist.yaml `alerts:` rules; README "Alerts"). Credentials live only here, never in
+    # watchlist.yaml.
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="base URL of `newsmon serve` as readers reach it: alert and digest links point there",
+    )
+    alerts_lookback_days: int = Field(
+        3, ge=0, description="alerts: facts published within N days before today are candidates"
+    )
+    alerts_max_hits: int = Field(
+        20, ge=1, description="hits listed in one alert message; the rest are counted and linked"
+    )
+    alerts_lang: str = Field("ru", pattern="^(ru|kk)$", description="language of alert messages")
+    alerts_timeout: float = Field(
+        15.0, gt=0, description="seconds for one webhook, Telegram or SMTP exchange"
+    )
+    alerts_retries: int = Field(
+        3, ge=0, description="webhook and Telegram: retries after a failed attempt, within one run"
+    )
+    alerts_backoff: float = Field(
+        2.0, ge=0, description="first retry delay (seconds), doubled on each further retry"
+    )
+    webhook_url: str | None = Field(None, description="alerts by JSON POST to this URL")
+    webhook_secret: SecretStr | None = Field(
+        None, description="key of the X-Newsmon-Signature header (HMAC-SHA256 of the body)"
+    )
+    smtp_host: str | None = Field(None, description="alerts by email through this SMTP server")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 for STARTTLS)")
+    smtp_security: str = Field(
+        "starttls",
+        pattern="^(starttls|ssl|none)$",
+        description="starttls (default), ssl (implicit TLS, port 465) or none (a local relay)",
+    )
+    smtp_ca_file: Path | None = Field(
+        None, description="CA bundle that signs the SMTP server's certificate (default: system's)"
+    )
+    smtp_user: str | None = Field(None, description="SMTP login; none: no login")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password")
+    smtp_from: str | None = Field(None, description="From: address of alert emails")
+    smtp_to: str | None = Field(None, description="recipients of alert emails, comma-separated")
+    telegram_token: SecretStr | None = Field(None, description="Telegram bot token")
+    telegram_chat_id: str | None = Field(None, description="Telegram chat (id or @channel)")
+    telegram_api_url: str = Field(
+        "https://api.telegram.org", description="Telegram Bot API base URL"
+    )
+    telegram_max_wait: float = Field(
+        60.0,
+        ge=0,
+        description="longest 429 retry_after honoured within a run; longer: the hits wait for the next run",
     )
 
 

@@ -7,6 +7,11 @@ people:
 parties:
   - name: AMANAT
     variants: [AMANAT, АМАНАТ]
+alerts:          # alert rules: newsmon.alerts.rules
+  - name: akims-vko
+    kind: akim
+    territory: ВКО
+    channels: [telegram]
 ```
 
 How a variant matches (case-insensitive, ё = е):
@@ -39,6 +44,8 @@ SECTIONS = {
     "programmes": "program",
     "territories": "territory",
 }
+# sections read elsewhere: `alerts` holds alert rules (newsmon.alerts.rules validates them)
+OTHER_SECTIONS = ("alerts",)
 ENTRY_KEYS = ("name", "variants", "note")
 MIN_VARIANT_CHARS = 3
 DEFAULT_FILE = Path("watchlist.yaml")
@@ -168,8 +175,9 @@ def parse_watchlist(data: Any, path: Path | str | None = None) -> Watchlist:
     entities: list[Entity] = []
     seen: dict[str, str] = {}
     for section in data:
-        if section not in SECTIONS:
-            problems.append(f"unknown section {section!r} (known: {', '.join(SECTIONS)})")
+        if section not in SECTIONS and section not in OTHER_SECTIONS:
+            known = ", ".join([*SECTIONS, *OTHER_SECTIONS])
+            problems.append(f"unknown section {section!r} (known: {known})")
     for section, kind in SECTIONS.items():
         entries = data.get(section) or []
         if not isinstance(entries, list):

@@ -506,6 +506,40 @@ def test_no_network_finishes_without_a_traceback(
     assert "fetch: 0 feeds ok, 3 failed" in result.stderr
 
 
+def test_feeds_failing_and_waiting_are_not_silent(
+    sqlite_url: str, server: FeedServer, tmp_path: Path
+) -> None:
+    """Issue 15 item 7: a rerun while every feed waits out its backoff is no success (exit 1), and a
+    feed put off by its failures is told apart from one that is simply not due."""
+    down = server.route("/down", static(b"", status=503))
+    path = feeds_file(
+        tmp_path,
+        {"name": "down-ru", "url": down},
+        {"name": "down-kk", "url": server.route("/down-kk", static(b"", status=503)), "lang": "kk"},
+    )
+    first = runner.invoke(app, ["fetch", "--feeds", str(path)])
+    assert first.exit_code == 1 and "fetch: 0 feeds ok, 2 failed" in first.stderr
+    again = runner.invoke(app, ["fetch", "--feeds", str(path)])  # both wait out their backoff
+    assert again.exit_code == 1, again.output
+    assert "down-kk: not due: failed 1 times in a row" in again.stderr
+    assert "last error: HTTP 503" in again.stderr
+    assert "2 not due yet (--force fetches them now) of which 2 failing" in again.stderr
+    report = json.loads(runner.invoke(app, ["fetch", "--feeds", str(path), "--json"]).stdout)
+    assert [(f["status"], f["failures"]) for f in report["feeds"]] == [("not_due", 1)] * 2
+    # a healthy feed that is merely not due, beside one that waits: the run is fine, and says so
+    healthy = feeds_file(
+        tmp_path,
+        {"name": "ru", "url": server.route("/ru.rss", static(fixture_bytes("rss-ru.rss")))},
+        {"name": "down-ru", "url": down},
+    )
+    assert runner.invoke(app, ["fetch", "--feeds", str(healthy), "--feed", "ru"]).exit_code == 0
+    mixed = runner.invoke(app, ["fetch", "--feeds", str(healthy)])
+    assert mixed.exit_code == 0, mixed.output
+    assert "down-ru: not due: failed 1 times" in mixed.stderr
+    assert "ru: not due" not in mixed.stderr.replace("down-ru: not due", "")
+    assert "2 not due yet (--force fetches them now) of which 1 failing" in mixed.stderr
+
+
 # --- SIGKILL at any moment, then rerun: every article exactly once --------------------------------
 
 CLI = [sys.executable, "-c", "from newsmon.cli import main; main()"]

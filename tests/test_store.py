@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -130,3 +132,55 @@ def test_models_and_migrations_agree(db_url: str) -> None:
             conn, opts={"include_name": include_name, "compare_type": False}
         )
         assert compare_metadata(ctx, SQLModel.metadata) == []
+
+
+# ---------------------------------------------------------------- issue 15 item 7: no silent failures
+def test_relative_sqlite_url_says_it_creates_a_new_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from newsmon.cli import app
+    from newsmon.settings import get_settings
+    from newsmon.store.db import dispose_engines
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSMON_DATABASE_URL", "sqlite:///fresh.db")
+    get_settings.cache_clear()
+    dispose_engines()
+    try:
+        first = CliRunner().invoke(app, ["facts", "--format", "jsonl"])
+        assert first.exit_code == 0, first.output
+        assert "creating a new, empty database" in first.stderr
+        assert str(tmp_path / "fresh.db") in first.stderr  # the absolute path
+        assert (tmp_path / "fresh.db").is_file()
+        dispose_engines()
+        again = CliRunner().invoke(app, ["facts", "--format", "jsonl"])  # the file exists now
+        assert again.exit_code == 0 and "new, empty database" not in again.stderr
+    finally:
+        dispose_engines()
+
+
+def test_absolute_sqlite_url_creates_quietly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsmon.store.db import dispose_engines
+
+    get_engine(f"sqlite:///{tmp_path / 'quiet.db'}")
+    dispose_engines()
+    assert "new, empty database" not in capsys.readouterr().err
+
+
+def test_parquet_without_pyarrow_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from newsmon.errors import InputError
+    from newsmon.output import export_records
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # `import pyarrow` now fails
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(InputError, match=r"pip install 'newsmon\[parquet\]'"):
+        export_records(iter([{"id": 1}]), "articles", "parquet", tmp_path / "a.parquet")
+    assert not (tmp_path / "a.parquet").exists()

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import csv
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from web_support import DAY, WATCHLIST, fill
+from web_support import DAY, fill, live_server
 
 from newsmon.web.i18n import LABELS
 
@@ -35,36 +32,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A uvicorn server on a free loopback port over a filled SQLite database, in a thread."""
-    import uvicorn
-
-    from newsmon.web import create_app
-
     url = f"sqlite:///{tmp_path_factory.mktemp('webui') / 'web.db'}"
     fill(url)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(url, watchlist=WATCHLIST), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(url) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +165,101 @@ def test_pages_render_with_data(
     )  # type: ignore[attr-defined]
     shot(pg, f"{name}-{ui}")
     assert not pg.csp_errors  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- issue 15 item 5: pages on a phone
+WIDTHS = (390, 1366)
+# (name, path, what the page shows once loaded, whether it shows evidence with the fact marked)
+EVERY_PAGE = [
+    ("search", "/search?q=аким", "li.hit", True),
+    ("article", "/article?url={url}", "#entities", True),
+    ("facts", "/facts", "table.facts tr.fact", True),
+    ("akims", "/akims", "table.akims tr.akim", True),
+    ("programs", "/programs", "section.program", False),
+    ("program", "/programs?program=Ауыл+аманаты", "table.facts tr.fact", True),
+    ("digest", f"/digest?date={DAY}", "iframe.digest.fitted", True),
+    ("coverage", "/coverage", "img.chart", False),
+    ("error", "/articles/999999", "#error-message", False),
+]
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+# every <mark class="fact-mark"> stands inside an evidence sentence and holds some text
+MARKS_IN_SENTENCES = """() => Array.from(document.querySelectorAll('mark.fact-mark')).map(m =>
+    [m.closest('td.sentence') !== null, m.textContent.trim().length > 0])"""
+
+
+@pytest.fixture(scope="module")
+def fact_url(base_url: str) -> str:
+    import httpx
+
+    facts = httpx.get(f"{base_url}/api/v1/facts?kind=akim&limit=1").json()["facts"]
+    return str(facts[0]["article"]["url"])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("ui", ["ru", "kk"])
+@pytest.mark.parametrize("name, path, selector, evidence", EVERY_PAGE)
+def test_every_page_fits_the_screen_and_marks_the_fact(
+    browser: object,
+    base_url: str,
+    fact_url: str,
+    name: str,
+    path: str,
+    selector: str,
+    evidence: bool,
+    ui: str,
+    width: int,
+) -> None:
+    from urllib.parse import quote
+
+    context = browser.new_context(viewport={"width": width, "height": 844})  # type: ignore[attr-defined]
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: "Content Security Policy" in m.text and errors.append(m.text))
+    url = base_url + path.format(url=quote(fact_url, safe=""))
+    pg.goto(url + ("&" if "?" in url else "?") + f"ui={ui}")
+    pg.wait_for_selector(selector)
+    pg.wait_for_load_state("load")
+    assert pg.locator("html").get_attribute("lang") == ui
+    assert pg.evaluate(OVERFLOW) <= 0, f"{name} scrolls sideways at {width} px"
+    if name == "digest":
+        frame = pg.frame_locator("iframe.digest")
+        assert frame.locator("mark").count() >= 1  # the digest marks its facts in their sentences
+        inner = pg.evaluate(
+            """() => { const f = document.querySelector('iframe.digest');
+            const d = f.contentDocument.documentElement;
+            return [f.clientHeight, d.scrollHeight, f.clientWidth, d.scrollWidth]; }"""
+        )
+        height, content_height, frame_width, content_width = inner
+        assert height >= content_height > 844 * 0.75  # not a fixed-height box: the page scrolls
+        assert content_width <= frame_width, "the digest scrolls sideways inside its frame"
+    elif evidence:
+        marks = pg.evaluate(MARKS_IN_SENTENCES)
+        assert marks and all(inside and text for inside, text in marks)
+    if name == "coverage":  # no dates given: the default period, not an error
+        assert pg.locator("input[name=since]").input_value()
+        assert pg.evaluate("() => document.querySelector('img.chart').naturalWidth") > 500
+    shot(pg, f"phone-{name}-{ui}-{width}" if width < 700 else f"wide-{name}-{ui}-{width}")
+    assert not errors
+    context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_docs_shows_the_operations(browser: object, base_url: str, width: int) -> None:
+    """/docs renders the OpenAPI 3.1 schema (the Swagger UI of swagger-ui-bundle 1.x could not)."""
+    import httpx
+
+    spec = httpx.get(f"{base_url}/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    context = browser.new_context(viewport={"width": width, "height": 844})  # type: ignore[attr-defined]
+    pg = context.new_page()
+    pg.goto(f"{base_url}/docs")
+    pg.wait_for_selector(".opblock-summary-path")
+    paths = {
+        t.strip().replace("\u200b", "")
+        for t in pg.locator(".opblock-summary-path").all_inner_texts()
+    }
+    assert paths == set(spec["paths"])
+    assert "Unable to render" not in pg.locator("body").inner_text()
+    assert pg.evaluate(OVERFLOW) <= 0
+    shot(pg, f"docs-{width}")
+    context.close()

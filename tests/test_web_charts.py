@@ -180,3 +180,36 @@ def test_the_cache_follows_the_stored_data(
         session.commit()
     assert client.get("/coverage.png", params=CHART).status_code == 200
     assert len(spy.threads) == 3
+
+
+# ---------------------------------------------------------------- issue 15 item 5: the chart's language
+@pytest.mark.parametrize(
+    "lang, words", [("ru", ["упоминания", "по дням", "упоминаний"]), ("kk", ["аталымдар", "күн"])]
+)
+def test_chart_words_follow_the_interface_language(
+    web_db: str, lang: str, words: list[str]
+) -> None:
+    from datetime import date
+
+    from newsmon.coverage import chart_figure, coverage
+    from newsmon.watchlist import load_watchlist
+
+    wl = load_watchlist(WATCHLIST)
+    report = coverage(wl, date(2024, 11, 14), date(2024, 11, 20), "day", database_url=web_db)
+    ax = chart_figure(report, lang=lang).axes[0]
+    shown = f"{ax.get_title()} {ax.get_ylabel()}"
+    assert all(w in shown for w in words), shown
+    assert "mentions" not in shown and "Watchlist" not in shown
+    english = chart_figure(report).axes[0]
+    assert "mentions" in english.get_title()  # the CLI's chart stays English
+
+
+def test_coverage_page_asks_for_its_chart_in_its_language(client: TestClient, spy: Spy) -> None:
+    tags = {}
+    for ui in ("ru", "kk"):
+        page = client.get("/coverage", params={**CHART, "ui": ui})
+        assert page.status_code == 200 and f"lang={ui}" in page.text
+        png = client.get("/coverage.png", params={**CHART, "lang": ui})
+        assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+        tags[ui] = png.headers["etag"]
+    assert tags["ru"] != tags["kk"] and len(spy.threads) == 2  # one drawing per language

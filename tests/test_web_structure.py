@@ -94,13 +94,14 @@ def test_the_sort_keys_are_the_querys() -> None:
 
 
 def test_the_fact_filter_is_spelled_once(client: TestClient) -> None:
-    """The API and the CSV download document exactly FactQuery's fields (plus paging and sort)."""
+    """The API and the CSV download document exactly FactQuery's fields (plus paging and sort, and the
+    CSV's Excel options)."""
     spec = client.get("/openapi.json").json()
     fields = set(FactQuery.model_fields)
     facts = {p["name"] for p in spec["paths"]["/api/v1/facts"]["get"]["parameters"]}
     csv_ = {p["name"] for p in spec["paths"]["/api/v1/facts.csv"]["get"]["parameters"]}
     assert facts == fields | {"sort", "limit", "offset"}
-    assert csv_ == fields
+    assert csv_ == fields | {"excel", "sep"}
 
 
 BLANKS = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -48,6 +49,12 @@ def digest(
     ),
     top: int = typer.Option(20, "--top", help="How many stories to list, by significance."),
     full: int = typer.Option(5, "--full", help="How many of them to show in full."),
+    send: bool = typer.Option(
+        False,
+        "--send",
+        help="Also send it through the alert channels configured in the environment: the e-mail "
+        "form by email, a short note with a link by Telegram and the webhook (README 'Alerts').",
+    ),
 ) -> None:
     """The day's digest: top stories, akims, amounts, programmes, watchlist hits, outlets.
 
@@ -60,13 +67,41 @@ def digest(
 
     when = parse_day(day, "--date") or today()
     wl = load_watchlist(watchlist, required=watchlist is not None)
-    text = render(
-        build_digest(when, lang=lang, region=region, watchlist=wl, top=top, full=full), fmt
-    )
-    if out is None:
+    built = build_digest(when, lang=lang, region=region, watchlist=wl, top=top, full=full)
+    text = render(built, fmt)
+    if out is None and not send:
         sys.stdout.write(text)
-    else:
+    elif out is not None:
         _say(f"digest: {write_atomic(out, text)}")
+    if send:
+        _send_digest(built)
+
+
+def _send_digest(built: Any) -> None:
+    from newsmon.alerts import send_message
+    from newsmon.alerts.messages import digest_message
+    from newsmon.digest import render_email
+    from newsmon.settings import get_settings
+
+    settings = get_settings()
+    mail = render_email(built)  # inline styles, the map as a cid: image part
+    message = digest_message(
+        built.day,
+        built.lang,
+        mail.html,
+        mail.text,
+        images=mail.images,
+        articles=built.articles,
+        stories=len(built.stories) + len(built.brief) + built.more_stories,
+        facts=built.fact_count,
+        public_url=settings.public_url,
+    )
+    failed = False
+    for channel, error in send_message(message, settings).items():
+        _say(f"digest sent by {channel}" if error is None else f"digest NOT sent by {error}")
+        failed = failed or error is not None
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command("coverage")
@@ -120,7 +155,8 @@ def run_cmd(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
-    """Fetch, extract and write today's digest, once; exit status 1 when a feed failed.
+    """Fetch, extract, send alerts and write today's digest, once; exit 1 when a feed failed or all
+    are failing, or an alert channel failed.
 
     Example: newsmon run --lang ru,kk --format html --out-dir digests
     """
@@ -138,8 +174,10 @@ def run_cmd(
     )
     if as_json:
         print_json(report.as_dict())
-    if report.fetch is not None and report.fetch.feeds_failed:
+    if report.fetch is not None and not report.fetch.ok:
         raise typer.Exit(1)  # the digest is written all the same
+    if report.alerts_failed:
+        raise typer.Exit(1)  # hits a channel did not take stay pending for the next run
 
 
 @app.command()

@@ -81,6 +81,14 @@ def _print_fetch_report(report: FetchReport, quiet: bool, as_json: bool) -> None
     for row in report.rows:
         if row.error:
             console.print(f"{row.name}: error: {row.error}", markup=False, soft_wrap=True)
+        elif row.backing_off and not quiet:
+            when = _when(row.next_attempt)
+            console.print(
+                f"{row.name}: not due: failed {row.failures} times in a row, next try {when}; "
+                f"last error: {row.last_error}",
+                markup=False,
+                soft_wrap=True,
+            )
         elif row.warnings and not quiet:
             warnings = "; ".join(row.warnings)
             console.print(f"{row.name}: warning: {warnings}", markup=False, soft_wrap=True)
@@ -99,7 +107,8 @@ def fetch(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
-    """Fetch the due feeds of feeds.yaml and store their new articles; exit 1 when a feed failed.
+    """Fetch the due feeds of feeds.yaml and store their new articles; exit 1 when a feed failed
+    (or when every feed is failing and waiting to retry).
 
     Example: newsmon fetch --feeds feeds.yaml --feed tengrinews-ru
     """

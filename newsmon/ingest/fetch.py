@@ -77,10 +77,17 @@ class FeedRow:
     warnings: list[str] = field(default_factory=list)
     next_attempt: datetime | None = None
     seconds: float = 0.0
+    failures: int = 0  # a feed not due: the failed attempts in a row that put off its next one
+    last_error: str | None = None  # ... and the last of them
 
     @property
     def ok(self) -> bool:
         return self.status in OK_STATUSES
+
+    @property
+    def backing_off(self) -> bool:
+        """Not due because it kept failing (waiting out its backoff), not because it is up to date."""
+        return self.status == "not_due" and self.failures > 0
 
 
 @dataclass
@@ -103,6 +110,10 @@ class FetchReport:
         return self._count("not_due")
 
     @property
+    def feeds_backing_off(self) -> int:
+        return sum(1 for r in self.rows if r.backing_off)
+
+    @property
     def new(self) -> int:
         return sum(r.new for r in self.rows)
 
@@ -112,12 +123,19 @@ class FetchReport:
 
     @property
     def ok(self) -> bool:
-        return self.feeds_failed == 0
+        """No feed failed in this run, and not every feed is failing: a run in which each feed was
+        skipped while it waits out the backoff of its failures fetched nothing and is no success."""
+        every_feed_failing = bool(self.rows) and all(
+            r.status == "error" or r.backing_off for r in self.rows
+        )
+        return self.feeds_failed == 0 and not every_feed_failing
 
     def summary(self) -> str:
         line = f"fetch: {self.feeds_ok} feeds ok, {self.feeds_failed} failed"
         if self.feeds_not_due:
             line += f", {self.feeds_not_due} not due yet (--force fetches them now)"
+            if self.feeds_backing_off:
+                line += f" of which {self.feeds_backing_off} failing, waiting to retry"
         return line + f"; articles: {self.new} new, {self.duplicates} duplicate"
 
     def as_dict(self) -> dict[str, Any]:
@@ -423,6 +441,10 @@ def fetch_feeds(
                         lang=spec.lang,
                         status="not_due",
                         next_attempt=nxt,
+                        failures=states[spec.name].consecutive_failures,
+                        last_error=states[spec.name].last_error
+                        if states[spec.name].consecutive_failures
+                        else None,
                     )
                 )
         if on_start:

@@ -248,6 +248,40 @@ def article_facts(
     return facts_by_ids(session, [int(i) for i in session.execute(query).scalars()])
 
 
+def evidence_spans(session: Session, fact_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Where each fact stands in its evidence sentence: character offsets into `sentence`, found from the
+    fact's `start`/`end` in its article's stored text (title and body), so a repeated word marks the
+    right occurrence. A fact whose sentence is not found there (an edited article) falls back to the
+    first occurrence of its text in the sentence; a fact found neither way is left out."""
+    ids = sorted({int(i) for i in fact_ids})
+    out: dict[int, tuple[int, int]] = {}
+    query = (
+        sa.select(_F.c.id, _F.c.start, _F.c.end, _F.c.text, _F.c.sentence, _A.c.title, _A.c.text)
+        .join(_A, _A.c.id == _F.c.article_id)
+        .where(_F.c.id.in_(sa.bindparam("ids", expanding=True)))
+    )
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        for fid, start, end, text, sentence, title, body in session.execute(query, {"ids": chunk}):
+            span = sentence_span(
+                sentence or "", text or "", start, end, f"{title}\n{body}" if body else title
+            )
+            if span is not None:
+                out[int(fid)] = span
+    return out
+
+
+def sentence_span(
+    sentence: str, text: str, start: int, end: int, stored: str | None
+) -> tuple[int, int] | None:
+    """Offsets of the fact (`text`, at `start`:`end` of `stored`) inside `sentence` (see evidence_spans)."""
+    if stored is not None and 0 <= start < end <= len(stored) and len(sentence) >= end - start:
+        at = stored.find(sentence, max(0, end - len(sentence)), start + len(sentence))
+        if at != -1 and at <= start and end <= at + len(sentence):
+            return start - at, end - at
+    found = sentence.find(text) if text else -1
+    return (found, found + len(text)) if found != -1 else None
+
+
 def facts_by_ids(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
     """CONTRACT §2 dicts of the facts `ids`, in that order (ids not stored are left out)."""
     if not ids:

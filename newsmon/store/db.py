@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,6 +132,17 @@ def migrate(engine: Engine) -> None:
             command.upgrade(cfg, "head")
 
 
+def notice_new_database(url: str, path: Path) -> None:
+    """Say on stderr that a relative SQLite URL is about to create a new, empty file: run from another
+    folder, `sqlite:///newsmon.db` is another database, and reading an empty one reports nothing."""
+    print(
+        f"newsmon: {url} is relative to the current folder: creating a new, empty database "
+        f"{path.resolve()} (give an absolute path, sqlite:////…, to always use one file)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def get_engine(url: str | None = None, *, allow_memory: bool = False) -> Engine:
     """The engine for `url` (default: settings.database_url), migrated on first use in this process.
 
@@ -155,6 +167,8 @@ def get_engine(url: str | None = None, *, allow_memory: bool = False) -> Engine:
                     )
                 if path.is_dir():
                     raise StorageError(f"{path} is a directory, not an SQLite database file")
+                if not path.is_absolute() and not path.exists():
+                    notice_new_database(url, path)
             engine = _create(url)
             try:
                 migrate(engine)

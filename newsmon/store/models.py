@@ -200,3 +200,30 @@ class Territory(SQLModel, table=True):
     name_kk: str | None = Field(default=None, sa_type=sa.Text)
     raw: str | None = Field(default=None, sa_type=sa.Text)  # the name as the classifier writes it
     aliases: list[str] | None = Field(default=None, sa_type=sa.JSON)
+
+
+class AlertDelivery(SQLModel, table=True):
+    """One watchlist hit for one alert rule and channel (migration 0005): pending until its batch is sent.
+
+    Written `pending` before the batch goes out and `sent` after, so a crash never loses a hit (it is
+    sent again, at most once more) and a rerun never sends it twice. `fact_key` (article, kind and
+    offsets) survives re-extraction, which gives facts new ids: a hit sent under an old id is not sent
+    again under the new one.
+    """
+
+    __tablename__ = "alert_delivery"
+    __table_args__ = (
+        sa.UniqueConstraint("rule", "channel", "fact_id", name="uq_alert_delivery"),
+        sa.Index("ix_alert_delivery_pending", "rule", "channel", "status", "fact_id"),
+        sa.Index("ix_alert_delivery_key", "rule", "channel", "fact_key"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    rule: str = Field(max_length=200)
+    channel: str = Field(max_length=32)  # email | telegram | webhook
+    fact_id: int
+    fact_key: str = Field(max_length=120)
+    status: str = Field(default="pending", max_length=16)  # pending | sent
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created: datetime | None = _dt(nullable=False)
+    sent_at: datetime | None = _dt()

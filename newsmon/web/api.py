@@ -36,7 +36,22 @@ from newsmon.web.deps import (
 # Answers are validated against newsmon/web/models.py and written with exclude_unset: a key is there
 # exactly when the library wrote it (FastAPI writes them with pydantic's JSON serializer, as it did for
 # the dict[str, Any] answers before the models).
-router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(no_control_chars)])
+# every error is an ApiError (app.py writes them), documented here for every endpoint
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": models.ApiError,
+        "description": "a bad value (an unknown kind, a malformed date)",
+    },
+    404: {"model": models.ApiError, "description": "an unknown territory, source or id"},
+    422: {"model": models.ApiError, "description": "a parameter of the wrong type or range"},
+    503: {"model": models.ApiError, "description": "the database or the chart pool is busy"},
+}
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["api"],
+    dependencies=[Depends(no_control_chars)],
+    responses=ERRORS,
+)
 EXACT: dict[str, Any] = {"response_model_exclude_unset": True}
 
 
@@ -63,12 +78,23 @@ def api_facts(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-def api_facts_csv(database_url: DatabaseUrl, facts: Facts) -> StreamingResponse:
+def api_facts_csv(
+    database_url: DatabaseUrl,
+    facts: Facts,
+    excel: Annotated[
+        bool,
+        Query(description="start with a UTF-8 byte order mark, so Excel reads Cyrillic right"),
+    ] = False,
+    sep: Annotated[
+        Literal[",", ";"],
+        Query(description="field separator (Excel in a Russian or Kazakh locale expects ;)"),
+    ] = ",",
+) -> StreamingResponse:
     """Every matching fact, oldest first, at most data.CSV_MAX_ROWS, streamed."""
     rows = q.iter_facts(facts.to_filter(limit=data.CSV_MAX_ROWS), database_url=database_url)
     first = list(itertools.islice(rows, 1))  # a bad filter fails here, before any byte is sent
     return StreamingResponse(
-        data.csv_lines(itertools.chain(first, rows)),
+        data.csv_lines(itertools.chain(first, rows), bom=excel, delimiter=sep),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="facts.csv"'},
     )
@@ -296,12 +322,20 @@ def api_digest(
 )
 def api_coverage(
     request: Request,
+    db: DB,
     charts: Charts,
-    since: Annotated[str, Query(max_length=10)],
-    until: Annotated[str, Query(max_length=10)],
+    since: Annotated[
+        str | None,
+        Query(max_length=10, description="YYYY-MM-DD; default: 30 days up to `until`"),
+    ] = None,
+    until: Annotated[
+        str | None,
+        Query(max_length=10, description="YYYY-MM-DD; default: the day of the newest article"),
+    ] = None,
     by: Literal["day", "source", "region"] = "day",
     entity: Text = None,
 ) -> dict[str, Any]:
+    since, until = data.coverage_period(db, since, until)
     report = data.coverage_report(
         charts, app_watchlist(request, required=True), since, until, by, entity or None
     )

@@ -170,13 +170,20 @@ class ChartCache:
         ).result()
 
     def chart(
-        self, watchlist: Any, since: date, until: date, by: str, entity: str | None
+        self,
+        watchlist: Any,
+        since: date,
+        until: date,
+        by: str,
+        entity: str | None,
+        lang: str = "en",
     ) -> Future[tuple[bytes, str]]:
-        """The PNG of this query and its ETag, drawn in the chart pool when not cached."""
-        key = ("png", self.fingerprint(), since, until, by, entity)
+        """The PNG of this query and its ETag, drawn in the chart pool when not cached; its title
+        and labels in `lang`."""
+        key = ("png", self.fingerprint(), since, until, by, entity, lang)
 
         def draw() -> tuple[bytes, str]:
-            png = render_chart(self.report(watchlist, since, until, by, entity))
+            png = render_chart(self.report(watchlist, since, until, by, entity), lang=lang)
             with self._lock:
                 self.rendered += 1
             return png, '"' + hashlib.sha256(repr(key).encode() + png).hexdigest()[:32] + '"'

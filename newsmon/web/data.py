@@ -105,10 +105,23 @@ def highlight(text: str, facts: Sequence[dict[str, Any]]) -> list[Piece]:
     return pieces
 
 
-def csv_lines(facts: Iterator[dict[str, Any]]) -> Iterator[str]:
-    """Facts as CSV text, header first, with the columns of `newsmon export facts --format csv`."""
+def mark_evidence(session: Session, facts: Sequence[dict[str, Any]], key: str = "id") -> None:
+    """Give each fact (or evidence dict, whose fact id is under `key`) a `mark`: the [start, end] of the
+    fact inside its `sentence`, which the pages wrap in <mark> (q.evidence_spans)."""
+    spans = q.evidence_spans(session, [f[key] for f in facts if f.get(key) is not None])
+    for f in facts:
+        f["mark"] = spans.get(f.get(key) or 0)
+
+
+def csv_lines(
+    facts: Iterator[dict[str, Any]], *, bom: bool = False, delimiter: str = ","
+) -> Iterator[str]:
+    """Facts as CSV text, header first, with the columns of `newsmon export facts --format csv`;
+    `bom` starts it with a UTF-8 byte order mark, which Excel needs to read the file as UTF-8."""
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    if bom:
+        buf.write("\ufeff")
+    writer = csv.writer(buf, delimiter=delimiter)
     writer.writerow(list(FACT_EXPORT_COLUMNS))
     for chunk in iter(lambda: list(itertools.islice(facts, 500)), []):
         for rec in chunk:
@@ -138,6 +151,15 @@ def digest(
 
 
 MAX_COVERAGE_DAYS = 366
+DEFAULT_COVERAGE_DAYS = 30  # the period of a coverage query that names no dates
+
+
+def coverage_period(session: Session, since: str | None, until: str | None) -> tuple[str, str]:
+    """The period of a coverage query, with defaults for what it leaves out: `until` the day of the
+    newest article (today when none), `since` DEFAULT_COVERAGE_DAYS days up to `until`."""
+    last = q.parse_day(until, "until") or latest_day(session) or datetime.now(q.ALMATY).date()
+    first = q.parse_day(since, "since") or last - timedelta(days=DEFAULT_COVERAGE_DAYS - 1)
+    return first.isoformat(), last.isoformat()
 
 
 def coverage_days(since: str, until: str) -> tuple[date, date]:

@@ -412,3 +412,20 @@ class Overview(_Record):
     programs: list[OverviewCount]
     amounts: list[Fact] = Field(description="the largest money amounts, per currency")
     watch: list[OverviewWatch] | None = Field(description="null when there is no watchlist")
+
+
+# ---------------------------------------------------------------- errors
+class ErrorDetail(BaseModel):
+    parameter: str = Field(description="the query or path parameter at fault")
+    message: str
+
+
+class ApiError(BaseModel):
+    """Every 4xx and 5xx answer of /api/v1: a one-line message, the status again, and for a bad
+    parameter one entry per problem."""
+
+    error: str = Field(examples=["no territory matches 'Атлантида'"])
+    status: int = Field(examples=[404])
+    detail: list[ErrorDetail] | None = Field(
+        default=None, description="bad parameters, one entry each (422 only)"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -46,6 +46,7 @@ from newsmon.web.i18n import LANGS, labels
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 Field = Annotated[str | None, Query(max_length=MAX_TEXT)]
+PROGRAM_FACTS = 20  # the newest facts a programme's page shows with their evidence
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(no_control_chars)])
 
@@ -180,6 +181,7 @@ def search_page(
         )
         hits = search(query, session=db)
         facts = q.article_facts(db, [h.id for h in hits], limit=200)
+        data.mark_evidence(db, facts)
     return page(
         request,
         "search.html",
@@ -199,6 +201,7 @@ def article_page(
 ) -> Response:
     article = q.get_article(db, article_id)
     facts = q.article_facts(db, [article_id])
+    data.mark_evidence(db, facts)
     pieces = data.highlight(data.stored_text(article), facts)
     return page(request, "article.html", article=article, facts=facts, pieces=pieces)
 
@@ -218,12 +221,13 @@ def facts_page(
     request: Request,
     db: DB,
     facts: Facts,
-    sort: Field = "published",
+    sort: Field = "-published",
     limit: int = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response:
-    sort_key = nonblank(sort) or "published"
+    sort_key = nonblank(sort) or "-published"  # newest first
     result = data.fact_page(db, facts.to_filter(limit=page_size(limit), offset=offset), sort_key)
+    data.mark_evidence(db, result.facts)
     csv_params = {
         k: v
         for k, v in request.query_params.items()
@@ -260,6 +264,7 @@ def akims_page(
         deputies=deputies,
         session=db,
     )
+    data.mark_evidence(db, [e.evidence for e in entries if e.evidence], key="fact")
     return page(request, "akims.html", entries=entries, deputies=deputies)
 
 
@@ -279,7 +284,19 @@ def programs_page(
         until=parse_day(until, "until"),
         session=db,
     )
-    return page(request, "programs.html", rows=rows, detail=nonblank(program) is not None)
+    latest: list[dict[str, Any]] = []
+    if nonblank(program) is not None and rows:
+        flt = q.FactFilter(
+            program=rows[0].program,
+            territory=nonblank(territory),
+            since=parse_day(since, "since"),
+            until=parse_day(until, "until"),
+            limit=PROGRAM_FACTS,
+        )
+        latest = data.fact_page(db, flt, "-published").facts
+        data.mark_evidence(db, latest)
+    detail = nonblank(program) is not None
+    return page(request, "programs.html", rows=rows, detail=detail, latest=latest)
 
 
 # ---------------------------------------------------------------- digest
@@ -336,25 +353,24 @@ def coverage_page(
     by: Field = "day",
     entity: Field = None,
 ) -> Response:
-    last = parse_day(until, "until") or _latest_day(db)
-    first = parse_day(since, "since") or (last - timedelta(days=6))
+    first, last = data.coverage_period(db, nonblank(since), nonblank(until))
     report = data.coverage_report(
         charts,
         app_watchlist(request, required=True),
-        first.isoformat(),
-        last.isoformat(),
+        first,
+        last,
         nonblank(by) or "day",
         nonblank(entity),
     )
-    chart = {"since": first.isoformat(), "until": last.isoformat(), "by": report.by}
+    chart = {"since": first, "until": last, "by": report.by, "lang": ui_lang(request)}
     if report.entity:
         chart["entity"] = report.entity
     return page(
         request,
         "coverage.html",
         report=report,
-        since_v=first.isoformat(),
-        until_v=last.isoformat(),
+        since_v=first,
+        until_v=last,
         chart_url="/coverage.png?" + urlencode(chart),
     )
 
@@ -367,14 +383,16 @@ async def coverage_png(
     until: Annotated[str, Query(max_length=10)],
     by: Field = "day",
     entity: Field = None,
+    lang: Annotated[str | None, Query(max_length=2)] = None,
 ) -> Response:
     """The chart, drawn once per query (until the data change) in the chart pool: this coroutine
-    waits without holding a request thread."""
+    waits without holding a request thread. Its words are in `lang`, else the interface language."""
+    words = lang if lang in LANGS else ui_lang(request)
 
     def start() -> Any:
         first, last = data.coverage_days(since, until)
         watchlist = app_watchlist(request, required=True)
-        return charts.chart(watchlist, first, last, nonblank(by) or "day", nonblank(entity))
+        return charts.chart(watchlist, first, last, nonblank(by) or "day", nonblank(entity), words)
 
     png, etag = await asyncio.wrap_future(await run_in_threadpool(start))
     headers = {"cache-control": "max-age=300", "etag": etag}
