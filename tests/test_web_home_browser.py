@@ -160,3 +160,39 @@ def test_digest_on_a_phone(phone: object, base_url: str, ui: str) -> None:
     assert DIGEST_LABELS[ui]["stories"] in pg.locator("body").inner_text()  # type: ignore[attr-defined]
     assert not pg.csp_errors  # type: ignore[attr-defined]
     save(ARTIFACTS / f"digest-390-{ui}.png", pg.screenshot(full_page=True))  # type: ignore[attr-defined]
+
+
+def test_totals_in_four_currencies_wrap_on_a_phone(
+    browser: object, db_url: str, tmp_path: Path
+) -> None:
+    """A programme's totals in four currencies were one unbreakable line (226 px sideways at 390 px);
+    each total is unbreakable on its own now."""
+    from datetime import date
+
+    from digest_support import VKO_T, add_fact, load_sample
+    from sqlmodel import select
+
+    from newsmon.digest import build_digest, render
+    from newsmon.store.db import open_session
+    from newsmon.store.models import Article
+
+    load_sample(db_url)
+    with open_session(db_url) as s:
+        art = next(
+            a for a in s.exec(select(Article)).all() if a.url.endswith("aul-amanaty-vko-1-5-mlrd")
+        )
+        for value, unit in ((5.41e12, "USD"), (2.1e10, "RUB"), (1e6, "EUR")):
+            keys = {"value": value, "unit": unit, "program": "Ауыл аманаты", "territory": VKO_T}
+            add_fact(s, art, "amount", "1,5 млрд тенге", keys)
+        s.commit()
+    d = build_digest(date.fromisoformat(DAY), database_url=db_url)
+    group = next(g for g in d.amounts if g.program == "Ауыл аманаты" and g.region == VKO_T["name"])
+    assert len(group.totals) == 4  # one total per currency, never summed across them
+    page_file = tmp_path / "digest.html"
+    page_file.write_text(render(d, "html"), encoding="utf-8")
+    pg = open_page(browser, 390)
+    try:
+        pg.goto(page_file.as_uri())  # type: ignore[attr-defined]
+        assert pg.evaluate(OVERFLOW) <= 0  # type: ignore[attr-defined]
+    finally:
+        pg.context.close()  # type: ignore[attr-defined]
