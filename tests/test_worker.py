@@ -179,11 +179,14 @@ def test_sigkill_then_rerun_on_sqlite_stores_each_fact_once(sqlite_url: str) -> 
 DEAD_WORKER = """
 import json, sys, time
 from datetime import timedelta
-from newsmon.nlp.extract import claim, liveness_dir, liveness_lock, worker_name
+from newsmon.nlp.extract import current_versions
 from newsmon.store.db import open_session
+from newsmon.store.queue import claim, liveness_dir, liveness_lock, worker_name
+v = current_versions()
 with open_session() as s, liveness_lock(liveness_dir(s), worker_name()):
     hour = timedelta(hours=1)
-    ids = claim(s, "ru", 100, hour, worker_name()) + claim(s, "kk", 100, hour, worker_name())
+    ids = claim(s, "ru", 100, hour, worker_name(), v["ru"])
+    ids += claim(s, "kk", 100, hour, worker_name(), v["kk"])
     print(json.dumps(ids), flush=True)
     time.sleep(600)
 """
@@ -194,7 +197,7 @@ def test_extract_takes_back_a_killed_workers_leases_at_once_on_sqlite(sqlite_url
     """Issue 14 finding 11: after a crash `newsmon extract` waited silently for the lease (264-305 s
     seen). On SQLite a worker whose liveness lock is free is dead: its articles are taken back at
     once, with nothing waited for, and each is extracted once."""
-    from newsmon.nlp.extract import Waiting
+    from newsmon.store.queue import Waiting
 
     _seed(40)
     env = {**os.environ, "NEWSMON_DATABASE_URL": sqlite_url}
@@ -223,13 +226,15 @@ def test_extract_says_what_it_waits_for_and_until_when(
     from typer.testing import CliRunner
 
     from newsmon.cli import app
-    from newsmon.nlp.extract import claim, liveness_dir, liveness_lock
+    from newsmon.nlp.extract import current_versions
+    from newsmon.store.queue import claim, liveness_dir, liveness_lock
 
     _seed(6)
     other = "otherhost:4242:7"
+    v = current_versions()
     with open_session() as s, liveness_lock(liveness_dir(s), other):
-        ids = claim(s, "ru", 100, timedelta(seconds=2), other)
-        ids += claim(s, "kk", 100, timedelta(seconds=2), other)
+        ids = claim(s, "ru", 100, timedelta(seconds=2), other, v["ru"])
+        ids += claim(s, "kk", 100, timedelta(seconds=2), other, v["kk"])
         until = s.exec(select(sa.func.max(Article.claim_expires))).one()
         monkeypatch.setenv("NEWSMON_WORKER_POLL_SECONDS", "0.2")
         from newsmon.settings import get_settings

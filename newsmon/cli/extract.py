@@ -33,8 +33,9 @@ def extract(
 
     Example: newsmon extract && newsmon facts --kind akim --format table
     """
-    from newsmon.nlp.extract import ExtractReport, Waiting
+    from newsmon.nlp.extract import ExtractReport
     from newsmon.nlp.extract import extract as run_extract
+    from newsmon.store.queue import Waiting
 
     with Progress(
         TextColumn("extracting"),
@@ -108,7 +109,8 @@ def worker(
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(blas_threads))
 
-    from newsmon.nlp.extract import ExtractReport, Waiting, run_worker
+    from newsmon.nlp.extract import ExtractReport, run_worker
+    from newsmon.store.queue import Waiting
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
