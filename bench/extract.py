@@ -26,8 +26,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     rows = [json.loads(line) for line in args.articles.open(encoding="utf-8")]
+    from newsmon.nlp.extract import load_pipeline
     from newsmon.nlp.facts import build_facts
-    from newsmon.nlp.pipeline import doc_text, load_pipeline
+    from newsmon.nlp.pipeline import doc_text
 
     texts = [doc_text(r["title"], r["text"]) for r in rows]
     words = sum(len(t.split()) for t in texts)

@@ -11,7 +11,7 @@ import pytest
 from spacy.language import Language
 
 from newsmon.nlp.facts import build_facts
-from newsmon.nlp.gazetteer import clear_cache, import_kato
+from newsmon.nlp.gazetteer import clear_cache, get_gazetteer, import_kato
 from newsmon.nlp.pipeline import build_pipeline
 from tests.conftest import need_data
 
@@ -28,7 +28,7 @@ def kato_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def pipelines(kato_db: str) -> dict[str, Language]:
-    return {lang: build_pipeline(lang, kato_db) for lang in ("ru", "kk")}
+    return {lang: build_pipeline(lang, get_gazetteer(kato_db)) for lang in ("ru", "kk")}
 
 
 def akims(nlp: Language, text: str) -> list[dict[str, Any]]:

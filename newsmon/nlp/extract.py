@@ -19,10 +19,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from spacy.language import Language
 from sqlmodel import Session, col, select
 
 from newsmon.nlp.facts import FactRecord, build_facts
-from newsmon.nlp.pipeline import MAX_NLP_CHARS, doc_text, extractor_version, load_pipeline
+from newsmon.nlp.gazetteer import get_gazetteer
+from newsmon.nlp.pipeline import MAX_NLP_CHARS, cached_pipeline, doc_text, extractor_version
 from newsmon.settings import get_settings
 from newsmon.store import queue
 from newsmon.store.db import open_session
@@ -55,6 +57,13 @@ class ExtractReport:
 def current_versions(database_url: str | None = None) -> dict[str, str]:
     """The current extractor version per queue (each language with a pipeline, and `OTHER`)."""
     return {lang: extractor_version(lang, database_url) for lang in QUEUES}
+
+
+def load_pipeline(lang: str, database_url: str | None = None) -> Language:
+    """The pipeline for `lang` over the gazetteer of `database_url` (its KATO import merged with the
+    core; default: settings), for the current extractor version."""
+    gazetteer = get_gazetteer(database_url)
+    return cached_pipeline(lang, gazetteer, extractor_version(lang, database_url))
 
 
 def _url(session: Session) -> str:

@@ -14,7 +14,7 @@ import functools
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -730,6 +730,29 @@ class Gazetteer:
     @classmethod
     def core(cls) -> Gazetteer:
         return cls(core_units(), "core")
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping[str, Any]], source: str = "rows") -> Gazetteer:
+        """A gazetteer of the units `rows()` wrote (the territory component's `to_disk`)."""
+        units = [
+            Unit(
+                kato=r.get("kato"),
+                parent=r.get("parent"),
+                level=r["level"],
+                name=r["name"],
+                name_kk=r.get("name_kk"),
+                raw=r.get("raw"),
+                aliases=list(r.get("aliases") or []),
+                core=bool(r.get("core")),
+                minor=bool(r.get("minor")),
+            )
+            for r in rows
+        ]
+        return cls(units, source)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every unit as one JSON-ready row, in order (what `from_rows` reads back)."""
+        return [u.row() | {"core": u.core, "minor": u.minor} for u in self.units]
 
     @classmethod
     def from_database(cls, database_url: str | None = None) -> Gazetteer:

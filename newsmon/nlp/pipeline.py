@@ -10,6 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsmon import __version__
+from newsmon.nlp.gazetteer import Gazetteer
 from newsmon.nlp.lang import blank
 from newsmon.text import NLP_LANGS
 
@@ -94,21 +95,19 @@ def _catalogue_digest(extra: str) -> str:
     return sha.hexdigest()[:8]
 
 
-def load_pipeline(lang: str, database_url: str | None = None) -> Language:
-    """The process-wide pipeline for `lang` and the current extractor version (built once per version,
-    so an import in this process gives a pipeline that sees it)."""
-    return _load_pipeline(lang, database_url, extractor_version(lang, database_url))
-
-
 @lru_cache(maxsize=8)
-def _load_pipeline(lang: str, database_url: str | None, version: str) -> Language:
-    return build_pipeline(lang, database_url)
+def cached_pipeline(lang: str, gazetteer: Gazetteer, version: str) -> Language:
+    """The process-wide pipeline for `lang` over `gazetteer` at extractor `version` (built once per
+    version and gazetteer, so an import in this process gives a pipeline that sees it)."""
+    return build_pipeline(lang, gazetteer)
 
 
-def build_pipeline(lang: str, database_url: str | None = None) -> Language:
+def build_pipeline(lang: str, gazetteer: Gazetteer | None = None) -> Language:
     """Tokenizer, sentences, entities where a model exists, then territories, programmes, amounts, akims.
 
-    `database_url` is where the gazetteer's imported KATO units are read (default: settings)."""
+    The territory component is initialized with `gazetteer` (the caller loads it, e.g. the extraction
+    stage with `get_gazetteer(database_url)`; default: the built-in core), so the pipeline reads no
+    database and `nlp.to_disk` saves the gazetteer with it."""
     import newsmon.nlp.akims
     import newsmon.nlp.amounts
     import newsmon.nlp.programs
@@ -118,7 +117,8 @@ def build_pipeline(lang: str, database_url: str | None = None) -> Language:
     nlp.max_length = MAX_NLP_CHARS + 1
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("newsmon_line_breaks")
-    nlp.add_pipe("newsmon_territories", config={"database_url": database_url})
+    territories = nlp.add_pipe("newsmon_territories")
+    territories.initialize(nlp=nlp, gazetteer=gazetteer)  # type: ignore[attr-defined]
     nlp.add_pipe("newsmon_programs")
     uses = fact_ner_uses(lang)
     if uses:
