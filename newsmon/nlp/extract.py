@@ -70,7 +70,7 @@ def _url(session: Session) -> str:
     return session.get_bind().engine.url.render_as_string(hide_password=False)
 
 
-def _process(nlp: Any, articles: list[Article]) -> list[list[FactRecord] | Exception]:
+def _process(nlp: Language, articles: list[Article]) -> list[list[FactRecord] | Exception]:
     texts = [doc_text(a.title, a.text)[:MAX_NLP_CHARS] for a in articles]
     try:
         return [build_facts(doc) for doc in nlp.pipe(texts)]
@@ -85,9 +85,11 @@ def _process(nlp: Any, articles: list[Article]) -> list[list[FactRecord] | Excep
         return out
 
 
-def _to_row(rec: FactRecord, art: Article, version: str) -> dict[str, Any]:
-    terr = rec.territory or {}
-    return dict(
+def to_fact(rec: FactRecord, art: Article, version: str) -> Fact:
+    """The stored row of `rec`, a fact of article `art` found by extractor `version`."""
+    terr = rec.territory
+    assert art.id is not None  # stored articles only
+    return Fact(
         article_id=art.id,
         kind=rec.kind,
         text=rec.text,
@@ -105,12 +107,12 @@ def _to_row(rec: FactRecord, art: Article, version: str) -> dict[str, Any]:
         value=rec.value,
         unit=rec.unit,
         raw=rec.raw,
-        territory_kato=terr.get("kato"),
-        territory_name=terr.get("name"),
-        territory_level=terr.get("level"),
-        territory_path=terr.get("path"),
+        territory_kato=terr.kato if terr else None,
+        territory_name=terr.name if terr else None,
+        territory_level=terr.level if terr else None,
+        territory_path=list(terr.path) if terr else None,
         mentions=rec.mentions,
-        extra=rec.extra or None,
+        extra=dict(rec.extra) or None,
     )
 
 
@@ -133,7 +135,7 @@ def finish(
     articles = {
         a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(owned))).all()
     }
-    rows: list[dict[str, Any]] = []
+    rows: list[Fact] = []
     for art_id in sorted(owned):
         art, res = articles[art_id], results[art_id]
         if isinstance(res, Exception):
@@ -143,7 +145,7 @@ def finish(
             )
             report.failed.append((art_id, art.extract_error))
         else:
-            rows.extend(_to_row(rec, art, version) for rec in res)
+            rows.extend(to_fact(rec, art, version) for rec in res)
             report.by_kind.update(rec.kind for rec in res)
             art.extracted_version, art.extracted_at = version, now
             art.extract_error = art.extract_failed_version = None
@@ -151,8 +153,7 @@ def finish(
             report.last_committed.append(art_id)
         art.claimed_by, art.claim_expires = None, None
         session.add(art)
-    if rows:
-        session.execute(sa.insert(Fact), rows)
+    session.add_all(rows)
     report.facts += len(rows)
     session.commit()
 
@@ -185,7 +186,7 @@ def run_worker(
     stop = stop or threading.Event()
     me = queue.worker_name()
     report = ExtractReport()
-    pipelines: dict[str, Any] = {}
+    pipelines: dict[str, Language] = {}
     versions = current_versions(database_url)
     told: tuple[tuple[str, ...], datetime] | None = None  # (holders, until) last reported
     with (

@@ -23,6 +23,7 @@ from spacy.tokens import Doc
 
 from newsmon.nlp.lang import lang_of
 from newsmon.nlp.ner.labels import to_canonical
+from newsmon.nlp.records import ProgramFact
 
 USES = ("loc", "per", "program")
 _QUOTES = "«»\"“”„'`"
@@ -104,7 +105,7 @@ class NerFacts:
             span = doc.char_span(start, end, label="PROGRAM", alignment_mode="expand")
             if span is None:
                 continue
-            span._.program = finder.canonical(text)[0]
+            span._.program = ProgramFact(finder.canonical(text)[0])
             spans.append(span)
             taken.append((start, end))
         doc.spans["programs"] = sorted(spans, key=lambda s: s.start)

@@ -1,6 +1,6 @@
 """Programmes, projects and initiatives in Russian and Kazakh, resolved to one canonical name.
 
-`newsmon_programs` writes `doc.spans["programs"]`; each span has `span._.program`, the canonical name
+`newsmon_programs` writes `doc.spans["programs"]`; each span has `span._.program`, a `ProgramFact` with the canonical name
 (nominative, no quotes), and its text is the mention as written. Sources:
 - known programmes from `newsmon/data/programs.yaml` (names, Russian and Kazakh names, variants, kind,
   source) plus `settings.programs_file`, matched in any case form, with Kazakh suffixes, Kazakh or
@@ -33,6 +33,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
 from newsmon.errors import ConfigError
+from newsmon.nlp.records import ProgramFact
 from newsmon.settings import PACKAGE_DIR, get_settings
 from newsmon.text import RU_TWINS, fold
 
@@ -774,7 +775,7 @@ class ProgramsComponent:
             span = doc.char_span(m.start, m.end, label=LABEL, alignment_mode="expand")
             if span is None or len(span) == 0:
                 continue
-            span._.program = m.program
+            span._.program = ProgramFact(m.program)
             spans.append(span)
         doc.spans[SPAN_KEY] = spans
         if "amounts" in doc.spans:
