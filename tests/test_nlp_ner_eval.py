@@ -41,6 +41,18 @@ def test_dev_f1_floor(lang: str, file: str, split: str) -> None:
         assert scores.per_label[label].f >= floor, (label, scores.per_label[label].as_dict())
 
 
+MAX_MODEL_BYTES = (
+    40_000_000  # issue 12: each shipped model at most 40 MB, so the repository stays cloneable
+)
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_shipped_model_is_at_most_40_mb(lang: str) -> None:
+    folder = PROJECT_DIR / "models" / lang
+    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    assert 0 < size <= MAX_MODEL_BYTES, (lang, size)
+
+
 def test_ru_pipeline_at_least_natasha_on_factru() -> None:
     gold = need_data("ner", "factru-dev.jsonl")
     ours = evaluate_file(gold, "ru")
