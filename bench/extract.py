@@ -29,6 +29,7 @@ def main() -> None:
     from newsmon.nlp.extract import load_pipeline
     from newsmon.nlp.facts import build_facts
     from newsmon.nlp.pipeline import doc_text
+    from newsmon.settings import get_settings
 
     texts = [doc_text(r["title"], r["text"]) for r in rows]
     words = sum(len(t.split()) for t in texts)
@@ -36,7 +37,7 @@ def main() -> None:
     from natasha import Doc, NewsEmbedding, NewsNERTagger, Segmenter
 
     segmenter, ner = Segmenter(), NewsNERTagger(NewsEmbedding())
-    nlp = load_pipeline("ru")
+    nlp = load_pipeline("ru", get_settings())
     list(nlp.pipe(texts[:5]))  # warm up (lazy models, caches)
 
     def natasha_alone() -> None:
@@ -72,7 +73,7 @@ def main() -> None:
 
         import_jsonl(args.articles)
         t0, c0 = time.perf_counter(), time.process_time()
-        report = extract()
+        report = extract(get_settings())
         t_db, c_db = time.perf_counter() - t0, time.process_time() - c0
 
     print(f"texts: {len(texts)} articles, {words} words")

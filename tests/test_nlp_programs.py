@@ -11,8 +11,9 @@ from spacy.language import Language
 import newsmon.nlp.programs  # noqa: F401  (registers the factory)
 from newsmon.errors import ConfigError
 from newsmon.nlp.lang import blank
+from newsmon.nlp.pipeline import PipelineOptions, build_pipeline
 from newsmon.nlp.programs import BUILTIN_FILE, default_programs, load_programs, name_key
-from newsmon.settings import get_settings
+from newsmon.settings import Settings
 
 
 def make_nlp(lang: str, **config: object) -> Language:
@@ -476,17 +477,14 @@ def test_name_key() -> None:
     assert name_key("Нұрлы  жер") == name_key("Нурлы жер")
 
 
-def test_user_programs_file_is_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_programs_file_is_merged(tmp_path: Path) -> None:
     extra = tmp_path / "programs.yaml"
     extra.write_text(
         "programs:\n  - name: Сарыарқа жолы\n    variants: [Сарыарка жолы]\n", encoding="utf-8"
     )
-    monkeypatch.setenv("NEWSMON_PROGRAMS_FILE", str(extra))
-    get_settings.cache_clear()
-    try:
-        nlp = make_nlp("ru")
-    finally:
-        get_settings.cache_clear()
+    # settings.programs_file reaches the component through the pipeline builder
+    settings = Settings(programs_file=extra)
+    nlp = build_pipeline("ru", options=PipelineOptions.from_settings("ru", settings))
     assert programs(nlp, "Дороги строят по Сарыарка жолы, как и по программе Ауыл аманаты.") == [
         "Сарыарқа жолы",
         "Ауыл аманаты",

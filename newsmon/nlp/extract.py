@@ -24,8 +24,14 @@ from sqlmodel import Session, col, select
 
 from newsmon.nlp.facts import FactRecord, build_facts
 from newsmon.nlp.gazetteer import get_gazetteer
-from newsmon.nlp.pipeline import MAX_NLP_CHARS, cached_pipeline, doc_text, extractor_version
-from newsmon.settings import get_settings
+from newsmon.nlp.pipeline import (
+    MAX_NLP_CHARS,
+    PipelineOptions,
+    cached_pipeline,
+    doc_text,
+    extractor_version,
+)
+from newsmon.settings import Settings
 from newsmon.store import queue
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, utcnow
@@ -54,16 +60,23 @@ class ExtractReport:
         }
 
 
-def current_versions(database_url: str | None = None) -> dict[str, str]:
-    """The current extractor version per queue (each language with a pipeline, and `OTHER`)."""
-    return {lang: extractor_version(lang, database_url) for lang in QUEUES}
+def current_versions(settings: Settings, database_url: str | None = None) -> dict[str, str]:
+    """The current extractor version per queue (each language with a pipeline, and `OTHER`) for the
+    database at `database_url` (default: `settings.database_url`)."""
+    url = database_url or settings.database_url
+    return {
+        lang: extractor_version(lang, url, PipelineOptions.from_settings(lang, settings))
+        for lang in QUEUES
+    }
 
 
-def load_pipeline(lang: str, database_url: str | None = None) -> Language:
+def load_pipeline(lang: str, settings: Settings, database_url: str | None = None) -> Language:
     """The pipeline for `lang` over the gazetteer of `database_url` (its KATO import merged with the
-    core; default: settings), for the current extractor version."""
-    gazetteer = get_gazetteer(database_url)
-    return cached_pipeline(lang, gazetteer, extractor_version(lang, database_url))
+    core; default: `settings.database_url`), for the current extractor version."""
+    url = database_url or settings.database_url
+    options = PipelineOptions.from_settings(lang, settings)
+    gazetteer = get_gazetteer(url)
+    return cached_pipeline(lang, gazetteer, extractor_version(lang, url, options), options)
 
 
 def _url(session: Session) -> str:
@@ -159,6 +172,7 @@ def finish(
 
 
 def run_worker(
+    settings: Settings,
     database_url: str | None = None,
     *,
     exit_when_idle: bool = True,
@@ -179,7 +193,7 @@ def run_worker(
     workers are taken back at once (see the module's docstring).
     The extractor versions (rules, KATO and catalogue digests) are fixed when the run starts, with the
     pipelines that go with them; `redo_all` first marks every article as not extracted."""
-    settings = get_settings()
+    database_url = database_url or settings.database_url
     batch_size = batch_size or settings.extract_batch_size
     lease = timedelta(seconds=lease_seconds or settings.extract_lease_seconds)
     poll = poll_seconds if poll_seconds is not None else settings.worker_poll_seconds
@@ -187,7 +201,7 @@ def run_worker(
     me = queue.worker_name()
     report = ExtractReport()
     pipelines: dict[str, Language] = {}
-    versions = current_versions(database_url)
+    versions = current_versions(settings, database_url)
     told: tuple[tuple[str, ...], datetime] | None = None  # (holders, until) last reported
     with (
         open_session(database_url) as session,
@@ -217,7 +231,7 @@ def run_worker(
                     results: list[list[FactRecord] | Exception] = [[] for _ in articles]
                 else:
                     if lang not in pipelines:
-                        pipelines[lang] = load_pipeline(lang, database_url)
+                        pipelines[lang] = load_pipeline(lang, settings, database_url)
                     results = _process(pipelines[lang], articles)
                 finish(
                     session,
@@ -247,12 +261,14 @@ def run_worker(
     return report
 
 
-def extract(database_url: str | None = None, **kwargs: Any) -> ExtractReport:
+def extract(settings: Settings, database_url: str | None = None, **kwargs: Any) -> ExtractReport:
     """Extract every pending article, then return (one worker that exits when idle)."""
-    return run_worker(database_url, exit_when_idle=True, **kwargs)
+    return run_worker(settings, database_url, exit_when_idle=True, **kwargs)
 
 
-def queue_status(session: Session, window_minutes: int = 10) -> dict[str, int | float]:
+def queue_status(
+    session: Session, settings: Settings, window_minutes: int = 10
+) -> dict[str, int | float]:
     """Queue depth for the current extractor, leases in flight, failures and recent throughput
     (for `newsmon status`; `newsmon.store.queue.queue_status` for other versions)."""
-    return queue.queue_status(session, current_versions(_url(session)), window_minutes)
+    return queue.queue_status(session, current_versions(settings, _url(session)), window_minutes)

@@ -40,8 +40,8 @@ from newsmon.nlp.gazetteer import (
     TerritoryRef,
     Unit,
     bare_name,
+    core_gazetteer,
     fold,
-    get_gazetteer,
     kato_prefix,
     looks_kk,
     skeleton,
@@ -1723,7 +1723,7 @@ class TerritoryRecognizer:
     def finder(self) -> TerritoryFinder:
         """Built on first use (from the built-in core when `initialize` gave no gazetteer)."""
         if self._finder is None:
-            self._use(get_gazetteer(use_database=False))
+            self._use(core_gazetteer())
         assert self._finder is not None
         return self._finder
 
@@ -1748,7 +1748,7 @@ class TerritoryRecognizer:
         `{"@readers": "srsly.read_jsonl.v1", "path": ".../units.jsonl"}`); neither: the built-in core."""
         if gazetteer is None and units is not None:
             gazetteer = Gazetteer.from_rows(units)
-        self._use(gazetteer if gazetteer is not None else get_gazetteer(use_database=False))
+        self._use(gazetteer if gazetteer is not None else core_gazetteer())
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)

@@ -68,8 +68,6 @@ def predictions(
     elif source == "combined":
         if lang != "ru":
             raise InputError("the natasha combination is Russian only: use --lang ru")
-        from newsmon.nlp.ner import combined  # noqa: F401
-
         nlp = load_model(lang, settings, model_dir)
         nlp.add_pipe(
             "newsmon_ner_ru", config={"natasha_labels": natasha_labels or list(NATASHA_LABELS)}

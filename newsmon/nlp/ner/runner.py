@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -12,8 +13,11 @@ from spacy.language import Language
 from spacy.pipeline import Pipe
 
 from newsmon.errors import ConfigError, InputError
-from newsmon.nlp.ner import architectures  # noqa: F401  (registers the model architectures)
-from newsmon.nlp.ner.data import Ent, Example
+from newsmon.nlp.ner import (
+    architectures,  # noqa: F401  (registers the model architectures)
+    combined,  # noqa: F401  (registers the natasha combination)
+)
+from newsmon.nlp.ner.data import Ent, Example, read_jsonl, read_lines
 from newsmon.nlp.ner.labels import to_canonical
 from newsmon.nlp.ner.ops import use_matmul_ops
 from newsmon.settings import Settings, get_settings
@@ -61,8 +65,6 @@ def load_pipeline(lang: str, native: bool = False, settings: Settings | None = N
     nlp = load_model(lang, settings)
     combine = model_path(lang, settings) / COMBINE_FILE
     if lang == "ru" and not native and combine.is_file():
-        from newsmon.nlp.ner import combined  # noqa: F401  (registers the factory)
-
         labels = json.loads(combine.read_text(encoding="utf-8")).get("natasha_labels", [])
         if labels:
             nlp.add_pipe("newsmon_ner_ru", config={"natasha_labels": labels})
@@ -124,8 +126,4 @@ def gold_entities(example: Example, lang: str, native: bool) -> list[Ent]:
 
 def read_input(file: str) -> Iterator[dict[str, Any]]:
     """Objects of a JSONL file (or stdin for '-'), lazily; a line without a string `text` raises InputError."""
-    import sys
-
-    from newsmon.nlp.ner.data import read_jsonl, read_lines
-
     return read_lines(sys.stdin, "stdin") if file == "-" else read_jsonl(Path(file))
