@@ -42,7 +42,7 @@ def parse_uses(value: str) -> tuple[str, ...]:
 def _ner_model(lang: str, path: str) -> Language:
     from newsmon.nlp.ner.runner import load_model
 
-    return load_model(lang, path=Path(path))
+    return load_model(lang, Path(path))
 
 
 def _free(span_start: int, span_end: int, taken: list[tuple[int, int]]) -> bool:

@@ -20,7 +20,7 @@ from newsmon.nlp.ner import (
 from newsmon.nlp.ner.data import Ent, Example, read_jsonl, read_lines
 from newsmon.nlp.ner.labels import to_canonical
 from newsmon.nlp.ner.ops import use_matmul_ops
-from newsmon.settings import Settings, get_settings
+from newsmon.settings import Settings
 from newsmon.text import NLP_LANGS as LANGS
 
 # ru components of the combined pipeline: the canonical labels taken from natasha/slovnet instead of
@@ -33,15 +33,14 @@ def ner_labels(nlp: Language) -> tuple[str, ...]:
     return cast(Pipe, nlp.get_pipe("ner")).labels  # an EntityRecognizer (compiled, untyped)
 
 
-def model_path(lang: str, settings: Settings | None = None) -> Path:
-    return (settings or get_settings()).models_dir / lang
+def model_path(lang: str, settings: Settings) -> Path:
+    return settings.models_dir / lang
 
 
-def load_model(lang: str, settings: Settings | None = None, path: Path | None = None) -> Language:
-    """The project's spaCy NER pipeline for `lang` (native labels), from settings.models_dir/<lang> or `path`."""
+def load_model(lang: str, path: Path) -> Language:
+    """The project's spaCy NER pipeline for `lang` (native labels) in `path` (`model_path`)."""
     if lang not in LANGS:
         raise InputError(f"unsupported language {lang!r}: use ru or kk")
-    path = path or model_path(lang, settings)
     if not (path / "config.cfg").is_file():
         raise ConfigError(
             f"no {lang} NER model in {path}: train it with `newsmon train ner --lang {lang}` "
@@ -51,9 +50,8 @@ def load_model(lang: str, settings: Settings | None = None, path: Path | None = 
     return spacy.load(path)
 
 
-def load_pipeline(lang: str, native: bool = False, settings: Settings | None = None) -> Language:
+def load_pipeline(lang: str, settings: Settings, native: bool = False) -> Language:
     """What `newsmon entities` runs: the project model, plus (ru, canonical labels) the natasha combination."""
-    settings = settings or get_settings()
     if settings.ner_backend == "transformers":
         from newsmon.nlp.ner.transformer import load_transformer_pipeline
 
@@ -62,7 +60,7 @@ def load_pipeline(lang: str, native: bool = False, settings: Settings | None = N
         raise ConfigError(
             f"NEWSMON_NER_BACKEND={settings.ner_backend!r}: use spacy or transformers"
         )
-    nlp = load_model(lang, settings)
+    nlp = load_model(lang, model_path(lang, settings))
     combine = model_path(lang, settings) / COMBINE_FILE
     if lang == "ru" and not native and combine.is_file():
         labels = json.loads(combine.read_text(encoding="utf-8")).get("natasha_labels", [])
