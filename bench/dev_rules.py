@@ -7,6 +7,7 @@ Example: python bench/dev_rules.py --errors
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -80,12 +81,12 @@ def score(rows: list[tuple[dict[str, Any], str]]) -> tuple[dict[str, Score], flo
     for (row, _), doc in zip(rows, docs, strict=True):
         pred_amounts: dict[tuple[float, str], dict[str, Any]] = {}
         for span in doc.spans["amounts"]:
-            a = span._.amount
+            a = dataclasses.asdict(span._.amount)  # the gold file's keys
             if (
                 a["unit"] in MONEY_UNITS
             ):  # one fact per value and unit, as the fact builder merges them
                 pred_amounts.setdefault((round(a["value"], 2), a["unit"]), a)
-        pred_programs = sorted({span._.program for span in doc.spans["programs"]})
+        pred_programs = sorted({span._.program.name for span in doc.spans["programs"]})
         gold_amounts = [a for a in row.get("amounts", []) if a.get("unit") in MONEY_UNITS]
         implicit = {i for i, a in enumerate(gold_amounts) if a.get("implicit")}
         _score_kind(

@@ -26,8 +26,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     rows = [json.loads(line) for line in args.articles.open(encoding="utf-8")]
+    from newsmon.nlp.extract import load_pipeline
     from newsmon.nlp.facts import build_facts
-    from newsmon.nlp.pipeline import doc_text, load_pipeline
+    from newsmon.nlp.pipeline import doc_text
+    from newsmon.settings import get_settings
 
     texts = [doc_text(r["title"], r["text"]) for r in rows]
     words = sum(len(t.split()) for t in texts)
@@ -35,7 +37,7 @@ def main() -> None:
     from natasha import Doc, NewsEmbedding, NewsNERTagger, Segmenter
 
     segmenter, ner = Segmenter(), NewsNERTagger(NewsEmbedding())
-    nlp = load_pipeline("ru")
+    nlp = load_pipeline("ru", get_settings())
     list(nlp.pipe(texts[:5]))  # warm up (lazy models, caches)
 
     def natasha_alone() -> None:
@@ -71,7 +73,7 @@ def main() -> None:
 
         import_jsonl(args.articles)
         t0, c0 = time.perf_counter(), time.process_time()
-        report = extract()
+        report = extract(get_settings())
         t_db, c_db = time.perf_counter() - t0, time.process_time() - c0
 
     print(f"texts: {len(texts)} articles, {words} words")

@@ -54,7 +54,7 @@ def main() -> None:
         _configure(uses)
         clear_cache()
         t0 = time.perf_counter()
-        report = extract()
+        report = extract(get_settings())
         seconds = time.perf_counter() - t0
         for lang, gold in GOLD.items():
             for split in ("tune", "check"):

@@ -60,8 +60,7 @@ def main() -> int:
                 articles[a["url"]] = a
     nlp = blank("ru")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("newsmon_territories")
-    nlp.initialize()
+    nlp.add_pipe("newsmon_territories").initialize(nlp=nlp, gazetteer=gaz)
 
     tp = fp = fn = 0
     texts = []

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from newsmon.errors import InputError
-from newsmon.settings import PACKAGE_DIR
+from newsmon.settings import PACKAGE_DIR, get_settings
 
 DEMO_DIR = PACKAGE_DIR / "data" / "demo"
 SAMPLE = DEMO_DIR / "articles.jsonl"
@@ -93,9 +93,15 @@ def run_demo(
     url = _fresh_database(db, force)
     report = DemoReport(db=db, out_dir=out_dir)
 
-    imported = import_jsonl(SAMPLE, database_url=url)
+    settings = get_settings()
+    imported = import_jsonl(
+        SAMPLE,
+        database_url=url,
+        max_line_bytes=settings.import_max_line_bytes,
+        title_dedup_days=settings.title_dedup_days,
+    )
     report.articles = imported.new
-    extracted = extract(url)
+    extracted = extract(settings, url)
     report.extract_failed = len(extracted.failed)
 
     with open_session(url) as session:

@@ -23,6 +23,7 @@ from typing import Any
 
 from newsmon.errors import InputError
 from newsmon.query.dates import ALMATY
+from newsmon.settings import get_settings
 
 log = logging.getLogger(__name__)
 Say = Callable[[str], None]
@@ -143,7 +144,7 @@ def run_once(
     if fetch:
         report.fetch = _fetch(feeds_path, database_url)
         say(report.fetch.summary())
-    report.extract = extract(database_url)
+    report.extract = extract(get_settings(), database_url)
     say(f"extract: {report.extract.articles} articles, {report.extract.facts} facts")
     if alerts:
         report.alerts, report.alerts_error = send_alerts(watchlist_path, database_url, say)
@@ -257,6 +258,7 @@ class Service:
         while not self.stopping.is_set():
             try:
                 run_worker(
+                    get_settings(),
                     self.options.database_url,
                     exit_when_idle=False,
                     stop=self.stopping,

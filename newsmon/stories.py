@@ -27,7 +27,7 @@ from datasketch import MinHash, MinHashLSH
 from sqlmodel import Session, col, select
 
 from newsmon.query.dates import day_start
-from newsmon.query.facts import fact_to_dict
+from newsmon.query.facts import fact_article, fact_to_dict
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, Source
 from newsmon.text import fold, initial_consonants
@@ -360,7 +360,7 @@ def load_window(
             .order_by(col(Fact.article_id), col(Fact.start))
         ).all()
         for fact, article, source in fact_rows:
-            facts[fact.article_id].append(fact_to_dict(fact, article, source))
+            facts[fact.article_id].append(fact_to_dict(fact, fact_article(article, source)))
     return articles, dict(facts)
 
 

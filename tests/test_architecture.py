@@ -144,9 +144,9 @@ def test_storage_imports_no_stage() -> None:
 # the direction of imports (README "Architecture"): a module imports only from its own layer or below
 LAYERS = [
     {"newsmon", "errors", "settings", "text", "kato"},  # foundations
-    {"store"},  # tables, sessions, migrations, the search index
+    {"store"},  # tables, sessions, migrations, the search index, the extraction queue
     {"ingest"},  # feeds and imports → articles (the article writer)
-    {"nlp"},  # articles → facts (spaCy pipelines, gazetteer, extraction worker)
+    {"nlp"},  # articles → facts (spaCy pipelines, gazetteer, the extraction worker)
     {"query"},  # stored facts and articles → answers (dates, territories, facts, directories)
     {"search", "watchlist", "output"},
     {"stories", "coverage"},

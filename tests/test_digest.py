@@ -17,6 +17,7 @@ from newsmon.cli import app
 from newsmon.digest import build_digest, render
 from newsmon.digest.labels import LABELS, format_amount, plural
 from newsmon.errors import InputError, NotFoundError
+from newsmon.settings import get_settings
 from newsmon.watchlist import load_watchlist
 
 DAY = date(2024, 11, 20)
@@ -378,7 +379,7 @@ def test_dev_day_digest_contains_the_days_facts_and_stories(sqlite_url: str) -> 
 
     corpus = need_data("tengrinews-ru-2024-04", "articles.dev.import.jsonl")
     assert import_jsonl(corpus, database_url=sqlite_url).ok
-    assert not extract(sqlite_url).failed
+    assert not extract(get_settings(), sqlite_url).failed
     day = date(2024, 4, 15)
     facts = list(iter_facts(FactFilter(since=day, until=day), database_url=sqlite_url))
     assert {f["kind"] for f in facts} >= {"akim", "amount", "program"}

@@ -23,6 +23,7 @@ from sqlmodel import select
 
 from newsmon.nlp.extract import extract, queue_status
 from newsmon.search import SearchQuery, search
+from newsmon.settings import get_settings
 from newsmon.store.db import dispose_engines, open_session
 from newsmon.store.models import Article, Fact
 
@@ -151,7 +152,7 @@ def test_sigkill_import_extract_and_worker_lose_and_double_nothing(
     assert kills >= (IMPORT_KILLS + EXTRACT_KILLS + WORKER_KILLS) // 2, kills
     dispose_engines()
     time.sleep(float(LEASE) + 0.2)  # the last killed claims run out
-    report = extract(batch_size=50, database_url=db_url)
+    report = extract(get_settings(), batch_size=50, database_url=db_url)
     assert not report.failed
 
     with open_session(db_url) as session:
@@ -169,7 +170,7 @@ def test_sigkill_import_extract_and_worker_lose_and_double_nothing(
             )
             assert session.execute(sa.text("PRAGMA integrity_check")).scalar_one() == "ok"
         # the queue: everything extracted, no claim left
-        info = queue_status(session)
+        info = queue_status(session, get_settings())
         assert info["pending"] == 0 and info["in_flight"] == 0 and info["articles"] == N
         # facts: none doubled, and every article of a template has the same facts (none lost)
         doubled = session.execute(

@@ -11,7 +11,7 @@ import pytest
 from spacy.language import Language
 
 from newsmon.nlp.facts import build_facts
-from newsmon.nlp.gazetteer import clear_cache, import_kato
+from newsmon.nlp.gazetteer import clear_cache, get_gazetteer, import_kato
 from newsmon.nlp.pipeline import build_pipeline
 from tests.conftest import need_data
 
@@ -28,13 +28,13 @@ def kato_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def pipelines(kato_db: str) -> dict[str, Language]:
-    return {lang: build_pipeline(lang, kato_db) for lang in ("ru", "kk")}
+    return {lang: build_pipeline(lang, get_gazetteer(kato_db)) for lang in ("ru", "kk")}
 
 
 def akims(nlp: Language, text: str) -> list[dict[str, Any]]:
     facts = [f for f in build_facts(nlp(text)) if f.kind == "akim"]
     return [
-        {"person": f.person, "role": f.role, "territory": (f.territory or {}).get("name")}
+        {"person": f.person, "role": f.role, "territory": f.territory.name if f.territory else None}
         for f in facts
     ]
 
@@ -52,7 +52,7 @@ def test_developers_sentence_gives_exactly_the_expected_fact(
     assert (f.person, f.role) == ("Ботагоз Сикпаева", "аким")
     assert f.text == "Аким Волчанского сельского округа Шемонаихинского района ВКО Ботагоз Сикпаева"
     assert text[f.start : f.end] == f.text
-    assert f.territory == {
+    assert f.territory is not None and f.territory.as_dict() == {
         "name": "Волчанский сельский округ",
         "level": "rural_district",
         "kato": "636837000",
@@ -72,7 +72,7 @@ def test_kazakh_counterpart_resolves_to_the_same_units(pipelines: dict[str, Lang
     facts = [f for f in build_facts(pipelines["kk"](text)) if f.kind == "akim"]
     assert len(facts) == 1
     assert (facts[0].person, facts[0].role) == ("Ботагоз Сикпаева", "аким")
-    assert facts[0].territory is not None and facts[0].territory["kato"] == "636837000"
+    assert facts[0].territory is not None and facts[0].territory.kato == "636837000"
     district = akims(pipelines["kk"], "Шемонаиха ауданының әкімі Ботагоз Сикпаева жиналыс өткізді.")
     assert district == [
         {"person": "Ботагоз Сикпаева", "role": "аким", "territory": "Шемонаихинский район"}

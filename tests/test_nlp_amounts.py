@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import fields
 
 import pytest
 from spacy.language import Language
@@ -11,6 +11,7 @@ import newsmon.nlp.amounts
 import newsmon.nlp.programs  # noqa: F401
 from newsmon.nlp.amounts import AmountFinder, link_amounts_to_programs
 from newsmon.nlp.lang import blank
+from newsmon.nlp.records import AmountFact
 
 
 def make_nlp(lang: str) -> Language:
@@ -26,13 +27,13 @@ def pipes() -> dict[str, Language]:
     return {"ru": make_nlp("ru"), "kk": make_nlp("kk")}
 
 
-def found(nlp: Language, text: str) -> list[dict[str, Any]]:
+def found(nlp: Language, text: str) -> list[AmountFact]:
     doc = nlp(text)
     return [span._.amount for span in doc.spans["amounts"]]
 
 
 def amounts(nlp: Language, text: str) -> list[tuple[float, str]]:
-    return [(a["value"], a["unit"]) for a in found(nlp, text)]
+    return [(a.value, a.unit) for a in found(nlp, text)]
 
 
 B = 1_000_000_000
@@ -180,11 +181,21 @@ def test_amount_dict(pipes: dict[str, Language], lang: str, text: str, raw: str,
     doc = pipes[lang](text)
     (span,) = doc.spans["amounts"]
     a = span._.amount
-    assert set(a) >= {"value", "unit", "raw", "implicit", "confidence", "kind", "range", "program"}
-    assert (a["raw"], a["kind"], a["implicit"]) == (raw, kind, False)
+    assert isinstance(a, AmountFact)
+    assert {f.name for f in fields(a)} >= {
+        "value",
+        "unit",
+        "raw",
+        "implicit",
+        "confidence",
+        "kind",
+        "range",
+        "program",
+    }
+    assert (a.raw, a.kind, a.implicit) == (raw, kind, False)
     assert span.text == raw
     assert span.label_ == kind.upper()
-    assert 0 < a["confidence"] <= 1
+    assert 0 < a.confidence <= 1
 
 
 # an amount whose currency only the article gives: kept, implicit, lower confidence
@@ -224,10 +235,10 @@ def test_implicit_currency(
     pipes: dict[str, Language], lang: str, text: str, expected: list[tuple[float, str, bool]]
 ) -> None:
     got = found(pipes[lang], text)
-    assert [(a["unit"], a["implicit"]) for a in got] == [(u, i) for _, u, i in expected]
-    assert [a["value"] for a in got] == pytest.approx([v for v, _, _ in expected])
+    assert [(a.unit, a.implicit) for a in got] == [(u, i) for _, u, i in expected]
+    assert [a.value for a in got] == pytest.approx([v for v, _, _ in expected])
     for a in got:
-        assert a["confidence"] == 0.5 if a["implicit"] else a["confidence"] > 0.5
+        assert a.confidence == 0.5 if a.implicit else a.confidence > 0.5
 
 
 def test_implicit_without_currency_option() -> None:
@@ -235,8 +246,8 @@ def test_implicit_without_currency_option() -> None:
     nlp.add_pipe("newsmon_amounts", config={"implicit_without_currency": True})
     doc = nlp("Бюджет составил 2 млрд.")
     (span,) = doc.spans["amounts"]
-    assert (span._.amount["unit"], span._.amount["implicit"]) == ("KZT", True)
-    assert span._.amount["confidence"] < 0.5
+    assert (span._.amount.unit, span._.amount.implicit) == ("KZT", True)
+    assert span._.amount.confidence < 0.5
 
 
 # ranges give both bounds; the lower one borrows the scale and unit of the upper one
@@ -269,9 +280,9 @@ def test_ranges(
     pipes: dict[str, Language], lang: str, text: str, low: float, high: float, unit: str
 ) -> None:
     got = found(pipes[lang], text)
-    assert [a["range"] for a in got] == ["min", "max"]
-    assert [a["value"] for a in got] == pytest.approx([low, high])
-    assert {a["unit"] for a in got} == {unit}
+    assert [a.range for a in got] == ["min", "max"]
+    assert [a.value for a in got] == pytest.approx([low, high])
+    assert {a.unit for a in got} == {unit}
 
 
 # linking: the nearest programme in the same sentence, in the same clause first
@@ -311,7 +322,7 @@ def test_link_to_programs(
     pipes: dict[str, Language], lang: str, text: str, expected: list[tuple[float, str | None]]
 ) -> None:
     got = found(pipes[lang], text)
-    assert [(a["value"], a["program"]) for a in got] == [(pytest.approx(v), p) for v, p in expected]
+    assert [(a.value, a.program) for a in got] == [(pytest.approx(v), p) for v, p in expected]
 
 
 def test_link_function_without_sentencizer() -> None:
@@ -320,7 +331,7 @@ def test_link_function_without_sentencizer() -> None:
     nlp.add_pipe("newsmon_programs")  # after amounts: it links on its own
     doc = nlp("Программа «Жасыл ел» получила 7 млн тенге. Другое: 8 млн тенге.")
     link_amounts_to_programs(doc)
-    assert [s._.amount["program"] for s in doc.spans["amounts"]] == ["Жасыл ел", None]
+    assert [s._.amount.program for s in doc.spans["amounts"]] == ["Жасыл ел", None]
 
 
 # bad input: no crash, sensible facts or none
@@ -368,7 +379,7 @@ def test_long_document_component(pipes: dict[str, Language]) -> None:
     nlp.max_length = max(nlp.max_length, len(text) + 1)
     doc = nlp(text)
     assert len(doc.spans["amounts"]) == 4000
-    assert {s._.amount["program"] for s in doc.spans["amounts"]} == {"Ауыл аманаты"}
+    assert {s._.amount.program for s in doc.spans["amounts"]} == {"Ауыл аманаты"}
 
 
 # issue 17: number words of any length, decimals in words, half-scales and currency names in both languages
@@ -404,9 +415,9 @@ def test_number_words(
     pipes: dict[str, Language], lang: str, text: str, value: float, unit: str
 ) -> None:
     (a,) = found(pipes[lang], text)
-    assert (a["unit"], a["kind"], a["implicit"]) == (unit, "money", False)
-    assert a["value"] == pytest.approx(value)
-    assert a["raw"] in text
+    assert (a.unit, a.kind, a.implicit) == (unit, "money", False)
+    assert a.value == pytest.approx(value)
+    assert a.raw in text
 
 
 # issue 17: years, dates and ordinal numbers are never money, written in digits or in words
@@ -464,10 +475,10 @@ def test_currency_from_context(
     pipes: dict[str, Language], lang: str, text: str, expected: list[tuple[float, str, bool]]
 ) -> None:
     got = found(pipes[lang], text)
-    assert [(a["unit"], a["implicit"]) for a in got] == [(u, i) for _, u, i in expected]
-    assert [a["value"] for a in got] == pytest.approx([v for v, _, _ in expected])
+    assert [(a.unit, a.implicit) for a in got] == [(u, i) for _, u, i in expected]
+    assert [a.value for a in got] == pytest.approx([v for v, _, _ in expected])
     for a in got:
-        assert a["confidence"] < 0.6 if a["implicit"] else a["confidence"] > 0.6
+        assert a.confidence < 0.6 if a.implicit else a.confidence > 0.6
 
 
 # Kazakh vowel harmony: у/и/ю are neutral, the vowel before them decides (елу → елуден, not елудан)

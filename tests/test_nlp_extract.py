@@ -20,6 +20,7 @@ from newsmon.nlp.evaluate import evaluate_facts
 from newsmon.nlp.extract import extract
 from newsmon.nlp.gazetteer import clear_cache, import_kato
 from newsmon.query import FactFilter, iter_facts
+from newsmon.settings import get_settings
 from tests.conftest import need_data
 
 runner = CliRunner()
@@ -73,7 +74,7 @@ def kato(db_url: str) -> str:
 
 def test_facts_in_both_languages_resolve_to_the_same_units(kato: str, tmp_path: Path) -> None:
     _import(tmp_path, ARTICLES)
-    report = extract()
+    report = extract(get_settings())
     assert report.articles == 2 and not report.failed
     facts = list(iter_facts(FactFilter()))
     by = {
@@ -118,7 +119,7 @@ def test_facts_in_both_languages_resolve_to_the_same_units(kato: str, tmp_path: 
 
 def test_facts_command_formats(kato: str, tmp_path: Path) -> None:
     _import(tmp_path, ARTICLES)
-    extract()
+    extract(get_settings())
     lines = runner.invoke(
         app, ["facts", "--kind", "amount", "--format", "jsonl"]
     ).stdout.splitlines()
@@ -172,7 +173,7 @@ BAD = [
 
 def test_bad_input_gives_no_crash_and_sensible_facts(kato: str, tmp_path: Path) -> None:
     _import(tmp_path, BAD)
-    report = extract(batch_size=3)
+    report = extract(get_settings(), batch_size=3)
     assert report.articles == len(BAD) and not report.failed
     facts = list(iter_facts(FactFilter()))
     by_url: dict[str, list[dict[str, object]]] = {}
@@ -196,12 +197,12 @@ def test_new_extractor_version_replaces_facts(
     kato: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _import(tmp_path, ARTICLES)
-    first = extract()
+    first = extract(get_settings())
     ids_before = {f["id"] for f in iter_facts(FactFilter())}
     monkeypatch.setattr(
-        extract_mod, "extractor_version", lambda lang, url=None: f"newsmon/test {lang}-rules/99"
+        extract_mod, "extractor_version", lambda lang, *args: f"newsmon/test {lang}-rules/99"
     )
-    second = extract()
+    second = extract(get_settings())
     assert second.articles == 2 and second.facts == first.facts
     after = list(iter_facts(FactFilter()))
     assert {f["extractor"] for f in after} == {
@@ -222,7 +223,10 @@ def _fewer_units(tmp_path: Path) -> Path:
 def test_version_carries_kato_and_catalogue_digests(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from newsmon.nlp.pipeline import extractor_version
+    def extractor_version(lang: str, **changes: object) -> str:
+        """The current one, as `extract` computes it (with `changes` to the settings)."""
+        return extract_mod.current_versions(get_settings().model_copy(update=changes))[lang]
+
     from newsmon.settings import get_settings
 
     bare = extractor_version("ru")
@@ -241,38 +245,34 @@ def test_version_carries_kato_and_catalogue_digests(
         clear_cache()
     extra = tmp_path / "programs.yaml"
     extra.write_text("programs:\n  - name: Тестовая программа\n", encoding="utf-8")
-    monkeypatch.setenv("NEWSMON_PROGRAMS_FILE", str(extra))
-    get_settings.cache_clear()
-    with_extra = extractor_version("ru")
+    with_extra = extractor_version("ru", programs_file=extra)
     assert with_extra.split(".prog.")[1] != bare.split(".prog.")[1]
-    monkeypatch.setenv("NEWSMON_PROGRAMS_FILE", str(tmp_path / "missing.yaml"))
-    get_settings.cache_clear()
     with pytest.raises(ConfigError, match=r"missing\.yaml"):
-        extractor_version("ru")
+        extractor_version("ru", programs_file=tmp_path / "missing.yaml")
 
 
 def test_gazetteer_import_after_extract_makes_extract_redo_the_articles(
     kato: str, tmp_path: Path
 ) -> None:
     _import(tmp_path, ARTICLES)
-    first = extract()
-    assert first.articles == 2 and extract().articles == 0
+    first = extract(get_settings())
+    assert first.articles == 2 and extract(get_settings()).articles == 0
     version = {f["extractor"] for f in iter_facts(FactFilter())}
     result = runner.invoke(app, ["gazetteer", "import", str(need_data(*KATO))])
     assert result.exit_code == 0, result.output
-    assert extract().articles == 0  # the same KATO again changes nothing
+    assert extract(get_settings()).articles == 0  # the same KATO again changes nothing
     result = runner.invoke(app, ["gazetteer", "import", str(_fewer_units(tmp_path))])
     assert result.exit_code == 0, result.output
-    again = extract()
+    again = extract(get_settings())
     assert again.articles == 2 and again.facts == first.facts
     now = {f["extractor"] for f in iter_facts(FactFilter())}
     assert now.isdisjoint(version) and len(now) == 2
-    assert extract().articles == 0
+    assert extract(get_settings()).articles == 0
 
 
 def test_extract_all_redoes_every_article(kato: str, tmp_path: Path) -> None:
     _import(tmp_path, ARTICLES)
-    assert extract().articles == 2
+    assert extract(get_settings()).articles == 2
     ids_before = {f["id"] for f in iter_facts(FactFilter())}
     plain = runner.invoke(app, ["extract", "--json"])
     assert plain.exit_code == 0 and json.loads(plain.stdout)["articles"] == 0
@@ -289,7 +289,7 @@ def test_dev_gold_quality_gate(sqlite_url: str) -> None:
     import_jsonl(need_data("gold", "kk-dev.import.jsonl"))
     import_kato(need_data(*KATO))
     try:
-        extract()
+        extract(get_settings())
         results = {
             (gold, split): evaluate_facts(need_data("gold", gold), split=split)
             for gold, split in DEV_FLOORS

@@ -8,7 +8,7 @@ import pytest
 from conftest import need_data
 
 from newsmon.nlp.ner.evaluate import evaluate_file
-from newsmon.settings import PROJECT_DIR
+from newsmon.settings import PROJECT_DIR, get_settings
 
 # (lang, file, split) -> micro F1 floor, canonical labels; models/<lang>/MODEL_CARD.md has the figures
 FLOORS = {
@@ -35,16 +35,28 @@ LABEL_FLOORS = {
 def test_dev_f1_floor(lang: str, file: str, split: str) -> None:
     if not (PROJECT_DIR / "models" / lang / "config.cfg").is_file():
         pytest.fail(f"models/{lang} is missing: newsmon train ner --lang {lang}")
-    scores = evaluate_file(need_data("ner", file), lang, split=split)
+    scores = evaluate_file(need_data("ner", file), lang, split=split, settings=get_settings())
     assert scores.micro.f >= FLOORS[(lang, file, split)], scores.as_dict()["micro"]
     for label, floor in LABEL_FLOORS[(lang, file, split)].items():
         assert scores.per_label[label].f >= floor, (label, scores.per_label[label].as_dict())
 
 
+MAX_MODEL_BYTES = (
+    40_000_000  # issue 12: each shipped model at most 40 MB, so the repository stays cloneable
+)
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_shipped_model_is_at_most_40_mb(lang: str) -> None:
+    folder = PROJECT_DIR / "models" / lang
+    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    assert 0 < size <= MAX_MODEL_BYTES, (lang, size)
+
+
 def test_ru_pipeline_at_least_natasha_on_factru() -> None:
     gold = need_data("ner", "factru-dev.jsonl")
-    ours = evaluate_file(gold, "ru")
-    natasha = evaluate_file(gold, "ru", source="natasha")
+    ours = evaluate_file(gold, "ru", settings=get_settings())
+    natasha = evaluate_file(gold, "ru", source="natasha", settings=get_settings())
     # factRuEval annotates names only: the DATE/POSITION spans the pipeline also finds are not charged
     assert {k for k, v in ours.as_dict()["per_label"].items() if v["predicted"] or v["gold"]} == {
         "PER",
@@ -77,7 +89,7 @@ def test_combined_keeps_natashas_boundaries_inside_the_projects_tokens(
     assert (start, start + len(span), label) in nat, (
         nat
     )  # natasha's span starts or ends inside a project token
-    ours = set(next(iter(predict(load_pipeline("ru"), [text], "ru"))))
+    ours = set(next(iter(predict(load_pipeline("ru", get_settings()), [text], "ru"))))
     assert nat <= ours, (nat, ours)
 
 

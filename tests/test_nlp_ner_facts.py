@@ -7,21 +7,41 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from spacy.language import Language
 
 from newsmon.nlp.facts import build_facts
 from newsmon.nlp.ner_facts import parse_uses
-from newsmon.nlp.pipeline import build_pipeline, extractor_version
-from newsmon.settings import get_settings
+from newsmon.nlp.pipeline import PipelineOptions
+from newsmon.nlp.pipeline import build_pipeline as build_with
+from newsmon.nlp.pipeline import extractor_version as version_of
+from newsmon.settings import Settings, get_settings
+
+OVERRIDES: dict[
+    str, str
+] = {}  # settings fields the test changed (`uses`), passed down, not set in env
+
+
+def settings() -> Settings:
+    return get_settings().model_copy(update=OVERRIDES)
+
+
+def build_pipeline(lang: str) -> Language:
+    """The pipeline with the options of the test's settings (as the extraction stage builds it)."""
+    return build_with(lang, options=PipelineOptions.from_settings(lang, settings()))
+
+
+def extractor_version(lang: str) -> str:
+    s = settings()
+    return version_of(lang, s.database_url, PipelineOptions.from_settings(lang, s))
 
 
 @pytest.fixture
-def uses(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def uses() -> Iterator[object]:
     def set_uses(lang: str, value: str) -> None:
-        monkeypatch.setenv(f"NEWSMON_FACT_NER_{lang.upper()}", value)
-        get_settings.cache_clear()
+        OVERRIDES[f"fact_ner_{lang}"] = value
 
     yield set_uses
-    get_settings.cache_clear()
+    OVERRIDES.clear()
 
 
 @pytest.mark.parametrize(

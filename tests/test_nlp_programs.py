@@ -11,8 +11,9 @@ from spacy.language import Language
 import newsmon.nlp.programs  # noqa: F401  (registers the factory)
 from newsmon.errors import ConfigError
 from newsmon.nlp.lang import blank
+from newsmon.nlp.pipeline import PipelineOptions, build_pipeline
 from newsmon.nlp.programs import BUILTIN_FILE, default_programs, load_programs, name_key
-from newsmon.settings import get_settings
+from newsmon.settings import Settings
 
 
 def make_nlp(lang: str, **config: object) -> Language:
@@ -29,7 +30,7 @@ def pipes() -> dict[str, Language]:
 
 def programs(nlp: Language, text: str) -> list[str]:
     doc = nlp(text)
-    return [span._.program for span in doc.spans["programs"]]
+    return [span._.program.name for span in doc.spans["programs"]]
 
 
 # [lang, text, expected canonical names in order]
@@ -335,7 +336,7 @@ PHENOMENA = {
 
 def _pairs(nlp: Language, text: str) -> list[tuple[str, str]]:
     doc = nlp(text)
-    return [(span._.program, span.text) for span in doc.spans["programs"]]
+    return [(span._.program.name, span.text) for span in doc.spans["programs"]]
 
 
 @pytest.mark.parametrize(
@@ -360,7 +361,11 @@ def test_every_phenomenon_in_both_languages() -> None:
 def test_span_text_is_the_name(pipes: dict[str, Language]) -> None:
     doc = pipes["kk"]("Тұрғындар «Ауыл аманаты» бағдарламасына қатысты.")
     (span,) = doc.spans["programs"]
-    assert (span.text, span.label_, span._.program) == ("Ауыл аманаты", "PROGRAM", "Ауыл аманаты")
+    assert (span.text, span.label_, span._.program.name) == (
+        "Ауыл аманаты",
+        "PROGRAM",
+        "Ауыл аманаты",
+    )
 
 
 @pytest.mark.parametrize("lang", ["ru", "kk"])
@@ -472,17 +477,14 @@ def test_name_key() -> None:
     assert name_key("Нұрлы  жер") == name_key("Нурлы жер")
 
 
-def test_user_programs_file_is_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_programs_file_is_merged(tmp_path: Path) -> None:
     extra = tmp_path / "programs.yaml"
     extra.write_text(
         "programs:\n  - name: Сарыарқа жолы\n    variants: [Сарыарка жолы]\n", encoding="utf-8"
     )
-    monkeypatch.setenv("NEWSMON_PROGRAMS_FILE", str(extra))
-    get_settings.cache_clear()
-    try:
-        nlp = make_nlp("ru")
-    finally:
-        get_settings.cache_clear()
+    # settings.programs_file reaches the component through the pipeline builder
+    settings = Settings(programs_file=extra)
+    nlp = build_pipeline("ru", options=PipelineOptions.from_settings("ru", settings))
     assert programs(nlp, "Дороги строят по Сарыарка жолы, как и по программе Ауыл аманаты.") == [
         "Сарыарқа жолы",
         "Ауыл аманаты",

@@ -9,7 +9,7 @@ import pytest
 from spacy.language import Language
 
 from newsmon.nlp.facts import build_facts
-from newsmon.nlp.gazetteer import clear_cache
+from newsmon.nlp.gazetteer import clear_cache, get_gazetteer
 from newsmon.nlp.lang import blank
 from newsmon.nlp.pipeline import build_pipeline, doc_text
 
@@ -17,7 +17,7 @@ from newsmon.nlp.pipeline import build_pipeline, doc_text
 @pytest.fixture(scope="module")
 def pipes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Language]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('sentences') / 'newsmon.db'}"
-    yield {lang: build_pipeline(lang, url) for lang in ("ru", "kk")}
+    yield {lang: build_pipeline(lang, get_gazetteer(url)) for lang in ("ru", "kk")}
     clear_cache()
 
 

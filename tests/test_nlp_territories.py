@@ -12,7 +12,7 @@ from conftest import need_data
 from spacy.language import Language
 
 import newsmon.nlp.territories  # noqa: F401  (registers the factory)
-from newsmon.nlp.gazetteer import clear_cache, import_kato, key
+from newsmon.nlp.gazetteer import clear_cache, get_gazetteer, import_kato, key
 from newsmon.nlp.lang import blank
 
 KATO = ("kato-kz", "src", "main", "resources", "KATO_17.10.2022_ru.csv")
@@ -31,9 +31,9 @@ def kato_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def _pipeline(lang: str, url: str | None) -> Language:
     nlp = blank(lang)
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe(
-        "newsmon_territories", config={"database_url": url, "use_database": url is not None}
-    )
+    territories = nlp.add_pipe("newsmon_territories")
+    if url is not None:  # the gazetteer comes in through `initialize`, as a SpanRuler's patterns do
+        territories.initialize(nlp=nlp, gazetteer=get_gazetteer(url))
     return nlp
 
 
@@ -402,7 +402,50 @@ def test_names_match_the_gold_key(ru: Language) -> None:
 def test_serialized_pipeline_config(ru: Language, tmp_path: Path) -> None:
     cfg = ru.config["components"]["newsmon_territories"]
     assert cfg["factory"] == "newsmon_territories" and cfg["title_chars"] == 400
+    assert not {"database_url", "use_database"} & set(cfg)  # the gazetteer is data, not a setting
     assert "span._.territory" in ru.get_pipe_meta("newsmon_territories").assigns
+
+
+SAVED = {
+    "ru": "Аким Шетского района посетил село Красная Поляна, затем Шемонаихинский район ВКО.",
+    "kk": "Шемонаиха ауданының әкімі Шет ауданына және Өскемен қаласына барды.",
+}
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_a_saved_pipeline_finds_the_same_territories_without_a_database(
+    lang: str, kato_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: the gazetteer travels with the pipeline (`to_disk` / `from_disk`), like a
+    SpanRuler's patterns; loading the saved pipeline reads no database."""
+    import spacy
+
+    from newsmon.nlp import gazetteer
+    from newsmon.nlp.pipeline import build_pipeline
+
+    imported = get_gazetteer(kato_db)
+    assert imported.source == "database"
+    nlp = build_pipeline(lang, imported)
+    doc = nlp(SAVED[lang])
+    before = [(s.text, s._.territory) for s in doc.spans["territories"]]
+    assert len(before) >= 2 and all(ref.kato for _, ref in before)
+    assert any(gazetteer.Gazetteer.core().get(ref.kato or "") is None for _, ref in before)
+    nlp.to_disk(tmp_path / lang)
+    assert (tmp_path / lang / "newsmon_territories" / "units.jsonl").is_file()
+
+    def no_database(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the saved pipeline read the database")
+
+    clear_cache()
+    monkeypatch.setattr(gazetteer, "units_from_database", no_database)
+    monkeypatch.setattr(gazetteer, "kato_digest", no_database)
+    monkeypatch.setenv("NEWSMON_DATABASE_URL", f"sqlite:///{tmp_path / 'absent.db'}")
+    loaded = spacy.load(tmp_path / lang)
+    assert loaded.get_pipe("newsmon_territories").gazetteer.source == "database"
+    doc = loaded(SAVED[lang])
+    after = [(s.text, s._.territory) for s in doc.spans["territories"]]
+    assert after == before
+    assert len(loaded.get_pipe("newsmon_territories").gazetteer.units) == len(imported.units)
 
 
 # -- issue 17: phenomena, one table per phenomenon and language (sentences written for the tests) -----

@@ -23,6 +23,7 @@ from newsmon.query import (
     iter_facts,
     program_summaries,
 )
+from newsmon.settings import get_settings
 
 
 def test_akims_directory_merges_spellings_and_shows_appointments(query_db: QueryDB) -> None:
@@ -274,7 +275,7 @@ def test_demo_akims_one_row_per_person_across_spellings(sqlite_url: str) -> None
     import_jsonl(PACKAGE_DIR / "data" / "demo" / "articles.jsonl")
     import_kato(need_data("kato-kz", "src", "main", "resources", "KATO_17.10.2022_ru.csv"))
     try:
-        extract()
+        extract(get_settings())
         entries = akims_directory()
     finally:
         clear_cache()

@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from newsmon.ingest.articles import ArticleIn, get_or_create_source, store_articles
 from newsmon.nlp.extract import extract, queue_status
+from newsmon.settings import get_settings
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact
 
@@ -60,14 +61,14 @@ def _facts_per_article() -> dict[int, int]:
 
 def test_extract_is_idempotent_and_reports_status(db_url: str) -> None:
     _seed(40)
-    first = extract(batch_size=8)
+    first = extract(get_settings(), batch_size=8)
     assert first.articles == 40 and first.facts > 40 and not first.failed
     before = _facts_per_article()
-    again = extract(batch_size=8)
+    again = extract(get_settings(), batch_size=8)
     assert again.articles == 0 and again.facts == 0
     assert _facts_per_article() == before
     with open_session() as s:
-        info = queue_status(s)
+        info = queue_status(s, get_settings())
     assert info["pending"] == 0 and info["articles"] == 40 and info["in_flight"] == 0
 
 
@@ -162,7 +163,7 @@ def test_sigkill_then_rerun_on_sqlite_stores_each_fact_once(sqlite_url: str) -> 
     w.send_signal(signal.SIGKILL)
     w.communicate()
     time.sleep(1.2)  # the killed worker's lease runs out
-    report = extract(batch_size=25)
+    report = extract(get_settings(), batch_size=25)
     assert not report.failed
     counts = _facts_per_article()
     assert len(counts) == 300
@@ -179,11 +180,15 @@ def test_sigkill_then_rerun_on_sqlite_stores_each_fact_once(sqlite_url: str) -> 
 DEAD_WORKER = """
 import json, sys, time
 from datetime import timedelta
-from newsmon.nlp.extract import claim, liveness_dir, liveness_lock, worker_name
+from newsmon.nlp.extract import current_versions
+from newsmon.settings import get_settings
 from newsmon.store.db import open_session
+from newsmon.store.queue import claim, liveness_dir, liveness_lock, worker_name
+v = current_versions(get_settings())
 with open_session() as s, liveness_lock(liveness_dir(s), worker_name()):
     hour = timedelta(hours=1)
-    ids = claim(s, "ru", 100, hour, worker_name()) + claim(s, "kk", 100, hour, worker_name())
+    ids = claim(s, "ru", 100, hour, worker_name(), v["ru"])
+    ids += claim(s, "kk", 100, hour, worker_name(), v["kk"])
     print(json.dumps(ids), flush=True)
     time.sleep(600)
 """
@@ -194,7 +199,7 @@ def test_extract_takes_back_a_killed_workers_leases_at_once_on_sqlite(sqlite_url
     """Issue 14 finding 11: after a crash `newsmon extract` waited silently for the lease (264-305 s
     seen). On SQLite a worker whose liveness lock is free is dead: its articles are taken back at
     once, with nothing waited for, and each is extracted once."""
-    from newsmon.nlp.extract import Waiting
+    from newsmon.store.queue import Waiting
 
     _seed(40)
     env = {**os.environ, "NEWSMON_DATABASE_URL": sqlite_url}
@@ -207,7 +212,7 @@ def test_extract_takes_back_a_killed_workers_leases_at_once_on_sqlite(sqlite_url
     dead.send_signal(signal.SIGKILL)
     dead.wait()
     waits: list[Waiting] = []
-    report = extract(batch_size=10, poll_seconds=0.1, on_wait=waits.append)
+    report = extract(get_settings(), batch_size=10, poll_seconds=0.1, on_wait=waits.append)
     assert waits == []  # nothing to wait for: the holder is dead
     assert report.articles == 40 and not report.failed
     assert sorted(_facts_per_article()) == sorted(claimed)
@@ -223,17 +228,17 @@ def test_extract_says_what_it_waits_for_and_until_when(
     from typer.testing import CliRunner
 
     from newsmon.cli import app
-    from newsmon.nlp.extract import claim, liveness_dir, liveness_lock
+    from newsmon.nlp.extract import current_versions
+    from newsmon.store.queue import claim, liveness_dir, liveness_lock
 
     _seed(6)
     other = "otherhost:4242:7"
+    v = current_versions(get_settings())
     with open_session() as s, liveness_lock(liveness_dir(s), other):
-        ids = claim(s, "ru", 100, timedelta(seconds=2), other)
-        ids += claim(s, "kk", 100, timedelta(seconds=2), other)
+        ids = claim(s, "ru", 100, timedelta(seconds=2), other, v["ru"])
+        ids += claim(s, "kk", 100, timedelta(seconds=2), other, v["kk"])
         until = s.exec(select(sa.func.max(Article.claim_expires))).one()
         monkeypatch.setenv("NEWSMON_WORKER_POLL_SECONDS", "0.2")
-        from newsmon.settings import get_settings
-
         get_settings.cache_clear()
         result = CliRunner().invoke(app, ["extract", "--quiet"])
     assert result.exit_code == 0, result.output

@@ -343,6 +343,7 @@ def _deliver(
                 public_url=settings.public_url,
                 since=rule.since or since,
                 lang=settings.alerts_lang,
+                programs_file=settings.programs_file,
             )
             if dry_run:
                 batch.message = message

@@ -7,6 +7,7 @@ import hashlib
 import html
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,9 +42,16 @@ def _marked(
     return esc(sentence[:a]) + left + esc(sentence[a:b]) + right + esc(sentence[b:])
 
 
-def rule_link(rule: AlertRule, public_url: str, since: date, lang: str = "ru") -> str:
-    """The facts page listing what the rule matches (the entity criterion aside), in `lang`."""
-    flt = fact_filter(rule, since)
+def rule_link(
+    rule: AlertRule,
+    public_url: str,
+    since: date,
+    lang: str = "ru",
+    programs_file: Path | None = None,
+) -> str:
+    """The facts page listing what the rule matches (the entity criterion aside), in `lang`;
+    programme names canonical in `programs_file` (the built-in catalogue when None)."""
+    flt = fact_filter(rule, since, programs_file)
     params = {
         "kind": flt.kind,
         "person": rule.person,
@@ -91,11 +99,12 @@ def batch_message(
     public_url: str,
     since: date,
     lang: str = "ru",
+    programs_file: Path | None = None,
 ) -> Message:
     """The message of one batch: `count` hits, of which `facts` are listed (CONTRACT §2 dicts plus
     `article_id` and `mark`, the fact's offsets in its sentence or None)."""
     lab = LABELS[lang]
-    link = rule_link(rule, public_url, since, lang)
+    link = rule_link(rule, public_url, since, lang, programs_file)
     subject = lab["subject"].format(rule=rule.name, count=count)
     head = lab["head"].format(rule=rule.name, count=count)
     text_lines, html_items, tg_lines, hits = [head, ""], [], [html.escape(head), ""], []

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from newsmon.cli.apps import app, evaluate_app
 from newsmon.cli.common import console, handle_errors, print_json
+from newsmon.settings import get_settings
 
 
 @app.command()
@@ -33,8 +34,9 @@ def extract(
 
     Example: newsmon extract && newsmon facts --kind akim --format table
     """
-    from newsmon.nlp.extract import ExtractReport, Waiting
+    from newsmon.nlp.extract import ExtractReport
     from newsmon.nlp.extract import extract as run_extract
+    from newsmon.store.queue import Waiting
 
     with Progress(
         TextColumn("extracting"),
@@ -55,7 +57,12 @@ def extract(
                 progress.console.print(f"extract: {w.message()}", markup=False, soft_wrap=True)
 
         report = run_extract(
-            batch_size=batch_size, limit=limit, on_progress=show, on_wait=wait, redo_all=redo_all
+            get_settings(),
+            batch_size=batch_size,
+            limit=limit,
+            on_progress=show,
+            on_wait=wait,
+            redo_all=redo_all,
         )
     for art_id, err in report.failed:
         console.print(f"article {art_id}: extraction failed: {err}", markup=False)
@@ -108,7 +115,8 @@ def worker(
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(blas_threads))
 
-    from newsmon.nlp.extract import ExtractReport, Waiting, run_worker
+    from newsmon.nlp.extract import ExtractReport, run_worker
+    from newsmon.store.queue import Waiting
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -132,6 +140,7 @@ def worker(
             console.print(f"worker: {w.message()}", markup=False, soft_wrap=True)
 
     report = run_worker(
+        get_settings(),
         on_wait=wait,
         exit_when_idle=exit_when_idle,
         batch_size=batch_size,
@@ -161,7 +170,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON ob
     from newsmon.store.db import open_session
 
     with open_session() as session:
-        info = queue_status(session)
+        info = queue_status(session, get_settings())
     if as_json:
         print_json(info)
     else:

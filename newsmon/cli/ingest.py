@@ -62,7 +62,14 @@ def import_(
                 description=f"importing: {r.lines} lines, {r.new} new, {r.duplicates} duplicate",
             )
 
-        report = import_jsonl(file, encoding=encoding, on_progress=show)
+        settings = get_settings()
+        report = import_jsonl(
+            file,
+            encoding=encoding,
+            on_progress=show,
+            max_line_bytes=settings.import_max_line_bytes,
+            title_dedup_days=settings.title_dedup_days,
+        )
     for lineno, why in report.skipped:
         console.print(f"line {lineno}: skipped: {why}", markup=False, soft_wrap=True)
     if as_json:

@@ -9,7 +9,7 @@ import typer
 
 from newsmon.cli.apps import app, evaluate_app, ner_app, train_app
 from newsmon.cli.common import console, handle_errors, print_json
-from newsmon.settings import PROJECT_DIR
+from newsmon.settings import PROJECT_DIR, get_settings
 
 LANG_OPTION = typer.Option(..., "--lang", "-l", help="ru or kk.")
 NATIVE_OPTION = typer.Option(
@@ -74,7 +74,7 @@ def entities(
     lines = (
         read_input(file) if split == "all" else select_split_lines(list(read_input(file)), split)
     )
-    nlp = load_pipeline(lang, native)
+    nlp = load_pipeline(lang, get_settings(), native)
     for obj in entities_lines(lines, nlp, lang, native):
         print_json(obj)
         sys.stdout.flush()
@@ -105,7 +105,7 @@ def evaluate_ner(
     from newsmon.nlp.ner.evaluate import evaluate_file
     from newsmon.nlp.ner.scoring import format_table
 
-    scores = evaluate_file(gold, lang, native, split, source)
+    scores = evaluate_file(gold, lang, native, split, source, settings=get_settings())
     if as_json:
         print_json(scores.as_dict())
     else:

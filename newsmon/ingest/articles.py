@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from newsmon.ingest.langid import detect_language
 from newsmon.ingest.urls import normalize_url, title_key
-from newsmon.settings import get_settings
+from newsmon.settings import Settings
 from newsmon.store.models import Article, Source, utcnow
 from newsmon.store.search_index import index_articles
 from newsmon.text import LANGS
@@ -31,6 +31,10 @@ SAME_TEXT_RATIO = 85  # rapidfuzz ratio, 0..100
 MAX_URL_BYTES = 2000
 MAX_TITLE_BYTES = 2000
 MAX_SOURCE_CHARS = 200
+
+
+# the default of `settings.title_dedup_days`; the stages pass their settings' value
+TITLE_DEDUP_DAYS: int = Settings.model_fields["title_dedup_days"].default
 
 
 def size_problem(url: str, title: str) -> str | None:
@@ -163,6 +167,7 @@ def store_articles(
     *,
     lang_hint: str | None = None,
     now: datetime | None = None,
+    title_dedup_days: int = TITLE_DEDUP_DAYS,
 ) -> StoreResult:
     """Insert the items that are new; count the rest as duplicates. The caller commits.
 
@@ -173,7 +178,7 @@ def store_articles(
     """
     assert source.id is not None
     now = now or utcnow()
-    window = timedelta(days=get_settings().title_dedup_days)
+    window = timedelta(days=title_dedup_days)
     prepared = []
     for item in items:
         title = clean_text(item.title)

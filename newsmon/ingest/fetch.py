@@ -280,7 +280,14 @@ def _store(
     else:
         result = StoreResult()
         if out.items:
-            result = store_articles(session, source, out.items, lang_hint=spec.lang, now=now)
+            result = store_articles(
+                session,
+                source,
+                out.items,
+                lang_hint=spec.lang,
+                now=now,
+                title_dedup_days=s.title_dedup_days,
+            )
         if early is not None:
             result += early
         if out.parsed is not None:
@@ -340,11 +347,13 @@ def _store(
 
 
 def _store_early(
-    session: Session, source: Source, spec: FeedSpec, item: ArticleIn
+    session: Session, source: Source, spec: FeedSpec, item: ArticleIn, title_dedup_days: int
 ) -> tuple[StoreResult, str | None]:
     """One full-text item stored and committed as it arrives; (result, why it failed or None)."""
     try:
-        result = store_articles(session, source, [item], lang_hint=spec.lang)
+        result = store_articles(
+            session, source, [item], lang_hint=spec.lang, title_dedup_days=title_dedup_days
+        )
         session.commit()
     except Exception as exc:
         # one item's storage failure is reported with its feed
@@ -481,7 +490,9 @@ def fetch_feeds(
             while left:
                 what, spec, payload = events.get()
                 if what == "item":
-                    result, error = _store_early(session, sources[spec.name], spec, payload)
+                    result, error = _store_early(
+                        session, sources[spec.name], spec, payload, s.title_dedup_days
+                    )
                     early[spec.name] += result
                     if error:
                         early_errors[spec.name].append(error)

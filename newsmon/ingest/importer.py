@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from newsmon.errors import InputError, StorageError
 from newsmon.ingest.articles import (
     MAX_SOURCE_CHARS,
+    TITLE_DEDUP_DAYS,
     ArticleIn,
     get_or_create_source,
     size_problem,
     store_articles,
 )
-from newsmon.settings import get_settings
+from newsmon.settings import Settings
 from newsmon.store.db import open_session
 from newsmon.store.models import Source
 from newsmon.text import LANGS
@@ -51,6 +52,10 @@ class ImportReport:
             "skipped": len(self.skipped),
             "errors": [{"line": n, "error": why} for n, why in self.skipped],
         }
+
+
+# the default of `settings.import_max_line_bytes`; the caller passes its settings' value
+MAX_LINE_BYTES: int = Settings.model_fields["import_max_line_bytes"].default
 
 
 def parse_published(value: Any) -> datetime | None:
@@ -201,12 +206,11 @@ def _read(fh: IO[bytes], encoding: str, limit: int) -> Iterator[_Line]:
         yield from _decoded(_raw_lines(fh, limit), encoding, limit)
 
 
-def _lines(path: str | Path, encoding: str = "utf-8") -> Iterator[_Line]:
+def _lines(path: str | Path, encoding: str, limit: int) -> Iterator[_Line]:
     """The lines of a file (or of stdin for '-'), decoded strictly: an undecodable or over-long line
     is yielded with text None and the reason, never stored mangled. A bad encoding or a path that
     is not a readable file raises InputError here, before anything is read or opened."""
     name = check_encoding(encoding)
-    limit = get_settings().import_max_line_bytes
     if str(path) == "-":
         buffer = getattr(sys.stdin, "buffer", None)
         if buffer is None:  # a text stream without bytes beneath (tests): its text as UTF-8
@@ -271,6 +275,8 @@ def import_jsonl(
     database_url: str | None = None,
     encoding: str = "utf-8",
     on_progress: Callable[[ImportReport], None] | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    title_dedup_days: int = TITLE_DEDUP_DAYS,
 ) -> ImportReport:
     """Import a JSONL file (or '-' for stdin). Each batch is one transaction, so a killed import loses
     nothing that was committed and a rerun adds only what is missing.
@@ -281,7 +287,7 @@ def import_jsonl(
     """
     report = ImportReport()
     batch: list[tuple[int, str, ArticleIn]] = []
-    lines = _lines(path, encoding)
+    lines = _lines(path, encoding, max_line_bytes)
     with open_session(database_url) as session:
         sources: dict[str, Source] = {}
 
@@ -292,7 +298,9 @@ def import_jsonl(
             for name, arts in by_source.items():
                 if name not in sources:
                     sources[name] = get_or_create_source(session, name, kind="import")
-                res = store_articles(session, sources[name], arts)
+                res = store_articles(
+                    session, sources[name], arts, title_dedup_days=title_dedup_days
+                )
                 report.new += res.new
                 report.duplicates += res.duplicates
             session.commit()

@@ -16,14 +16,17 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from newsmon.kato import ASTANA
 from newsmon.nlp import persons as P
+from newsmon.nlp.gazetteer import Gazetteer, TerritoryRef, Unit
 from newsmon.nlp.lang import lang_of
+from newsmon.nlp.records import AkimFact
+from newsmon.nlp.territories import TerritoryRecognizer
 
 if TYPE_CHECKING:
     from newsmon.nlp.ner_facts import NerFacts
@@ -212,7 +215,7 @@ class _Found:
     person: str
     role: str
     acting: bool
-    territory: dict[str, Any] | None
+    territory: TerritoryRef | None
     confidence: float
 
 
@@ -225,7 +228,7 @@ def _territory_index(doc: Doc) -> tuple[dict[int, Span], dict[int, Span]]:
     return {s.start: s for s in spans}, {s.end: s for s in spans}
 
 
-def _ref(span: Span) -> Any:
+def _ref(span: Span) -> TerritoryRef | None:
     return span._.territory if Span.has_extension("territory") else None
 
 
@@ -233,51 +236,50 @@ def _context_unit(
     doc: Doc,
     level: str,
     sent: Span | None = None,
-    gaz: Any = None,
+    gaz: Gazetteer | None = None,
     names: set[int] | frozenset[int] = frozenset(),
-) -> dict[str, Any] | None:
+) -> TerritoryRef | None:
     """The unit of `level` a bare «аким области» / «аудан әкімі» means: the only unit of that level the
     article names; among several, the only one named in the same sentence, else the one named more often
     than any other; when the article names none of that level, the only one that contains the units it
     does name («аким района» in a story about villages of one district). None when nothing decides.
     `names`: tokens of person names, whose words are no places here («Көлгінов Алтай Сейдірұлы»)."""
-    spans = (
-        [s for s in doc.spans["territories"] if _ref(s) is not None and s.start not in names]
-        if "territories" in doc.spans
-        else []
-    )
-    named = [s for s in spans if _ref(s).level == level]
-    if (
-        level == "city" and not named
-    ):  # «аким города» in a story about Almaty or another city-region
+    spans = [
+        (s, ref)
+        for s in doc.spans.get("territories", [])
+        if (ref := _ref(s)) is not None and s.start not in names
+    ]
+    named = [(s, r) for s, r in spans if r.level == level]
+    if level == "city" and not named:
+        # «аким города» in a story about Almaty or another city-region
         named = [
-            s
-            for s in spans
-            if _ref(s).level == "region" and _ref(s).kato and _ref(s).kato[:2] in ("71", "75", "79")
+            (s, r)
+            for s, r in spans
+            if r.level == "region" and r.kato and r.kato[:2] in ("71", "75", "79")
         ]
     if named:
-        counts = Counter((_ref(s).kato, _ref(s).name) for s in named)
-        first: dict[tuple[str | None, str], Any] = {}
-        for s in named:
-            first.setdefault((_ref(s).kato, _ref(s).name), _ref(s))
+        counts = Counter((r.kato, r.name) for _, r in named)
+        first: dict[tuple[str | None, str], TerritoryRef] = {}
+        for _, r in named:
+            first.setdefault((r.kato, r.name), r)
         if len(counts) == 1:
-            return next(iter(first.values())).as_dict()
+            return next(iter(first.values()))
         if sent is not None:
-            here = {(_ref(s).kato, _ref(s).name) for s in named if sent.start <= s.start < sent.end}
+            here = {(r.kato, r.name) for s, r in named if sent.start <= s.start < sent.end}
             if len(here) == 1:
-                return first[here.pop()].as_dict()
+                return first[here.pop()]
         (top, n1), (_, n2) = counts.most_common(2)
-        return first[top].as_dict() if n1 > n2 else None
+        return first[top] if n1 > n2 else None
     if gaz is None:
         return None
-    above: dict[str, Any] = {}
-    for s in spans:
-        unit = gaz.by_kato.get(_ref(s).kato or "")
+    above: dict[str, Unit] = {}
+    for _, r in spans:
+        unit = gaz.by_kato.get(r.kato or "")
         for anc in gaz.ancestors(unit) if unit is not None else ():
             if anc.level == level and anc.kato:
                 above[anc.kato] = anc
     if len(above) == 1:
-        return gaz.ref(next(iter(above.values()))).as_dict()
+        return gaz.ref(next(iter(above.values())))
     return None
 
 
@@ -313,23 +315,25 @@ def _skip_unknown_units(doc: Doc, j: int, end: int) -> int:
     return j
 
 
-def _listed_units(doc: Doc, sent: Span, level: str | None, n: int) -> list[dict[str, Any]] | None:
+def _listed_units(doc: Doc, sent: Span, level: str | None, n: int) -> list[TerritoryRef] | None:
     """«в Мангистауской и Туркестанской областях … акимов регионов A и B»: the n units of `level` listed
     last before the sentence, in order, when exactly n are listed together."""
     if "territories" not in doc.spans:
         return None
     before = [
-        s
+        (s, ref)
         for s in doc.spans["territories"]
-        if s.end <= sent.start and _ref(s) is not None and (level is None or _ref(s).level == level)
+        if s.end <= sent.start
+        and (ref := _ref(s)) is not None
+        and (level is None or ref.level == level)
     ]
     if len(before) < n:
         return None
     last = before[-n:]
     # listed together: in one sentence
-    if len({s.sent.start for s in last}) != 1:
+    if len({s.sent.start for s, _ in last}) != 1:
         return None
-    return [_ref(s).as_dict() for s in last]
+    return [ref for _, ref in last]
 
 
 class AkimFinder:
@@ -340,7 +344,7 @@ class AkimFinder:
         self,
         lang: str,
         person_finder: Callable[[Span], list[P.Person]],
-        gazetteer: Callable[[], Any] | None = None,
+        gazetteer: Callable[[], Gazetteer | None] | None = None,
     ) -> None:
         self.lang = lang
         self.person_finder = person_finder
@@ -375,13 +379,7 @@ class AkimFinder:
         spans = []
         for f in found:
             span = Span(doc, f.start, f.end, label="AKIM")
-            span._.akim = {
-                "person": f.person,
-                "role": f.role,
-                "acting": f.acting,
-                "territory": f.territory,
-                "confidence": f.confidence,
-            }
+            span._.akim = AkimFact(f.person, f.role, f.territory, f.confidence, f.acting)
             spans.append(span)
         doc.spans["akims"] = spans
         return doc
@@ -468,10 +466,10 @@ class AkimFinder:
         rx = _LEFT_AFTER_NAME if name else _FORMER_AFTER
         return any(rx.match(doc[k].text) for k in range(j, min(j + width, sent.end)))
 
-    def _capital(self, word: str) -> dict[str, Any] | None:
+    def _capital(self, word: str) -> TerritoryRef | None:
         gaz = self.gazetteer() if word in _CAPITAL else None
         ref = gaz.get(ASTANA) if gaz is not None else None
-        return ref.as_dict() if ref is not None else None
+        return ref
 
     def _role(self, deputy: bool, acting: bool) -> str:
         return ROLE_DEPUTY if deputy else (ROLE_ACTING if acting else ROLE_AKIM)
@@ -512,14 +510,14 @@ class AkimFinder:
                 else 1
             )
             if j in starts and _ref(starts[j]) is not None:  # «аким города Алматы»
-                territory, explicit = _ref(starts[j]).as_dict(), True
+                territory, explicit = _ref(starts[j]), True
             elif not plural:
                 territory = self._capital(doc[j - 1].lower_) or _context_unit(
                     doc, generic, sent, self.gazetteer(), _tokens(people)
                 )
         if j in starts and territory is None:
             ref = _ref(starts[j])
-            territory, explicit = (ref.as_dict() if ref is not None else None), ref is not None
+            territory, explicit = ref, ref is not None
         while j in starts:  # the rest of the genitive chain
             j = starts[j].end
         j = _skip_unknown_units(doc, j, sent.end)  # units the gazetteer does not know: no territory
@@ -580,7 +578,7 @@ class AkimFinder:
         start = i
         territory, explicit = None, False
         if i in ends and _ref(ends[i]) is not None:
-            territory, explicit = _ref(ends[i]).as_dict(), True
+            territory, explicit = _ref(ends[i]), True
             start = ends[i].start
             while start in ends:
                 start = ends[start].start
@@ -654,7 +652,7 @@ class AkimFinder:
             self._name(person),
             ROLE_AKIM,
             False,
-            _ref(target).as_dict(),
+            _ref(target),
             0.7,
         )
 
@@ -678,7 +676,7 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 def _kato(f: _Found) -> str | None:
-    return (f.territory or {}).get("kato") or (f.territory or {}).get("name")
+    return (f.territory.kato or f.territory.name) if f.territory is not None else None
 
 
 def _year_of(doc: Doc, f: _Found) -> int:
@@ -752,14 +750,14 @@ def person_finder_for(
     return find
 
 
-def gazetteer_for(nlp: Language) -> Callable[[], Any]:
+def gazetteer_for(nlp: Language) -> Callable[[], Gazetteer | None]:
     """The gazetteer of the pipeline's territories component (None without one)."""
 
-    def gaz() -> Any:
+    def gaz() -> Gazetteer | None:
         if "newsmon_territories" not in nlp.pipe_names:
             return None
-        finder = getattr(nlp.get_pipe("newsmon_territories"), "finder", None)
-        return getattr(finder, "gaz", None)
+        pipe = nlp.get_pipe("newsmon_territories")
+        return pipe.gazetteer if isinstance(pipe, TerritoryRecognizer) else None
 
     return gaz
 

@@ -1,6 +1,6 @@
 """Amounts in Russian and Kazakh: money, percentages, areas and head counts, normalized to one unit.
 
-`newsmon_amounts` writes `doc.spans["amounts"]`; each span has `span._.amount`, a dict with
+`newsmon_amounts` writes `doc.spans["amounts"]`; each span has `span._.amount`, an `AmountFact` with
 `value` (float, whole units: «1,5 млрд тенге» → 1500000000.0), `unit` (KZT, USD, RUB, EUR, %, ha,
 km2, m2, people), `raw` (surface text), `implicit` (currency taken from the article, not written),
 `confidence`, `kind` (money, percent, area, count), `range` (None, "min" or "max") and `program`
@@ -29,12 +29,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from newsmon.nlp.lang import lang_of
+from newsmon.nlp.records import AmountFact
 
 SPAN_KEY = "amounts"
 LABELS = {"money": "MONEY", "percent": "PERCENT", "area": "AREA", "count": "COUNT"}
@@ -460,17 +460,17 @@ class Amount:
     confidence: float = 0.9
     range: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "value": self.value,
-            "unit": self.unit,
-            "raw": self.raw,
-            "implicit": self.implicit,
-            "confidence": self.confidence,
-            "kind": self.kind,
-            "range": self.range,
-            "program": None,
-        }
+    def record(self) -> AmountFact:
+        """What the span carries (`span._.amount`); the programme is linked later."""
+        return AmountFact(
+            value=self.value,
+            unit=self.unit,
+            raw=self.raw,
+            kind=self.kind,
+            implicit=self.implicit,
+            confidence=self.confidence,
+            range=self.range,
+        )
 
 
 _QUANT_KINDS = {"num", "word", "half", "hundred", "scale"}
@@ -853,7 +853,7 @@ if not Span.has_extension("amount"):
 
 
 class AmountsComponent:
-    """spaCy component: `doc.spans["amounts"]` with `span._.amount` dicts; links programmes when present."""
+    """spaCy component: `doc.spans["amounts"]` with `span._.amount` records; links programmes when present."""
 
     def __init__(
         self,
@@ -878,7 +878,7 @@ class AmountsComponent:
             )
             if span is None or len(span) == 0:
                 continue
-            span._.amount = a.as_dict()
+            span._.amount = a.record()
             spans.append(span)
         doc.spans[SPAN_KEY] = spans
         if self.link_programs and "programs" in doc.spans:
@@ -946,7 +946,7 @@ def _program_distance(text: str, s_start: int, clause: int, span: Span, p: Span)
 
 
 def link_amounts_to_programs(doc: Doc) -> None:
-    """Set `span._.amount["program"]` to the nearest programme in the same sentence, same clause first."""
+    """Set `span._.amount.program` to the nearest programme in the same sentence, same clause first."""
     amounts = doc.spans.get(SPAN_KEY)
     programs = doc.spans.get("programs")
     if not amounts or not programs:
@@ -963,16 +963,15 @@ def link_amounts_to_programs(doc: Doc) -> None:
             by_sentence.setdefault(sentence(p.start_char), []).append(p)
     text = doc.text
     for span in amounts:
-        amount = span._.amount
+        amount: AmountFact | None = span._.amount
         if amount is None:
             continue
         k = sentence(span.start_char)
         cands = by_sentence.get(k)
         if not cands:
-            amount["program"] = None
+            amount.program = None
             continue
         s_start = bounds[k][0]
         clause = _clause_id(text, s_start, span.start_char)
         best = min(cands, key=functools.partial(_program_distance, text, s_start, clause, span))
-        amount["program"] = best._.program
-        span._.amount = amount
+        amount.program = best._.program.name

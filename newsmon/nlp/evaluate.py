@@ -25,6 +25,7 @@ from sqlmodel import select
 from newsmon.errors import InputError
 from newsmon.ingest.urls import normalize_url
 from newsmon.nlp.facts import MONEY_UNITS
+from newsmon.nlp.gazetteer import key
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact
 from newsmon.text import fold
@@ -79,8 +80,6 @@ class Score:
 
 
 def territory_key(name: str | None) -> str:
-    from newsmon.nlp.gazetteer import key
-
     return key(name or "")
 
 

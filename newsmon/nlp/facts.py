@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from spacy.tokens import Doc, Span
 
+from newsmon.nlp.gazetteer import TerritoryRef
+from newsmon.nlp.records import AkimFact, AmountFact, FactKind, ProgramFact, TerritoryFact
 from newsmon.text import fold
 
 MONEY_UNITS = ("KZT", "USD", "RUB", "EUR")
 MAX_SENTENCE_CHARS = 600
 
 
+class FactExtra(TypedDict, total=False):
+    """Keys a fact carries beyond CONTRACT §2 (stored in `fact.extra`, written as they are)."""
+
+    acting: bool  # akim: an acting head or deputy
+    implicit: bool  # amount: the currency comes from the article, not the words
+    kind: str  # amount: money, percent, area, count
+
+
 @dataclass
 class FactRecord:
     """A fact as the extractor builds it, before it is stored (CONTRACT §2 keys by kind)."""
 
-    kind: str
+    kind: FactKind
     text: str
     sentence: str
     start: int
@@ -29,9 +39,9 @@ class FactRecord:
     value: float | None = None
     unit: str | None = None
     raw: str | None = None
-    territory: dict[str, Any] | None = None
+    territory: TerritoryRef | None = None
     mentions: list[list[int]] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: FactExtra = field(default_factory=FactExtra)
 
 
 def evidence(span: Span) -> str:
@@ -46,20 +56,20 @@ def evidence(span: Span) -> str:
     return doc_text[lo:hi]
 
 
-def _territory_in_sentence(span: Span) -> dict[str, Any] | None:
+def _territory_in_sentence(span: Span) -> TerritoryRef | None:
     """The most specific territory mentioned in the sentence of `span` (amounts carry it)."""
     if "territories" not in span.doc.spans:
         return None
     order = {"settlement": 0, "rural_district": 1, "district": 2, "city": 3, "region": 4}
     sent = span.sent
-    refs = [
+    refs: list[TerritoryRef] = [
         t._.territory
         for t in span.doc.spans["territories"]
         if t.start >= sent.start and t.end <= sent.end and t._.territory is not None
     ]
     if not refs:
         return None
-    return min(refs, key=lambda r: order.get(r.level, 9)).as_dict()
+    return min(refs, key=lambda r: order.get(r.level, 9))
 
 
 def _surname(person: str) -> str:
@@ -70,9 +80,9 @@ class _Merger:
     """One fact per key: later mentions add their offsets, the best-supported mention wins."""
 
     def __init__(self) -> None:
-        self.facts: dict[tuple[Any, ...], FactRecord] = {}
+        self.facts: dict[tuple[str | float | None, ...], FactRecord] = {}
 
-    def add(self, key: tuple[Any, ...], fact: FactRecord) -> None:
+    def add(self, key: tuple[str | float | None, ...], fact: FactRecord) -> None:
         old = self.facts.get(key)
         if old is None:
             fact.mentions = [[fact.start, fact.end]]
@@ -92,45 +102,51 @@ def build_facts(doc: Doc) -> list[FactRecord]:
     """Facts of every kind in `doc`, de-duplicated per article."""
     merger = _Merger()
     for span in doc.spans.get("akims", []):
-        a = span._.akim
+        akim: AkimFact = span._.akim
         fact = FactRecord(
             "akim",
             span.text,
             evidence(span),
             span.start_char,
             span.end_char,
-            a["confidence"],
-            person=a["person"],
-            role=a["role"],
-            territory=a["territory"],
-            extra={"acting": True} if a.get("acting") else {},
+            akim.confidence,
+            person=akim.person,
+            role=akim.role,
+            territory=akim.territory,
+            extra=FactExtra(acting=True) if akim.acting else FactExtra(),
         )
-        merger.add(("akim", _surname(a["person"]), a["role"]), fact)
+        merger.add(("akim", _surname(akim.person), akim.role), fact)
     for span in doc.spans.get("amounts", []):
-        a = span._.amount
+        amount: AmountFact = span._.amount
         fact = FactRecord(
             "amount",
             span.text,
             evidence(span),
             span.start_char,
             span.end_char,
-            float(a.get("confidence", 0.9)),
-            value=float(a["value"]),
-            unit=a["unit"],
-            raw=a.get("raw", span.text),
-            program=a.get("program"),
+            amount.confidence,
+            value=amount.value,
+            unit=amount.unit,
+            raw=amount.raw,
+            program=amount.program,
             territory=_territory_in_sentence(span),
-            extra={k: a[k] for k in ("implicit", "kind") if k in a},
+            extra=FactExtra(implicit=amount.implicit, kind=amount.kind),
         )
-        merger.add(("amount", round(float(a["value"]), 2), a["unit"]), fact)
+        merger.add(("amount", round(amount.value, 2), amount.unit), fact)
     for span in doc.spans.get("programs", []):
-        name = span._.program
+        program: ProgramFact = span._.program
         fact = FactRecord(
-            "program", span.text, evidence(span), span.start_char, span.end_char, 0.9, program=name
+            "program",
+            span.text,
+            evidence(span),
+            span.start_char,
+            span.end_char,
+            0.9,
+            program=program.name,
         )
-        merger.add(("program", name.lower()), fact)
+        merger.add(("program", program.name.lower()), fact)
     for span in doc.spans.get("territories", []):
-        ref = span._.territory
+        ref: TerritoryFact | None = span._.territory
         if ref is None:
             continue
         fact = FactRecord(
@@ -139,8 +155,8 @@ def build_facts(doc: Doc) -> list[FactRecord]:
             evidence(span),
             span.start_char,
             span.end_char,
-            float(getattr(ref, "confidence", 0.9)),
-            territory=ref.as_dict(),
+            ref.confidence,
+            territory=ref,
         )
         merger.add(("territory", ref.kato or ref.name), fact)
     return list(merger.facts.values())

@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
+import json
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 import yaml
 
 from newsmon.errors import GazetteerError
 from newsmon.kato import kato_prefix
+from newsmon.settings import get_settings
+from newsmon.store.db import get_engine, normalize_url, open_session
+from newsmon.store.models import Territory
 from newsmon.text import KK_LOWER, KK_UPPER, kk_to_ru, skeleton
 from newsmon.text import key_fold as fold  # the GUIDELINE territory key folds і→ы
 
@@ -558,11 +564,6 @@ class ImportReport:
 
 def import_kato(path: str | Path, database_url: str | None = None) -> ImportReport:
     """Read a KATO CSV, normalize it, merge the core, and replace the `territory` table (idempotent)."""
-    import sqlalchemy as sa
-
-    from newsmon.store.db import open_session
-    from newsmon.store.models import Territory
-
     rows = read_kato(path)
     units = [u for u in merge_core(normalize_kato(rows)) if u.kato]
     table = Territory.__table__  # type: ignore[attr-defined]
@@ -579,15 +580,9 @@ def import_kato(path: str | Path, database_url: str | None = None) -> ImportRepo
     return ImportReport(str(path), len(rows), len(units), dict(sorted(counts.items())))
 
 
-def units_from_database(database_url: str | None = None) -> list[Unit] | None:
+def units_from_database(database_url: str) -> list[Unit] | None:
     """The imported units, or None when the database has none (or, for SQLite, does not exist)."""
-    import sqlalchemy as sa
-
-    from newsmon.settings import get_settings
-    from newsmon.store.db import get_engine, normalize_url
-    from newsmon.store.models import Territory
-
-    url = normalize_url(database_url or get_settings().database_url)
+    url = normalize_url(database_url)
     if url.startswith("sqlite:///"):
         db = url.removeprefix("sqlite:///")
         if db and db != ":memory:" and not Path(db).is_file():
@@ -732,7 +727,30 @@ class Gazetteer:
         return cls(core_units(), "core")
 
     @classmethod
-    def from_database(cls, database_url: str | None = None) -> Gazetteer:
+    def from_rows(cls, rows: Iterable[Mapping[str, Any]], source: str = "rows") -> Gazetteer:
+        """A gazetteer of the units `rows()` wrote (the territory component's `to_disk`)."""
+        units = [
+            Unit(
+                kato=r.get("kato"),
+                parent=r.get("parent"),
+                level=r["level"],
+                name=r["name"],
+                name_kk=r.get("name_kk"),
+                raw=r.get("raw"),
+                aliases=list(r.get("aliases") or []),
+                core=bool(r.get("core")),
+                minor=bool(r.get("minor")),
+            )
+            for r in rows
+        ]
+        return cls(units, source)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every unit as one JSON-ready row, in order (what `from_rows` reads back)."""
+        return [u.row() | {"core": u.core, "minor": u.minor} for u in self.units]
+
+    @classmethod
+    def from_database(cls, database_url: str) -> Gazetteer:
         """The imported units merged with the core; the core alone when nothing was imported."""
         units = units_from_database(database_url)
         if units is None:
@@ -926,11 +944,19 @@ _cache: dict[str, Gazetteer] = {}
 _cache_lock = threading.Lock()
 
 
-def get_gazetteer(database_url: str | None = None, *, use_database: bool = True) -> Gazetteer:
-    """The process-wide gazetteer: the imported KATO units merged with the core, or the core alone."""
-    from newsmon.settings import get_settings
+def core_gazetteer() -> Gazetteer:
+    """The process-wide gazetteer of the built-in core alone (no database)."""
+    return _cached("")
 
-    url = database_url or get_settings().database_url if use_database else ""
+
+def get_gazetteer(database_url: str | None = None) -> Gazetteer:
+    """The process-wide gazetteer of `database_url`: its imported KATO units merged with the core, or
+    the core alone when it has none. Without a URL: the settings' database (for callers that have no
+    URL of their own; the extraction stage passes one)."""
+    return _cached(database_url or get_settings().database_url)
+
+
+def _cached(url: str) -> Gazetteer:
     with _cache_lock:
         gaz = _cache.get(url)
         if gaz is None:
@@ -942,20 +968,11 @@ def get_gazetteer(database_url: str | None = None, *, use_database: bool = True)
 _digests: dict[str, str | None] = {}
 
 
-def kato_digest(database_url: str | None = None) -> str | None:
+def kato_digest(database_url: str) -> str | None:
     """Eight hex digits of SHA-1 over the imported units (the `territory` table), None when none are
     imported. Cached per process like the gazetteer itself and forgotten with it by `clear_cache()`,
     so the digest always describes the units this process extracts with."""
-    import hashlib
-    import json
-
-    import sqlalchemy as sa
-
-    from newsmon.settings import get_settings
-    from newsmon.store.db import get_engine, normalize_url
-    from newsmon.store.models import Territory
-
-    url = normalize_url(database_url or get_settings().database_url)
+    url = normalize_url(database_url)
     with _cache_lock:
         if url in _digests:
             return _digests[url]
@@ -994,6 +1011,7 @@ __all__ = [
     "classify",
     "clear_cache",
     "contains",
+    "core_gazetteer",
     "fold",
     "get_gazetteer",
     "import_kato",

@@ -23,6 +23,7 @@ from spacy.tokens import Doc
 
 from newsmon.nlp.lang import lang_of
 from newsmon.nlp.ner.labels import to_canonical
+from newsmon.nlp.records import ProgramFact
 
 USES = ("loc", "per", "program")
 _QUOTES = "«»\"“”„'`"
@@ -41,7 +42,7 @@ def parse_uses(value: str) -> tuple[str, ...]:
 def _ner_model(lang: str, path: str) -> Language:
     from newsmon.nlp.ner.runner import load_model
 
-    return load_model(lang, path=Path(path))
+    return load_model(lang, Path(path))
 
 
 def _free(span_start: int, span_end: int, taken: list[tuple[int, int]]) -> bool:
@@ -104,7 +105,7 @@ class NerFacts:
             span = doc.char_span(start, end, label="PROGRAM", alignment_mode="expand")
             if span is None:
                 continue
-            span._.program = finder.canonical(text)[0]
+            span._.program = ProgramFact(finder.canonical(text)[0])
             spans.append(span)
             taken.append((start, end))
         doc.spans["programs"] = sorted(spans, key=lambda s: s.start)

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+# the components' modules register their factories with spaCy when imported
+import newsmon.nlp.akims
+import newsmon.nlp.amounts
+import newsmon.nlp.ner_facts
+import newsmon.nlp.programs  # noqa: F401
 from newsmon import __version__
+from newsmon.errors import ConfigError
+from newsmon.nlp.gazetteer import Gazetteer, kato_digest
 from newsmon.nlp.lang import blank
+from newsmon.nlp.ner_facts import parse_uses
+from newsmon.nlp.territories import TerritoryRecognizer
+from newsmon.settings import PACKAGE_DIR, PROJECT_DIR, Settings
 from newsmon.text import NLP_LANGS
+
+# the shipped NER models (the default of settings.models_dir)
+DEFAULT_MODELS_DIR = PROJECT_DIR / "models"
 
 LANGS = NLP_LANGS  # one pipeline per language
 
@@ -25,15 +39,28 @@ def doc_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if text else title
 
 
-def fact_ner_uses(lang: str) -> tuple[str, ...]:
+def fact_ner_uses(lang: str, settings: Settings) -> tuple[str, ...]:
     """The uses of the project's NER model in fact extraction for `lang` (settings `fact_ner_<lang>`)."""
-    from newsmon.nlp.ner_facts import parse_uses
-    from newsmon.settings import get_settings
-
-    return parse_uses(getattr(get_settings(), f"fact_ner_{lang}", ""))
+    return parse_uses(getattr(settings, f"fact_ner_{lang}", ""))
 
 
-def extractor_version(lang: str, database_url: str | None = None) -> str:
+@dataclass(frozen=True)
+class PipelineOptions:
+    """What a pipeline takes from the settings, passed down (hashable: part of the pipeline cache key).
+
+    `fact_ner`: the NER model's uses (`fact_ner_<lang>`); `programs_file`: the user's programme
+    catalogue merged with the built-in one; `models_dir`: where the NER model of each language is."""
+
+    fact_ner: tuple[str, ...] = ()
+    programs_file: Path | None = None
+    models_dir: Path | None = None
+
+    @classmethod
+    def from_settings(cls, lang: str, settings: Settings) -> PipelineOptions:
+        return cls(fact_ner_uses(lang, settings), settings.programs_file, settings.models_dir)
+
+
+def extractor_version(lang: str, database_url: str, options: PipelineOptions) -> str:
     """What produced a fact: package and rules versions, the NER uses, then digests of the imported KATO
     units and of the programme catalogue, e.g. `newsmon/0.3.0 ru-rules/1+kato.1a2b3c4d.prog.5e6f7a8b`
     (stored with each fact and article, so `newsmon gazetteer import`, a catalogue edit or another
@@ -43,14 +70,12 @@ def extractor_version(lang: str, database_url: str | None = None) -> str:
     (kk); the project's NER model takes part only through the uses in `fact_ner_<lang>` (none by default:
     BENCHMARKS.md has the ablation). Both digests are computed once per process (and again after an
     import in it): a long-running `newsmon worker` keeps the version of the data it loaded."""
-    from newsmon.nlp.gazetteer import kato_digest
-
-    uses = fact_ner_uses(lang)
+    uses = options.fact_ner
     ner = f" {lang}-ner/{'+'.join(uses)}" if uses else ""
     kato = kato_digest(database_url) or "none"
     return (
         f"newsmon/{__version__} {lang}-rules/{RULES_VERSION}{ner}"
-        f"+kato.{kato}.prog.{catalogue_digest()}"
+        f"+kato.{kato}.prog.{catalogue_digest(options.programs_file)}"
     )
 
 
@@ -70,19 +95,13 @@ def line_breaks(doc: Doc) -> Doc:
     return doc
 
 
-def catalogue_digest() -> str:
-    """Eight hex digits of SHA-1 over newsmon/data/programs.yaml and settings.programs_file."""
-    from newsmon.settings import get_settings
-
-    extra = get_settings().programs_file
-    return _catalogue_digest(str(extra) if extra else "")
+def catalogue_digest(programs_file: Path | None = None) -> str:
+    """Eight hex digits of SHA-1 over newsmon/data/programs.yaml and the user's `programs_file`."""
+    return _catalogue_digest(str(programs_file) if programs_file else "")
 
 
 @lru_cache(maxsize=8)
 def _catalogue_digest(extra: str) -> str:
-    from newsmon.errors import ConfigError
-    from newsmon.settings import PACKAGE_DIR
-
     sha = hashlib.sha1((PACKAGE_DIR / "data" / "programs.yaml").read_bytes())
     if extra:
         try:
@@ -94,39 +113,39 @@ def _catalogue_digest(extra: str) -> str:
     return sha.hexdigest()[:8]
 
 
-def load_pipeline(lang: str, database_url: str | None = None) -> Language:
-    """The process-wide pipeline for `lang` and the current extractor version (built once per version,
-    so an import in this process gives a pipeline that sees it)."""
-    return _load_pipeline(lang, database_url, extractor_version(lang, database_url))
-
-
 @lru_cache(maxsize=8)
-def _load_pipeline(lang: str, database_url: str | None, version: str) -> Language:
-    return build_pipeline(lang, database_url)
+def cached_pipeline(
+    lang: str, gazetteer: Gazetteer, version: str, options: PipelineOptions
+) -> Language:
+    """The process-wide pipeline for `lang` over `gazetteer` at extractor `version` (built once per
+    version and gazetteer, so an import in this process gives a pipeline that sees it)."""
+    return build_pipeline(lang, gazetteer, options)
 
 
-def build_pipeline(lang: str, database_url: str | None = None) -> Language:
+def build_pipeline(
+    lang: str, gazetteer: Gazetteer | None = None, options: PipelineOptions | None = None
+) -> Language:
     """Tokenizer, sentences, entities where a model exists, then territories, programmes, amounts, akims.
 
-    `database_url` is where the gazetteer's imported KATO units are read (default: settings)."""
-    import newsmon.nlp.akims
-    import newsmon.nlp.amounts
-    import newsmon.nlp.programs
-    import newsmon.nlp.territories
-
+    The territory component is initialized with `gazetteer` (the caller loads it, e.g. the extraction
+    stage with `get_gazetteer(database_url)`; default: the built-in core), so the pipeline reads no
+    database and `nlp.to_disk` saves the gazetteer with it. `options` (default: none of them) are the
+    values the caller read from its settings (`PipelineOptions.from_settings`)."""
+    options = options or PipelineOptions()
     nlp = blank(lang)
     nlp.max_length = MAX_NLP_CHARS + 1
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("newsmon_line_breaks")
-    nlp.add_pipe("newsmon_territories", config={"database_url": database_url})
-    nlp.add_pipe("newsmon_programs")
-    uses = fact_ner_uses(lang)
-    if uses:
-        import newsmon.nlp.ner_facts  # noqa: F401
-        from newsmon.nlp.ner.runner import model_path
-
-        path = str(model_path(lang))
-        nlp.add_pipe("newsmon_fact_ner", config={"uses": list(uses), "model_path": path})
+    territories = nlp.add_pipe("newsmon_territories")
+    assert isinstance(territories, TerritoryRecognizer)
+    territories.initialize(nlp=nlp, gazetteer=gazetteer)
+    programs_file = str(options.programs_file) if options.programs_file else None
+    nlp.add_pipe("newsmon_programs", config={"programs_file": programs_file})
+    if options.fact_ner:
+        path = str((options.models_dir or DEFAULT_MODELS_DIR) / lang)
+        nlp.add_pipe(
+            "newsmon_fact_ner", config={"uses": list(options.fact_ner), "model_path": path}
+        )
     nlp.add_pipe("newsmon_amounts")
     nlp.add_pipe("newsmon_akims")
     return nlp

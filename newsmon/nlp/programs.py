@@ -1,6 +1,6 @@
 """Programmes, projects and initiatives in Russian and Kazakh, resolved to one canonical name.
 
-`newsmon_programs` writes `doc.spans["programs"]`; each span has `span._.program`, the canonical name
+`newsmon_programs` writes `doc.spans["programs"]`; each span has `span._.program`, a `ProgramFact` with the canonical name
 (nominative, no quotes), and its text is the mention as written. Sources:
 - known programmes from `newsmon/data/programs.yaml` (names, Russian and Kazakh names, variants, kind,
   source) plus `settings.programs_file`, matched in any case form, with Kazakh suffixes, Kazakh or
@@ -33,7 +33,9 @@ from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
 from newsmon.errors import ConfigError
-from newsmon.settings import PACKAGE_DIR, get_settings
+from newsmon.nlp.amounts import link_amounts_to_programs
+from newsmon.nlp.records import ProgramFact
+from newsmon.settings import PACKAGE_DIR
 from newsmon.text import RU_TWINS, fold
 
 SPAN_KEY = "programs"
@@ -137,11 +139,11 @@ def load_programs(path: Path) -> list[Program]:
 
 
 def default_programs(extra_file: Path | None = None, builtin: bool = True) -> list[Program]:
-    """The built-in list merged with `extra_file` (default: settings.programs_file); later entries win."""
+    """The built-in list merged with `extra_file` (the caller's `settings.programs_file`, if any);
+    later entries win."""
     programs = load_programs(BUILTIN_FILE) if builtin else []
-    extra = extra_file if extra_file is not None else get_settings().programs_file
-    if extra:
-        programs += load_programs(Path(extra))
+    if extra_file:
+        programs += load_programs(Path(extra_file))
     return programs
 
 
@@ -774,12 +776,10 @@ class ProgramsComponent:
             span = doc.char_span(m.start, m.end, label=LABEL, alignment_mode="expand")
             if span is None or len(span) == 0:
                 continue
-            span._.program = m.program
+            span._.program = ProgramFact(m.program)
             spans.append(span)
         doc.spans[SPAN_KEY] = spans
         if "amounts" in doc.spans:
-            from newsmon.nlp.amounts import link_amounts_to_programs
-
             link_amounts_to_programs(doc)
         return doc
 
@@ -827,5 +827,6 @@ class ProgramsComponent:
 def make_programs(
     nlp: Language, name: str, programs_file: str | None, builtin: bool, max_gap_words: int
 ) -> ProgramsComponent:
-    """Programme mentions as `doc.spans["programs"]`; programs_file defaults to settings.programs_file."""
+    """Programme mentions as `doc.spans["programs"]`: the built-in catalogue (`builtin`) merged with
+    `programs_file` (the pipeline builder passes `settings.programs_file`)."""
     return ProgramsComponent(nlp, name, programs_file, builtin, max_gap_words)

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
 from spacy.attrs import IDX, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.training import Example
 
 from newsmon.kato import ASTANA
 from newsmon.nlp.gazetteer import (
@@ -38,8 +40,8 @@ from newsmon.nlp.gazetteer import (
     TerritoryRef,
     Unit,
     bare_name,
+    core_gazetteer,
     fold,
-    get_gazetteer,
     kato_prefix,
     looks_kk,
     skeleton,
@@ -49,6 +51,7 @@ from newsmon.text import CYR_LOWER, CYR_UPPER, KK_LOWER, KK_UPPER, kk_stems
 from newsmon.text import morph as _morph
 
 SPAN_KEY = "territories"
+UNITS_FILE = "units.jsonl"  # the component's gazetteer on disk: one unit a line
 LABEL = "TERRITORY"
 REGION, CITY, DISTRICT, RURAL, SETTLEMENT = (
     "region",
@@ -1703,36 +1706,65 @@ def _extensions() -> None:
 
 
 class TerritoryRecognizer:
-    """Writes `doc.spans["territories"]` (each span's `._.territory` is a TerritoryRef) and `doc._.region`."""
+    """Writes `doc.spans["territories"]` (each span's `._.territory` is a TerritoryRef) and `doc._.region`.
 
-    def __init__(
-        self,
-        nlp: Language,
-        name: str,
-        *,
-        database_url: str | None = None,
-        use_database: bool = True,
-        title_chars: int = 400,
-    ) -> None:
+    Its gazetteer is data, like a SpanRuler's patterns: given by `initialize(gazetteer=…)` (the
+    extraction stage loads it from the database), saved by `to_disk` as `units.jsonl` and read back by
+    `from_disk`, so a saved pipeline needs no database. Before `initialize` it is the built-in core."""
+
+    def __init__(self, nlp: Language, name: str, *, title_chars: int = 400) -> None:
         _extensions()
         self.name = name
         self.lang = nlp.lang if nlp.lang in ("ru", "kk") else "ru"
-        self.database_url = database_url
-        self.use_database = use_database
         self.title_chars = title_chars
         self._finder: TerritoryFinder | None = None
 
     @property
     def finder(self) -> TerritoryFinder:
-        """Built on first use and again when the gazetteer changes (another database, a new import)."""
-        gazetteer = get_gazetteer(self.database_url, use_database=self.use_database)
-        if self._finder is None or self._finder.gaz is not gazetteer:
-            self._finder = TerritoryFinder(gazetteer, self.lang)
-            _morph()  # pymorphy3's dictionaries load once, here rather than inside the first article
+        """Built on first use (from the built-in core when `initialize` gave no gazetteer)."""
+        if self._finder is None:
+            self._use(core_gazetteer())
+        assert self._finder is not None
         return self._finder
 
-    def initialize(self, get_examples: Any = None, *, nlp: Language | None = None) -> None:
-        _ = self.finder
+    @property
+    def gazetteer(self) -> Gazetteer:
+        return self.finder.gaz
+
+    def _use(self, gazetteer: Gazetteer) -> None:
+        self._finder = TerritoryFinder(gazetteer, self.lang)
+        _morph()  # pymorphy3's dictionaries load once, here rather than inside the first article
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language | None = None,
+        gazetteer: Gazetteer | None = None,
+        units: Iterable[dict[str, object]] | None = None,
+    ) -> None:
+        """Take the gazetteer to resolve against: `gazetteer` (e.g. `get_gazetteer(database_url)`), or
+        `units` as rows written by `to_disk` (`[initialize.components.<name>.units]` in a config, e.g.
+        `{"@readers": "srsly.read_jsonl.v1", "path": ".../units.jsonl"}`); neither: the built-in core."""
+        if gazetteer is None and units is not None:
+            gazetteer = Gazetteer.from_rows(units)
+        self._use(gazetteer if gazetteer is not None else core_gazetteer())
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        with (path / UNITS_FILE).open("w", encoding="utf-8") as out:
+            for row in self.gazetteer.rows():
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        (path / "cfg").write_text(json.dumps({"source": self.gazetteer.source}), encoding="utf-8")
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TerritoryRecognizer:
+        path = Path(path)
+        source = json.loads((path / "cfg").read_text(encoding="utf-8")).get("source", "disk")
+        with (path / UNITS_FILE).open(encoding="utf-8") as lines:
+            rows = [json.loads(line) for line in lines if line.strip()]
+        self._use(Gazetteer.from_rows(rows, str(source)))
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
@@ -1789,16 +1821,13 @@ def _region_of(ref: TerritoryRef | None, gaz: Gazetteer) -> str | None:
 
 @Language.factory(
     "newsmon_territories",
-    default_config={"database_url": None, "use_database": True, "title_chars": 400},
+    default_config={"title_chars": 400},
     assigns=["doc.spans", "span._.territory", "doc._.region"],
 )
-def make_territories(
-    nlp: Language, name: str, database_url: str | None, use_database: bool, title_chars: int
-) -> TerritoryRecognizer:
-    """Territory mentions resolved against the gazetteer (KATO import merged with the built-in core)."""
-    return TerritoryRecognizer(
-        nlp, name, database_url=database_url, use_database=use_database, title_chars=title_chars
-    )
+def make_territories(nlp: Language, name: str, title_chars: int) -> TerritoryRecognizer:
+    """Territory mentions resolved against the gazetteer `initialize` gives (by default the built-in
+    core; the extraction stage gives the KATO import merged with the core)."""
+    return TerritoryRecognizer(nlp, name, title_chars=title_chars)
 
 
 __all__ = [

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from types import SimpleNamespace
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -71,7 +70,67 @@ class FactFilter:
                 raise InputError(f"{option} is empty")
 
 
-def fact_to_dict(fact: Fact, article: Article, source: Source) -> dict[str, Any]:
+class FactColumns(Protocol):
+    """The columns of a stored fact `fact_to_dict` reads: a `Fact` row object or a Core row."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def sentence(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def extractor(self) -> str: ...
+    @property
+    def person(self) -> str | None: ...
+    @property
+    def role(self) -> str | None: ...
+    @property
+    def program(self) -> str | None: ...
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def unit(self) -> str | None: ...
+    @property
+    def raw(self) -> str | None: ...
+    @property
+    def territory_kato(self) -> str | None: ...
+    @property
+    def territory_name(self) -> str | None: ...
+    @property
+    def territory_level(self) -> str | None: ...
+    @property
+    def territory_path(self) -> list[str] | None: ...
+    @property
+    def mentions(self) -> list[list[int]] | None: ...
+    @property
+    def extra(self) -> dict[str, Any] | None: ...
+
+
+@dataclass(frozen=True)
+class FactArticle:
+    """The article columns a fact is written with."""
+
+    url: str
+    title: str
+    published: datetime | None
+    lang: str
+    source: str  # the source's name
+
+
+def fact_article(article: Article, source: Source) -> FactArticle:
+    return FactArticle(article.url, article.title, article.published, article.lang, source.name)
+
+
+def fact_to_dict(fact: FactColumns, article: FactArticle) -> dict[str, Any]:
     """A stored fact exactly as CONTRACT §2 writes it."""
     out: dict[str, Any] = {
         "id": fact.id,
@@ -79,7 +138,7 @@ def fact_to_dict(fact: Fact, article: Article, source: Source) -> dict[str, Any]
         "article": {
             "url": article.url,
             "title": article.title,
-            "source": source.name,
+            "source": article.source,
             "published": iso_time(article.published),
             "lang": article.lang,
         },
@@ -199,13 +258,10 @@ def _rows_query(conds: Sequence[Any]) -> Any:
     )
 
 
-def _row_to_dict(row: Any) -> dict[str, Any]:
-    m = row._mapping
-    fact = SimpleNamespace(**{c.key: m[c.key] for c in _F.c})
-    article = SimpleNamespace(
-        url=m["a_url"], title=m["a_title"], published=m["a_published"], lang=m["a_lang"]
-    )
-    return fact_to_dict(fact, article, SimpleNamespace(name=m["s_name"]))  # type: ignore[arg-type]
+def _row_to_dict(row: sa.Row[Any]) -> dict[str, Any]:
+    # a Core row of `_ROW_COLUMNS` has the fact's columns as attributes, under their own names
+    article = FactArticle(row.a_url, row.a_title, row.a_published, row.a_lang, row.s_name)
+    return fact_to_dict(cast(FactColumns, row), article)
 
 
 # the orders a page of facts can be read in: name → ORDER BY columns ("published" is iter_facts' order)

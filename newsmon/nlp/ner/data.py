@@ -6,6 +6,7 @@ with native labels and character offsets.
 
 from __future__ import annotations
 
+import bisect
 import json
 import random
 from collections import Counter
@@ -132,8 +133,6 @@ def flatten(ents: Iterable[Ent], rule: str = "max") -> list[Ent]:
     if rule != "max":
         raise ValueError(f"unknown flattening rule {rule!r}")
     # weighted interval scheduling on (count, covered chars), spans sorted by end
-    import bisect
-
     ends = [sp[1] for sp in spans]
     best: list[tuple[int, int]] = [(0, 0)]
     choice: list[bool] = []

@@ -21,7 +21,7 @@ from newsmon.nlp.ner.runner import (
     predict,
 )
 from newsmon.nlp.ner.scoring import Scores, score
-from newsmon.settings import Settings, get_settings
+from newsmon.settings import Settings
 
 SOURCES = ("pipeline", "model", "natasha", "combined")
 SPLITS = ("all", "train", "dev")
@@ -55,25 +55,31 @@ def predictions(
     settings: Settings | None = None,
     model_dir: Path | None = None,
 ) -> list[list[Ent]]:
-    """Entities of `source` for each example: pipeline (what `newsmon entities` runs), model, natasha, combined."""
+    """Entities of `source` for each example: pipeline (what `newsmon entities` runs), model, natasha,
+    combined. The model is in `model_dir`, else in `settings.models_dir`; the pipeline needs the
+    settings (its backend)."""
     texts = [ex.text for ex in examples]
     if source == "natasha":
         if lang != "ru":
             raise InputError("natasha is a Russian NER: use --lang ru")
         return list(natasha_entities(texts))
     if source == "pipeline":
-        nlp = load_pipeline(lang, native, settings)
-    elif source == "model":
-        nlp = load_model(lang, settings, model_dir)
-    elif source == "combined":
-        if lang != "ru":
+        if settings is None:
+            raise ValueError("the pipeline source needs the settings (its NER backend)")
+        nlp = load_pipeline(lang, settings, native)
+    elif source in ("model", "combined"):
+        if source == "combined" and lang != "ru":
             raise InputError("the natasha combination is Russian only: use --lang ru")
-        from newsmon.nlp.ner import combined  # noqa: F401
-
-        nlp = load_model(lang, settings, model_dir)
-        nlp.add_pipe(
-            "newsmon_ner_ru", config={"natasha_labels": natasha_labels or list(NATASHA_LABELS)}
-        )
+        if model_dir is None:
+            if settings is None:
+                raise ValueError("the model source needs model_dir or the settings")
+            model_dir = model_path(lang, settings)
+        nlp = load_model(lang, model_dir)
+        if source == "combined":
+            nlp.add_pipe(
+                "newsmon_ner_ru",
+                config={"natasha_labels": natasha_labels or list(NATASHA_LABELS)},
+            )
     else:
         raise InputError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
     return list(predict(nlp, texts, lang, native))
@@ -91,7 +97,8 @@ def evaluate_file(
     native: bool = False,
     split: str = "all",
     source: str = "pipeline",
-    settings: Settings | None = None,
+    *,
+    settings: Settings,
 ) -> Scores:
     """Exact span+label P/R/F1 of `source` on a gold JSONL file (flat-tagger recall for nested gold)."""
     examples = select_split(read_examples(path), split)
@@ -99,24 +106,20 @@ def evaluate_file(
     golds = [gold_entities(ex, lang, native) for ex in examples]
     labels: set[str] | None = annotated_labels(golds)
     if native:  # the labels the model was trained on (all gold labels for natasha and transformers)
-        backend = (settings or get_settings()).ner_backend
         spacy_model = source in ("model", "combined") or (
-            source == "pipeline" and backend == "spacy"
+            source == "pipeline" and settings.ner_backend == "spacy"
         )
-        labels = set(ner_labels(load_model(lang, settings))) if spacy_model else None
+        model = model_path(lang, settings)
+        labels = set(ner_labels(load_model(lang, model))) if spacy_model else None
     return score(zip(golds, preds, strict=True), labels)
 
 
-def compare_ru(
-    data_dir: Path, model_dir: Path | None = None, settings: Settings | None = None
-) -> str:
+def compare_ru(data_dir: Path, model_dir: Path) -> str:
     """Model vs natasha vs combination on NEREL dev and factRuEval dev; choose natasha's labels.
 
     A label comes from natasha when its F1, averaged over the two files, beats the model's. Writes
     models/ru/combine.json and returns the Markdown table for the model card.
     """
-    settings = settings or get_settings()
-    model_dir = model_dir or model_path("ru", settings)
     files = {
         "NEREL dev": data_dir / "nerel-dev.jsonl",
         "factRuEval dev": data_dir / "factru-dev.jsonl",
@@ -124,10 +127,9 @@ def compare_ru(
     sets = {name: read_examples(p) for name, p in files.items()}
     golds = {name: [gold_entities(ex, "ru", False) for ex in exs] for name, exs in sets.items()}
     model = {
-        name: predictions(exs, "ru", "model", settings=settings, model_dir=model_dir)
-        for name, exs in sets.items()
+        name: predictions(exs, "ru", "model", model_dir=model_dir) for name, exs in sets.items()
     }
-    nat = {name: predictions(exs, "ru", "natasha", settings=settings) for name, exs in sets.items()}
+    nat = {name: predictions(exs, "ru", "natasha") for name, exs in sets.items()}
 
     def f1(name: str, preds: list[list[Ent]], label: str) -> float:
         return score(zip(golds[name], preds, strict=True), {label}).per_label[label].f
@@ -138,9 +140,7 @@ def compare_ru(
         if sum(f1(n, nat[n], label) for n in sets) > sum(f1(n, model[n], label) for n in sets)
     ]
     comb = {
-        name: predictions(
-            exs, "ru", "combined", natasha_labels=chosen, settings=settings, model_dir=model_dir
-        )
+        name: predictions(exs, "ru", "combined", natasha_labels=chosen, model_dir=model_dir)
         for name, exs in sets.items()
     }
     rows = [

@@ -3,6 +3,11 @@
 On this project's CPUs the bundled blis runs several times slower than numpy's OpenBLAS
 (bench: thinc gemm ~2.7 GFLOPS vs numpy ~10 on one core), and gemm is most of a CNN NER's time.
 Models built while these ops are current use them; results are the same up to float rounding.
+
+They also read embedding tables stored in float16 (`newsmon.nlp.ner.train.store_half`: the shipped
+models keep their hash-embedding tables and static vectors at half size on disk): a gathered row is
+summed in float32, and `matmul` of float16 vectors with float32 weights gives float32, so every layer
+after the lookup computes in float32 as before. thinc's compiled `gather_add` takes float32 only.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ class MatmulOps(NumpyOps):  # type: ignore[misc]  # thinc's compiled NumpyOps is
             return numpy.matmul(x, y)
         numpy.matmul(x, y, out=out)
         return out
+
+    def gather_add(self, table: Any, indices: Any) -> Any:
+        if table.dtype == numpy.float32:
+            return super().gather_add(table, indices)
+        return table[indices].sum(axis=1, dtype=numpy.float32)
 
 
 def use_matmul_ops() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -12,11 +13,14 @@ from spacy.language import Language
 from spacy.pipeline import Pipe
 
 from newsmon.errors import ConfigError, InputError
-from newsmon.nlp.ner import architectures  # noqa: F401  (registers the model architectures)
-from newsmon.nlp.ner.data import Ent, Example
+from newsmon.nlp.ner import (
+    architectures,  # noqa: F401  (registers the model architectures)
+    combined,  # noqa: F401  (registers the natasha combination)
+)
+from newsmon.nlp.ner.data import Ent, Example, read_jsonl, read_lines
 from newsmon.nlp.ner.labels import to_canonical
 from newsmon.nlp.ner.ops import use_matmul_ops
-from newsmon.settings import Settings, get_settings
+from newsmon.settings import Settings
 from newsmon.text import NLP_LANGS as LANGS
 
 # ru components of the combined pipeline: the canonical labels taken from natasha/slovnet instead of
@@ -29,15 +33,14 @@ def ner_labels(nlp: Language) -> tuple[str, ...]:
     return cast(Pipe, nlp.get_pipe("ner")).labels  # an EntityRecognizer (compiled, untyped)
 
 
-def model_path(lang: str, settings: Settings | None = None) -> Path:
-    return (settings or get_settings()).models_dir / lang
+def model_path(lang: str, settings: Settings) -> Path:
+    return settings.models_dir / lang
 
 
-def load_model(lang: str, settings: Settings | None = None, path: Path | None = None) -> Language:
-    """The project's spaCy NER pipeline for `lang` (native labels), from settings.models_dir/<lang> or `path`."""
+def load_model(lang: str, path: Path) -> Language:
+    """The project's spaCy NER pipeline for `lang` (native labels) in `path` (`model_path`)."""
     if lang not in LANGS:
         raise InputError(f"unsupported language {lang!r}: use ru or kk")
-    path = path or model_path(lang, settings)
     if not (path / "config.cfg").is_file():
         raise ConfigError(
             f"no {lang} NER model in {path}: train it with `newsmon train ner --lang {lang}` "
@@ -47,9 +50,8 @@ def load_model(lang: str, settings: Settings | None = None, path: Path | None = 
     return spacy.load(path)
 
 
-def load_pipeline(lang: str, native: bool = False, settings: Settings | None = None) -> Language:
+def load_pipeline(lang: str, settings: Settings, native: bool = False) -> Language:
     """What `newsmon entities` runs: the project model, plus (ru, canonical labels) the natasha combination."""
-    settings = settings or get_settings()
     if settings.ner_backend == "transformers":
         from newsmon.nlp.ner.transformer import load_transformer_pipeline
 
@@ -58,11 +60,9 @@ def load_pipeline(lang: str, native: bool = False, settings: Settings | None = N
         raise ConfigError(
             f"NEWSMON_NER_BACKEND={settings.ner_backend!r}: use spacy or transformers"
         )
-    nlp = load_model(lang, settings)
+    nlp = load_model(lang, model_path(lang, settings))
     combine = model_path(lang, settings) / COMBINE_FILE
     if lang == "ru" and not native and combine.is_file():
-        from newsmon.nlp.ner import combined  # noqa: F401  (registers the factory)
-
         labels = json.loads(combine.read_text(encoding="utf-8")).get("natasha_labels", [])
         if labels:
             nlp.add_pipe("newsmon_ner_ru", config={"natasha_labels": labels})
@@ -124,8 +124,4 @@ def gold_entities(example: Example, lang: str, native: bool) -> list[Ent]:
 
 def read_input(file: str) -> Iterator[dict[str, Any]]:
     """Objects of a JSONL file (or stdin for '-'), lazily; a line without a string `text` raises InputError."""
-    import sys
-
-    from newsmon.nlp.ner.data import read_jsonl, read_lines
-
     return read_lines(sys.stdin, "stdin") if file == "-" else read_jsonl(Path(file))

@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from newsmon.errors import ConfigError
+from newsmon.nlp.lang import blank
 from newsmon.settings import Settings
 
 ONNX_FILE = "model.onnx"
@@ -264,8 +265,6 @@ def make_transformer_ner(
 
 def load_transformer_pipeline(lang: str, settings: Settings) -> Language:
     """blank(lang) + the transformer component, from settings.transformer_model_<lang>."""
-    from newsmon.nlp.lang import blank
-
     path = settings.transformer_model_ru if lang == "ru" else settings.transformer_model_kk
     if path is None:
         raise ConfigError(
