@@ -224,3 +224,23 @@ def evaluate_facts_cmd(
         for kind, s in result.scores.items():
             for e in s.errors:
                 typer.echo(json.dumps({"kind": kind, **e}, ensure_ascii=False))
+
+
+@app.command()
+@handle_errors
+def reindex(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """Rebuild the summary tables (per territory, programme, person; each article's territories)
+    from the stored facts, in one transaction: after an upgrade, or to check them.
+
+    Example: newsmon reindex --json
+    """
+    from newsmon.store.db import get_engine
+    from newsmon.store.summary import rebuild
+
+    with get_engine().begin() as conn:
+        counts = rebuild(conn)
+    if as_json:
+        print_json(counts)
+    else:
+        for table, n in counts.items():
+            typer.echo(f"{table:>24}: {n} rows")

@@ -32,7 +32,7 @@ from newsmon.nlp.pipeline import (
     extractor_version,
 )
 from newsmon.settings import Settings
-from newsmon.store import queue
+from newsmon.store import queue, summary
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact, utcnow
 from newsmon.store.queue import OTHER, QUEUES, Waiting
@@ -129,6 +129,12 @@ def to_fact(rec: FactRecord, art: Article, version: str) -> Fact:
     )
 
 
+def fact_row(fact: Fact) -> summary.FactRow:
+    """What the summary tables read of a stored fact."""
+    assert fact.id is not None  # flushed
+    return summary.FactRow(*(getattr(fact, name) for name in summary.FactRow._fields))
+
+
 def finish(
     session: Session,
     ids: list[int],
@@ -143,6 +149,7 @@ def finish(
     owned = queue.hold(session, ids, me)
     report.lost_claims += len(ids) - len(owned)
     report.last_committed = []
+    old = summary.fact_rows(session.connection(), owned) if owned else []
     if owned:
         session.execute(sa.delete(Fact).where(col(Fact.article_id).in_(owned)))
     articles = {
@@ -167,6 +174,8 @@ def finish(
         art.claimed_by, art.claim_expires = None, None
         session.add(art)
     session.add_all(rows)
+    session.flush()  # the new facts' ids, for the summaries
+    summary.replace_facts(session.connection(), old, [fact_row(f) for f in rows])
     report.facts += len(rows)
     session.commit()
 

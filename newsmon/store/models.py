@@ -227,3 +227,68 @@ class AlertDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     created: datetime | None = _dt(nullable=False)
     sent_at: datetime | None = _dt()
+
+
+# Summary tables (migration 0006), kept by the extract stage in the transaction that writes the facts
+# (newsmon/store/summary.py) and rebuilt by `newsmon reindex`. Key columns hold '' for a missing value,
+# so every key is a primary key; `day` is the Asia/Almaty day of the fact's article ('' when unknown).
+
+
+class SummaryTerritoryDay(SQLModel, table=True):
+    """Facts and distinct articles per day and kind ('*': every kind) for one scope: `all` (the whole
+    store), `region` (a KATO prefix of two digits), `unit` (a territory as facts name it: code, name,
+    level) or `name` (a territory without a KATO code, by name)."""
+
+    __tablename__ = "summary_territory_day"
+    scope: str = Field(primary_key=True, max_length=8)
+    kind: str = Field(primary_key=True, max_length=32)
+    day: str = Field(primary_key=True, max_length=10)
+    kato: str = Field(primary_key=True, max_length=12)
+    name: str = Field(primary_key=True, max_length=300)
+    level: str = Field(primary_key=True, max_length=32)
+    facts: int = 0
+    articles: int = 0
+
+
+class SummaryProgramDay(SQLModel, table=True):
+    """Per programme, day and kind (`program`, `amount`, '*': both): facts, distinct articles, the
+    first and last publication time."""
+
+    __tablename__ = "summary_program_day"
+    program: str = Field(primary_key=True, max_length=300)
+    kind: str = Field(primary_key=True, max_length=32)
+    day: str = Field(primary_key=True, max_length=10)
+    facts: int = 0
+    articles: int = 0
+    first: datetime | None = _dt()
+    last: datetime | None = _dt()
+
+
+class SummaryPersonUnit(SQLModel, table=True):
+    """Per person seen as akim (any role) of one unit: the akims directory's groups, with the latest
+    fact as `latest` (publication time, fixed width, then the fact id in 12 digits)."""
+
+    __tablename__ = "summary_person_unit"
+    kato: str = Field(primary_key=True, max_length=12)
+    name: str = Field(primary_key=True, max_length=300)
+    person: str = Field(primary_key=True, max_length=300)
+    role: str = Field(primary_key=True, max_length=100)
+    level: str | None = Field(default=None, max_length=32)
+    facts: int = 0
+    articles: int = 0
+    first: datetime | None = _dt()
+    last: datetime | None = _dt()
+    latest: str | None = Field(default=None, max_length=48)
+
+
+class ArticleTerritory(SQLModel, table=True):
+    """Each article's territories as filters match them: every KATO prefix of a fact's code (2, 4, 6
+    digits and the code), or the name of a territory without a code (`kato` '')."""
+
+    __tablename__ = "article_territory"
+    __table_args__ = (sa.Index("ix_article_territory_article", "article_id"),)
+    kato: str = Field(primary_key=True, max_length=12)
+    name: str = Field(primary_key=True, max_length=300)
+    article_id: int = Field(primary_key=True)
+    facts: int = 0
+    articles: int = 0
