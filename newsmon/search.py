@@ -21,7 +21,7 @@ from sqlmodel import Session
 from newsmon.errors import InputError
 from newsmon.query.dates import as_utc, bind_time, day_start, iso_time
 from newsmon.query.filters import resolve_source  # the filters are shared with the fact queries
-from newsmon.query.territories import kato_ranges, resolve_territory
+from newsmon.query.territories import articles_in_sql, resolve_territory
 from newsmon.store.db import open_session
 from newsmon.store.search_index import ensure_indexed
 from newsmon.text import (
@@ -246,16 +246,9 @@ def search(
             params["until"] = bind_time(session, day_start(query.until + timedelta(days=1)))
             where.append("s.published < :until")
         if query.territory:
-            ranges = kato_ranges(resolve_territory(session, query.territory))
-            conds = []
-            for i, (lo, hi, name) in enumerate(ranges):
-                params[f"lo{i}"], params[f"hi{i}"], params[f"tn{i}"] = lo, hi, name
-                conds.append(
-                    f"(f.territory_kato BETWEEN :lo{i} AND :hi{i} OR (f.territory_kato IS NULL AND f.territory_name = :tn{i}))"
-                )
-            where.append(
-                f"EXISTS (SELECT 1 FROM fact f WHERE f.article_id = s.article_id AND ({' OR '.join(conds)}))"
-            )
+            # each article's territories (article_territory, kept by extract): no probe per match
+            units = resolve_territory(session, query.territory)
+            where.append(articles_in_sql(units, params, "s.article_id"))
         filters = "".join(f" AND {w}" for w in where)
         # ranking is the costly part: of many matches only the newest RANK_WINDOW are ranked, in one
         # pass newest first (the score is computed only for rows that pass the filters)

@@ -14,6 +14,7 @@ from newsmon.ingest.importer import import_jsonl
 from newsmon.nlp.pipeline import doc_text
 from newsmon.store.db import open_session
 from newsmon.store.models import Article, Fact
+from newsmon.store.summary import rebuild
 
 SAMPLE = Path(__file__).resolve().parents[1] / "newsmon" / "data" / "demo" / "articles.jsonl"
 DEMO_WATCHLIST = SAMPLE.parent / "watchlist.yaml"
@@ -204,4 +205,6 @@ def load_sample(url: str, jsonl: Path | None = None, facts: bool = True) -> None
         for suffix, kind, text, keys in FACTS:
             art = next(a for a in arts if a.url.endswith(suffix))
             add_fact(session, art, kind, text, keys)
+        session.flush()
+        rebuild(session.connection())  # facts written here, not by extract: the summaries
         session.commit()

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from newsmon.ingest.articles import ArticleIn, get_or_create_source, store_articles
 from newsmon.store.db import open_session
 from newsmon.store.models import Fact, Territory
+from newsmon.store.summary import rebuild
 
 ALMATY = timezone(timedelta(hours=5))
 
@@ -337,6 +338,7 @@ def build(url: str) -> QueryDB:
             session.add(fact)
             session.flush()
             fact_ids[label] = fact.id  # type: ignore[assignment]
+        rebuild(session.connection())  # facts written here, not by extract: the summaries
         session.commit()
     return QueryDB(url, art_ids, fact_ids)
 

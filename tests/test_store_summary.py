@@ -194,3 +194,146 @@ def test_extraction_keeps_the_summaries_in_both_languages(db_url: str) -> None:
         rebuild(s.connection())
         assert _snapshot(s) == kept
         s.rollback()
+
+
+REGION_TEXTS = [
+    "Аким района провел совещание о паводке.",
+    "Ауданның әкімі жолдарды тексерді, паводок кезінде.",
+    "Программа помощи селу и паводок.",
+]
+
+
+def _dated_store(url: str, rng: random.Random, n: int = 80) -> None:
+    """Articles (all dated, ru and kk) with random facts, extracted as the extract stage does."""
+    from newsmon.ingest.articles import ArticleIn, get_or_create_source, store_articles
+
+    items = [
+        ArticleIn(
+            url=f"https://news.kz/{i}",
+            title=f"Новость {i}",
+            text=REGION_TEXTS[i % 3],
+            published=BASE + timedelta(days=rng.randrange(4), minutes=rng.randrange(0, 240, 7)),
+            lang="kk" if i % 3 == 1 else "ru",
+        )
+        for i in range(n)
+    ]
+    with Session(get_engine(url), expire_on_commit=False) as s:
+        store_articles(s, get_or_create_source(s, "news.kz", kind="import"), items, now=BASE)
+        s.commit()
+        ids = list(s.execute(sa.select(Article.id)).scalars())  # type: ignore[call-overload]
+        for i in range(0, len(ids), 7):
+            _extract(s, rng, ids[i : i + 7])
+        _extract(s, rng, ids[::5])  # some re-extracted
+        delete_facts(s.connection(), ids[1::9])
+        s.commit()
+
+
+def _old_mentions(s: Session, program: str | None) -> list[tuple[Any, ...]]:
+    """programme mentions as they were counted over the facts before the summaries."""
+    f = Fact.__table__  # type: ignore[attr-defined]
+    cond = [f.c.program.is_not(None), f.c.kind.in_(("program", "amount"))]
+    if program:
+        cond.append(f.c.program == program)
+    rows = s.execute(
+        sa.select(
+            f.c.program,
+            sa.func.sum(sa.case((f.c.kind == "program", 1), else_=0)),
+            sa.func.count(sa.distinct(f.c.article_id)),
+        )
+        .where(*cond)
+        .group_by(f.c.program)
+    ).all()
+    return sorted((p, int(m), int(a)) for p, m, a in rows)
+
+
+def test_reads_from_the_summaries_equal_the_facts(db_url: str) -> None:
+    """The akims directory, programme summaries, the overview's counts, and region-filtered search and
+    programmes give what the facts give (the queries before the summaries)."""
+    from collections import Counter, defaultdict
+    from datetime import date
+
+    from newsmon.query import akims_directory, program_summaries
+    from newsmon.query.dates import ALMATY, MAX_DAY, MIN_DAY
+    from newsmon.query.overview import facts_by_kind, top_programs, top_territories, unit_counts
+    from newsmon.search import SearchQuery, search
+
+    _dated_store(db_url, random.Random(7))
+    with Session(get_engine(db_url)) as s:
+        facts = [
+            FactRow(*r)
+            for r in s.execute(sa.select(*(Fact.__table__.c[n] for n in FactRow._fields)))
+        ]  # type: ignore[attr-defined]
+        assert len(facts) > 150
+        # akims: the summary path (no period) equals the facts path (a period covering everything)
+        for territory in (None, "Восточно-Казахстанская область", "Алматы", "Жетісу өңірі"):
+            kept = [e.as_dict() for e in akims_directory(territory, session=s)]
+            scanned = [
+                e.as_dict()
+                for e in akims_directory(territory, since=MIN_DAY, until=MAX_DAY, session=s)
+            ]
+            assert kept == scanned and (territory is not None or kept)
+            for deputies in (True,):
+                assert [
+                    e.as_dict() for e in akims_directory(territory, deputies=deputies, session=s)
+                ] == [
+                    e.as_dict()
+                    for e in akims_directory(
+                        territory, deputies=deputies, since=MIN_DAY, until=MAX_DAY, session=s
+                    )
+                ]
+        # programmes: mentions and articles as the facts count them
+        for program in (None, "Нурлы жер"):
+            got = sorted(
+                (p.program, p.mentions, p.articles) for p in program_summaries(program, session=s)
+            )
+            assert got == _old_mentions(s, program) and got
+        # one day's overview counts against the facts of that Almaty day
+        day = (BASE + timedelta(days=1)).astimezone(ALMATY).date()
+        on_day = [f for f in facts if f.published and f.published.astimezone(ALMATY).date() == day]
+        assert facts_by_kind(s, day, day) == dict(Counter(f.kind for f in on_day))
+        arts: dict[tuple[Any, ...], set[int]] = defaultdict(set)
+        for f in on_day:
+            if f.territory_name:
+                arts[(f.territory_name, f.territory_kato, f.territory_level)].add(f.article_id)
+        top = top_territories(s, day, day, limit=100)
+        assert {(t.name, t.kato, t.level): t.articles for t in top} == {
+            k: len(v) for k, v in arts.items()
+        }
+        regions: dict[str, set[int]] = defaultdict(set)
+        for f in on_day:
+            if f.territory_kato:
+                regions[f.territory_kato[:2]].add(f.article_id)
+        assert dict(unit_counts(s, day, day).articles) == {k: len(v) for k, v in regions.items()}
+        progs: dict[str, set[int]] = defaultdict(set)
+        for f in on_day:
+            if f.program:
+                progs[f.program].add(f.article_id)
+        assert {p.name: p.articles for p in top_programs(s, day, day, 100)} == {
+            k: len(v) for k, v in progs.items()
+        }
+        # region filters: search and programme mentions against a probe of the facts
+        for territory, prefix, name in (
+            ("Восточно-Казахстанская область", "63", None),
+            ("Шемонаихинский район", "6368", None),
+            ("Жетісу өңірі", None, "Жетісу өңірі"),
+        ):
+            inside = {
+                f.article_id
+                for f in facts
+                if (prefix and f.territory_kato and f.territory_kato.startswith(prefix))
+                or (name and f.territory_kato is None and f.territory_name == name)
+            }
+            assert inside
+            everything = {h.id for h in search(SearchQuery("паводок", limit=1000), session=s)}
+            hits = search(SearchQuery("паводок", territory=territory, limit=1000), session=s)
+            assert {h.id for h in hits} == everything & inside
+            assert everything & inside and everything - inside
+            by_program = program_summaries(territory=territory, session=s)
+            expected: dict[str, set[int]] = defaultdict(set)
+            for f in facts:
+                if f.program and f.article_id in inside:
+                    expected[f.program].add(f.article_id)
+            assert {p.program: p.articles for p in by_program} == {
+                k: len(v) for k, v in expected.items()
+            }
+        _ = date

@@ -18,6 +18,7 @@ from sqlmodel import select
 from newsmon.ingest.importer import import_jsonl
 from newsmon.store.db import dispose_engines, open_session
 from newsmon.store.models import Article
+from newsmon.store.summary import rebuild
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "web" / "hostile.jsonl"
 KATON = {
@@ -68,6 +69,8 @@ def fill(url: str) -> None:
         arts = session.exec(select(Article)).all()
         for suffix, kind, text, keys in HOSTILE_FACTS:
             add_fact(session, next(a for a in arts if a.url.endswith(suffix)), kind, text, keys)
+        session.flush()
+        rebuild(session.connection())  # facts written here, not by extract: the summaries
         session.commit()
 
 
@@ -175,6 +178,8 @@ def fill_sparse(url: str, tmp: Path) -> None:
                         **keys,
                     )
                 )
+        session.flush()
+        rebuild(session.connection())  # facts written here, not by extract: the summaries
         session.commit()
 
 

@@ -12,17 +12,21 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from newsmon.errors import InputError
 from newsmon.query.dates import as_utc, iso_time
 from newsmon.query.facts import FactFilter, fact_conditions
-from newsmon.query.filters import check_dates, plain_name
-from newsmon.query.territories import kato_ranges, resolve_territory, territory_clause
+from newsmon.query.filters import check_dates, match_names, plain_name
+from newsmon.query.territories import (
+    articles_in,
+    kato_ranges,
+    resolve_territory,
+    territory_clause,
+)
 from newsmon.settings import get_settings
 from newsmon.store.db import open_session
-from newsmon.store.models import Fact
+from newsmon.store.models import Fact, SummaryPersonUnit, SummaryProgramDay
 from newsmon.text import name_word_key
 
 AKIM_ROLES = ("аким", "и.о. акима")
@@ -96,8 +100,17 @@ def akims_directory(
         ]
         cond += fact_conditions(session, FactFilter(since=since, until=until))
         # one pass per kind of unit condition, each in index order (no sort, no temporary tables)
+        territory_passes: list[tuple[str, str] | list[str]] | None = None
         if territory:
             units = resolve_territory(session, territory)
+            territory_passes = [
+                *(
+                    (lo, hi)
+                    for lo, hi, _ in kato_ranges(units)
+                    if lo is not None and hi is not None
+                ),
+                [u.name for u in units],
+            ]
             by_code = [
                 col(Fact.territory_kato).between(lo, hi)
                 for lo, hi, _ in kato_ranges(units)
@@ -112,36 +125,99 @@ def akims_directory(
             ]
         else:
             passes = [sa.true()]
-        latest = _latest_key(session)
-        groups: list[Any] = []
-        for unit_cond in passes:
-            query = (
-                select(
-                    Fact.territory_kato,
-                    Fact.territory_name,
-                    sa.func.max(Fact.territory_level),
-                    Fact.person,  # type: ignore[call-overload]
-                    Fact.role,
-                    sa.func.min(Fact.published),
-                    sa.func.max(Fact.published),
-                    sa.func.count(),
-                    sa.func.count(),
-                    latest,
-                )
-                .where(*cond, unit_cond)
-                .group_by(
-                    col(Fact.territory_kato),
-                    col(Fact.territory_name),
-                    col(Fact.person),
-                    col(Fact.role),
-                )
-            )
-            groups += session.execute(query).all()
+        groups: list[Any] = (
+            _summary_akim_groups(session, territory_passes, roles)
+            if since is None and until is None
+            else _fact_akim_groups(session, cond, passes)
+        )
+        # one order whatever the plan (ties in time keep it): unit, person, role
+        groups.sort(key=lambda g: (g[0] or "", g[1] or "", g[3], g[4] or ""))
         evidence = _evidence(session, {int(g[-1][_STAMP_WIDTH:]) for g in groups})
         return _akim_entries(groups, evidence)
     finally:
         if own:
             session.close()
+
+
+def _fact_akim_groups(session: Session, cond: list[Any], passes: list[Any]) -> list[Any]:
+    """The directory's groups counted over the facts (a period is asked for)."""
+    latest = _latest_key(session)
+    groups: list[Any] = []
+    for unit_cond in passes:
+        query = (
+            select(
+                Fact.territory_kato,
+                Fact.territory_name,
+                sa.func.max(Fact.territory_level),
+                Fact.person,  # type: ignore[call-overload]
+                Fact.role,
+                sa.func.min(Fact.published),
+                sa.func.max(Fact.published),
+                sa.func.count(),
+                sa.func.count(),
+                latest,
+            )
+            .where(*cond, unit_cond)
+            .group_by(
+                col(Fact.territory_kato),
+                col(Fact.territory_name),
+                col(Fact.person),
+                col(Fact.role),
+            )
+        )
+        groups += session.execute(query).all()
+    return groups
+
+
+_PU = SummaryPersonUnit.__table__  # type: ignore[attr-defined]
+
+
+def _summary_akim_groups(
+    session: Session, passes: list[tuple[str, str] | list[str]] | None, roles: list[str]
+) -> list[Any]:
+    """The directory's groups as the extract stage keeps them (summary_person_unit), same shape."""
+    base = [sa.or_(_PU.c.role.in_(roles), _PU.c.role == "")]
+    wheres: list[Any] = []
+    if passes is None:
+        wheres = [sa.true()]
+    else:
+        for p in passes:
+            if isinstance(p, tuple):
+                wheres.append(_PU.c.kato.between(p[0], p[1]))
+            else:
+                wheres.append(sa.and_(_PU.c.kato == "", _PU.c.name.in_(p)))
+    groups: list[Any] = []
+    for where in wheres:
+        for r in session.execute(
+            sa.select(
+                _PU.c.kato,
+                _PU.c.name,
+                _PU.c.level,
+                _PU.c.person,
+                _PU.c.role,
+                _PU.c.first,
+                _PU.c.last,
+                _PU.c.facts,
+                _PU.c.facts,
+                _PU.c.latest,
+            ).where(*base, where)
+        ):
+            kato, name, level, person, role, first, last, n, n2, latest = r
+            groups.append(
+                (
+                    kato or None,
+                    name or None,
+                    level,
+                    person,
+                    role or None,
+                    first,
+                    last,
+                    n,
+                    n2,
+                    latest,
+                )
+            )
+    return groups
 
 
 def _evidence(session: Session, fact_ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -336,27 +412,26 @@ def program_summaries(
         ]
         if territory:
             units = resolve_territory(session, territory)
-            other = aliased(Fact)
-            mention_cond.append(
-                # an aliased model's attributes are typed as their Python values, not as columns
-                sa.select(other.territory_kato)  # type: ignore[call-overload]
-                .where(
-                    other.article_id == col(Fact.article_id),
-                    territory_clause(units, other.territory_kato, other.territory_name),
+            # the articles that name the unit, from each article's territories (kept by extract)
+            mention_cond.append(col(Fact.article_id).in_(articles_in(units)))
+            mentions = session.execute(
+                sa.select(
+                    col(Fact.program),
+                    sa.func.sum(sa.case((col(Fact.kind) == "program", 1), else_=0)),
+                    sa.func.count(sa.distinct(col(Fact.article_id))),
+                    sa.func.min(Fact.published),
+                    sa.func.max(Fact.published),
                 )
-                .exists()
+                .where(*mention_cond)
+                .group_by(col(Fact.program))
+            ).all()
+        else:
+            names = (
+                match_names(session, Fact.program, program, ("program", "amount"))
+                if program
+                else None
             )
-        mentions = session.execute(
-            sa.select(
-                col(Fact.program),
-                sa.func.sum(sa.case((col(Fact.kind) == "program", 1), else_=0)),
-                sa.func.count(sa.distinct(col(Fact.article_id))),
-                sa.func.min(Fact.published),
-                sa.func.max(Fact.published),
-            )
-            .where(*mention_cond)
-            .group_by(col(Fact.program))
-        ).all()
+            mentions = _summary_mentions(session, names, since, until)
         amount_cond = [
             col(Fact.kind) == "amount",
             col(Fact.program).is_not(None),
@@ -380,6 +455,35 @@ def program_summaries(
     finally:
         if own:
             session.close()
+
+
+_PD = SummaryProgramDay.__table__  # type: ignore[attr-defined]
+
+
+def _summary_mentions(
+    session: Session, names: list[str] | None, since: date | None, until: date | None
+) -> list[Any]:
+    """(programme, mentions, articles, first, last) from the per-day summary the extract stage keeps."""
+    cond: list[Any] = [_PD.c.kind.in_(("program", "*"))]
+    if names is not None:
+        cond.append(_PD.c.program.in_(names))
+    if since:
+        cond.append(_PD.c.day >= since.isoformat())
+    if until:
+        cond.append(_PD.c.day <= until.isoformat())
+    star = _PD.c.kind == "*"
+    rows = session.execute(
+        sa.select(
+            _PD.c.program,
+            sa.func.sum(sa.case((_PD.c.kind == "program", _PD.c.facts), else_=0)),
+            sa.func.sum(sa.case((star, _PD.c.articles), else_=0)),
+            sa.func.min(sa.case((star, _PD.c.first))),
+            sa.func.max(sa.case((star, _PD.c.last))),
+        )
+        .where(*cond)
+        .group_by(_PD.c.program)
+    ).all()
+    return [tuple(r) for r in rows]
 
 
 def _program_entries(

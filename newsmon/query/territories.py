@@ -16,6 +16,8 @@ from sqlmodel import Session
 from newsmon.errors import GazetteerError, InputError, NotFoundError
 from newsmon.kato import kato_prefix
 from newsmon.query.filters import QUOTES, plain_name
+from newsmon.store.models import ArticleTerritory, Fact
+from newsmon.store.summary import STORED_PREFIX_LENGTHS
 from newsmon.text import WORD, fold, word_forms
 
 LEVELS = ("region", "city", "district", "rural_district", "settlement")
@@ -282,6 +284,61 @@ def _suggest(text: str, close: list[str]) -> str:
     if close:
         return f"; did you mean {', '.join(f'«{c}»' for c in close)}?"
     return "; no close name is known (run `newsmon gazetteer import` to load all of KATO)"
+
+
+def _prefix_split(units: Sequence[Unit]) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """A filter's KATO prefixes kept in article_territory, the ranges that are not, the names."""
+    stored: list[str] = []
+    other: list[tuple[str, str]] = []
+    for lo, hi, _ in kato_ranges(units):
+        if lo is not None and hi is not None:
+            if len(lo) in STORED_PREFIX_LENGTHS:
+                stored.append(lo)
+            else:
+                other.append((lo, hi))
+    return stored, other, [u.name for u in units]
+
+
+def articles_in(units: Sequence[Unit]) -> Any:
+    """The ids of the articles with a fact in one of `units` (as `territory_clause` matches facts),
+    from each article's territories (article_territory, kept by the extract stage)."""
+    stored, other, names = _prefix_split(units)
+    at = ArticleTerritory.__table__  # type: ignore[attr-defined]
+    cond = [sa.and_(at.c.kato == "", at.c.name.in_(names))]
+    if stored:
+        cond.append(at.c.kato.in_(stored))
+    query: Any = sa.select(at.c.article_id).where(sa.or_(*cond))
+    if other:  # a unit whose code is no KATO code: its prefix is not kept, so probe the facts
+        fact = Fact.__table__  # type: ignore[attr-defined]
+        query = sa.union(
+            query,
+            sa.select(fact.c.article_id).where(
+                sa.or_(*(fact.c.territory_kato.between(lo, hi) for lo, hi in other))
+            ),
+        )
+    return query
+
+
+def articles_in_sql(units: Sequence[Unit], params: dict[str, Any], article: str) -> str:
+    """`articles_in` as an SQL condition on the column `article` (text queries); fills `params`."""
+    stored, other, names = _prefix_split(units)
+    conds = []
+    for i, name in enumerate(names):
+        params[f"at_n{i}"] = name
+    names_in = ", ".join(f":at_n{i}" for i in range(len(names)))
+    conds.append(f"(kato = '' AND name IN ({names_in}))")
+    if stored:
+        for i, code in enumerate(stored):
+            params[f"at_k{i}"] = code
+        conds.append(f"kato IN ({', '.join(f':at_k{i}' for i in range(len(stored)))})")
+    sql = f"{article} IN (SELECT article_id FROM article_territory WHERE {' OR '.join(conds)})"
+    if other:
+        ranges = []
+        for i, (lo, hi) in enumerate(other):
+            params[f"at_lo{i}"], params[f"at_hi{i}"] = lo, hi
+            ranges.append(f"territory_kato BETWEEN :at_lo{i} AND :at_hi{i}")
+        sql = f"({sql} OR {article} IN (SELECT article_id FROM fact WHERE {' OR '.join(ranges)}))"
+    return sql
 
 
 def territory_clause(units: Sequence[Unit], kato_col: Any, name_col: Any) -> Any:

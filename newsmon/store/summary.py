@@ -70,11 +70,14 @@ def latest_key(fact: FactRow) -> str:
 
 def kato_prefixes(code: str) -> list[str]:
     """The prefixes of a KATO code a unit filter may name (newsmon.kato.kato_prefix): 2, 4, 6 digits
-    and the code itself; a code that is not 9 digits only as itself."""
+    and the code itself; of a code that is not 9 digits, every prefix."""
     code = code.strip()
     if len(code) != 9 or not code.isdigit():
-        return [code]
+        return [code[:n] for n in range(1, len(code) + 1)]
     return list(dict.fromkeys([code[:2], code[:4], code[:6], code]))
+
+
+STORED_PREFIX_LENGTHS = (2, 4, 6, 9)  # every 9-digit code has its prefixes of these lengths stored
 
 
 Key = tuple[str, ...]
