@@ -3,6 +3,7 @@
 plain primary-key lookup of one fact on the same SQLite database in the same run.
 
 usage: python bench/query.py [--articles 200000] [--facts 1000000] [--runs 30] [--db PATH] [--keep]
+       python bench/query.py --database postgresql://user@host/db   # the same store and queries on PostgreSQL
 
 The generator writes through raw executemany inserts (the schema comes from the project's migrations; the
 search index text from newsmon.text.normalize_text, the same function the article writer uses).
@@ -206,14 +207,84 @@ def territories(
     return out
 
 
-def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str, float]:
-    """Fill `db` (migrated by the project first); returns seconds per step."""
+class SqliteWriter:
+    """Raw executemany inserts into a migrated SQLite file."""
+
+    def __init__(self, url: str) -> None:
+        self.con = sqlite3.connect(url.removeprefix("sqlite:///"))
+        self.con.execute("PRAGMA journal_mode=WAL")
+        self.con.execute("PRAGMA synchronous=OFF")
+        self.con.execute("PRAGMA cache_size=-400000")
+
+    def time(self, when: str) -> str:
+        return when
+
+    def json(self, value: Any) -> Any:
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+
+    def rows(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        cols = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        self.con.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+
+    def commit(self) -> None:
+        self.con.commit()
+
+    def analyze(self) -> None:
+        self.con.execute("ANALYZE")
+        self.con.commit()
+        self.con.close()
+
+
+class PostgresWriter:
+    """COPY into a migrated PostgreSQL database (psycopg 3)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.con = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+
+    def time(self, when: str) -> str:
+        return when + "+00"
+
+    def json(self, value: Any) -> Any:
+        from psycopg.types.json import Json
+
+        return Json(value)
+
+    def rows(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with self.con.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def commit(self) -> None:
+        self.con.commit()
+
+    def analyze(self) -> None:
+        with self.con.cursor() as cur:
+            for table in ("article", "fact", "source"):
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                )
+        self.con.commit()
+        self.con.autocommit = True
+        self.con.execute("VACUUM ANALYZE")
+        self.con.close()
+
+
+def generate(url: str, n_articles: int, n_facts: int, seed: int = 7) -> dict[str, float]:
+    """Fill the database at `url` (migrated by the project first); returns seconds per step."""
     from newsmon.store.db import dispose_engines, get_engine
     from newsmon.text import normalize_text
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    get_engine(f"sqlite:///{db}")
+    db_url = url
+    get_engine(db_url)
     dispose_engines()
     rng = random.Random(seed)
     terr = territories(rng)
@@ -226,18 +297,13 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
             p.append(by_code[cur][3])
             cur = by_code[cur][1]
         paths[t[0]] = list(reversed(p))
-    con = sqlite3.connect(db)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=OFF")
-    con.execute("PRAGMA cache_size=-400000")
-    import json
-
-    con.executemany(
-        "INSERT INTO territory (kato, parent, level, name, name_kk, raw, aliases) VALUES (?,?,?,?,?,?,?)",
-        [
-            (k, p, lvl, n, kk, None, json.dumps(al, ensure_ascii=False))
-            for k, p, lvl, n, kk, al in terr
-        ],
+    con: SqliteWriter | PostgresWriter = (
+        PostgresWriter(db_url) if db_url.startswith("postgresql") else SqliteWriter(db_url)
+    )
+    con.rows(
+        "territory",
+        ["kato", "parent", "level", "name", "name_kk", "raw", "aliases"],
+        [(k, p, lvl, n, kk, None, con.json(al)) for k, p, lvl, n, kk, al in terr],
     )
     sources = [
         "tengrinews.kz",
@@ -251,9 +317,7 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
         "egemen.kz",
         "baq.kz",
     ]
-    con.executemany(
-        "INSERT INTO source (id, name, kind) VALUES (?, ?, 'import')", list(enumerate(sources, 1))
-    )
+    con.rows("source", ["id", "name", "kind"], [(i, n, "import") for i, n in enumerate(sources, 1)])
     # akims: each unit has 1–3 heads over the two years
     heads: dict[str, list[tuple[int, str]]] = {}
     for t in units:
@@ -293,7 +357,7 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
     art_meta: list[tuple[int, int, str]] = []  # day, source, lang
     batch: list[tuple[Any, ...]] = []
     search_rows: list[tuple[Any, ...]] = []
-    fetched = START.strftime("%Y-%m-%d %H:%M:%S.%f")
+    fetched = con.time(START.strftime("%Y-%m-%d %H:%M:%S.%f"))
     t_norm = 0.0
     for i in range(1, n_articles + 1):
         day = rng.randrange(DAYS)
@@ -323,7 +387,7 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
                 title,
                 title.lower(),
                 text,
-                when.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                con.time(when.strftime("%Y-%m-%d %H:%M:%S.%f")),
                 fetched,
                 lang,
                 f"{i:064x}",
@@ -350,7 +414,9 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
         day, src, lang = art_meta[aid - 1]
         kind = rng.choice(kinds)
         unit = units[_pick(cum, rng)]
-        published = (START + timedelta(days=day, hours=6)).strftime("%Y-%m-%d %H:%M:%S.%f")
+        published = con.time(
+            (START + timedelta(days=day, hours=6)).strftime("%Y-%m-%d %H:%M:%S.%f")
+        )
         person = role = program = unit_m = raw = None
         value = None
         with_terr = True
@@ -374,9 +440,7 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
         else:
             text = unit[3]
         terr_cols = (
-            (unit[0], unit[3], unit[2], json.dumps(paths[unit[0]], ensure_ascii=False))
-            if with_terr
-            else (None,) * 4
+            (unit[0], unit[3], unit[2], con.json(paths[unit[0]])) if with_terr else (None,) * 4
         )
         rows.append(
             (
@@ -407,10 +471,16 @@ def generate(db: Path, n_articles: int, n_facts: int, seed: int = 7) -> dict[str
     con.commit()
     timings["facts"] = time.perf_counter() - t2
     t3 = time.perf_counter()
-    con.execute("ANALYZE")
-    con.commit()
-    con.close()
-    timings["analyze"] = time.perf_counter() - t3
+    from newsmon.store.summary import rebuild
+
+    engine = get_engine(db_url)
+    with engine.begin() as conn:  # the facts were written here, not by extract
+        rebuild(conn)
+    dispose_engines()
+    timings["summaries (newsmon reindex)"] = time.perf_counter() - t3
+    t4 = time.perf_counter()
+    con.analyze()
+    timings["analyze"] = time.perf_counter() - t4
     timings["total"] = time.perf_counter() - t0
     return timings
 
@@ -430,43 +500,46 @@ def _pick(cum: list[float], rng: random.Random) -> int:
 
 
 def _flush_articles(
-    con: sqlite3.Connection, batch: list[tuple[Any, ...]], search_rows: list[tuple[Any, ...]]
+    con: SqliteWriter | PostgresWriter,
+    batch: list[tuple[Any, ...]],
+    search_rows: list[tuple[Any, ...]],
 ) -> None:
-    con.executemany(
-        "INSERT INTO article (id, source_id, url, url_norm, title, title_key, text, published, fetched, "
-        "lang, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    con.rows(
+        "article",
+        "id source_id url url_norm title title_key text published fetched lang content_hash".split(),
         batch,
     )
-    con.executemany(
-        "INSERT INTO article_search (article_id, source_id, published, lang, title, body) "
-        "VALUES (?,?,?,?,?,?)",
+    con.rows(
+        "article_search",
+        ["article_id", "source_id", "published", "lang", "title", "body"],
         search_rows,
     )
     batch.clear()
     search_rows.clear()
 
 
-def _flush_facts(con: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
-    con.executemany(
-        'INSERT INTO fact (id, article_id, kind, text, sentence, start, "end", confidence, extractor, published, '
-        "source_id, lang, person, role, program, value, unit, raw, territory_kato, territory_name, territory_level, "
-        "territory_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+def _flush_facts(con: SqliteWriter | PostgresWriter, rows: list[tuple[Any, ...]]) -> None:
+    con.rows(
+        "fact",
+        "id article_id kind text sentence start end confidence extractor published source_id lang "
+        "person role program value unit raw territory_kato territory_name territory_level "
+        "territory_path".split(),
         rows,
     )
     rows.clear()
 
 
-def measure(db: Path, runs: int, n_facts: int) -> list[tuple[str, float, float]]:
+def measure(url: str, runs: int, n_facts: int) -> list[tuple[str, float, float]]:
     """(name, median ms, p95 ms) per query; the first is the reference."""
     import sqlalchemy as sa
     from sqlmodel import select
 
     from newsmon.query import FactFilter, akims_directory, list_facts, program_summaries
+    from newsmon.query.overview import facts_by_kind, top_programs, top_territories, unit_counts
     from newsmon.search import SearchQuery, search
     from newsmon.store.db import open_session
     from newsmon.store.models import Fact
 
-    url = f"sqlite:///{db}"
     session = open_session(url)
     rng = random.Random(1)
 
@@ -529,9 +602,20 @@ def measure(db: Path, runs: int, n_facts: int) -> list[tuple[str, float, float]]
             ),
         ),
     ]
+
+    def home() -> Any:  # what the home page's overview reads for a month
+        return (
+            facts_by_kind(session, *month),
+            top_territories(session, *month),
+            top_programs(session, *month),
+            unit_counts(session, *month),
+        )
+
     heavy: list[tuple[str, Callable[[], Any]]] = [
         ("akims (whole country)", lambda: akims_directory(session=session)),
         ("programs (all, whole country)", lambda: program_summaries(session=session)),
+        ("home overview of a month (counts by kind, top territories, programmes)", home),
+        ("map of a month (unit_counts)", lambda: unit_counts(session, *month)),
     ]
     out = []
     for name, fn in queries + heavy:
@@ -551,6 +635,34 @@ def measure(db: Path, runs: int, n_facts: int) -> list[tuple[str, float, float]]
     return out
 
 
+def _has_facts(url: str) -> bool:
+    import sqlalchemy as sa
+
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return False
+    from newsmon.store.db import get_engine
+
+    with get_engine(url).connect() as conn:
+        return bool(
+            conn.execute(sa.text("SELECT count(*) FROM (SELECT 1 FROM fact LIMIT 1) x")).scalar()
+        )
+
+
+def _size(url: str) -> int:
+    """Bytes on disk: the SQLite file (and its WAL), or PostgreSQL's current database."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+    import sqlalchemy as sa
+
+    from newsmon.store.db import get_engine
+
+    with get_engine(url).connect() as conn:
+        return int(
+            conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar_one()
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -560,24 +672,32 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--db", type=Path, default=None, help="reuse (or keep) this database file")
     ap.add_argument("--keep", action="store_true", help="keep the generated database")
+    ap.add_argument(
+        "--database",
+        default=None,
+        help="postgresql://… : generate into (when it has no facts) and query this PostgreSQL "
+        "database instead of an SQLite file",
+    )
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="newsmon-bench-"))
     db = args.db or tmp / "bench.db"
-    if not db.exists():
-        timings = generate(db, args.articles, args.facts)
+    url = args.database or f"sqlite:///{db}"
+    if not _has_facts(url):
+        timings = generate(url, args.articles, args.facts)
         print(
             f"generated {args.articles:,} articles and {args.facts:,} facts in {timings['total']:.1f} s "
             f"({', '.join(f'{k} {v:.1f} s' for k, v in timings.items() if k != 'total')}); "
-            f"database {db.stat().st_size / 2**20:.0f} MiB",
+            f"database {_size(url) / 2**20:.0f} MiB",
             flush=True,
         )
-    results = measure(db, args.runs, args.facts)
+    results = measure(url, args.runs, args.facts)
     ref_med, ref_p95 = results[0][1], results[0][2]
     print("\n| query | median ms | p95 ms | median ÷ ref | p95 ÷ ref |\n|---|---:|---:|---:|---:|")
     for name, med, p95 in results:
         print(f"| {name} | {med:.2f} | {p95:.2f} | {med / ref_med:.0f} | {p95 / ref_p95:.0f} |")
     print(
-        f"\nPython {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
+        f"\nPython {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs; "
+        f"database {_size(url) / 2**20:.0f} MiB ({url.split('@')[-1]})"
     )
     if not args.keep and args.db is None:
         for p in tmp.iterdir():
