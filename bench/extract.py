@@ -1,7 +1,9 @@
 """Extraction speed: words/s of the full pipeline (entities, rules, linking, fact building), with and
 without database writes, as a ratio to natasha's segmenter + NER alone on the same texts in the same run.
 
-usage: python bench/extract.py [--articles PATH] [--repeat N]
+usage: python bench/extract.py [--articles PATH] [--repeat N] [--summaries-only]
+--summaries-only: `newsmon extract` on SQLite with the summary tables kept (newsmon.store.summary) and
+without (its two calls made no-ops), alternated over fresh copies of one imported database.
 Default texts: ../shared/data/tengrinews-ru-2024-04/articles.dev.import.jsonl (read by path, not committed).
 """
 
@@ -24,7 +26,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--articles", type=Path, default=DEFAULT)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--summaries-only", action="store_true")
     args = ap.parse_args()
+    if args.summaries_only:
+        summaries(args.articles, args.repeat)
+        return
     rows = [json.loads(line) for line in args.articles.open(encoding="utf-8")]
     from newsmon.nlp.extract import load_pipeline
     from newsmon.nlp.facts import build_facts
@@ -85,6 +91,64 @@ def main() -> None:
     print(
         f"newsmon extract with DB:     {words / t_db:,.0f} words/s  ratio {t_ref / t_db:.2f} "
         f"(CPU time ratio {c_ref / c_db:.2f}; {report.facts} facts)"
+    )
+
+
+def summaries(articles: Path, repeat: int) -> None:
+    """words/s of `extract` with and without the summary tables, rounds alternated, CPU time beside."""
+    import shutil
+
+    from newsmon.store import summary
+
+    with tempfile.TemporaryDirectory() as tmp:
+        template = Path(tmp) / "template.db"
+        os.environ["NEWSMON_DATABASE_URL"] = f"sqlite:///{template}"
+        from newsmon.ingest.importer import import_jsonl
+        from newsmon.nlp.extract import extract
+        from newsmon.settings import get_settings
+        from newsmon.store.db import dispose_engines
+
+        get_settings.cache_clear()
+        import_jsonl(articles)
+        dispose_engines()
+        words = sum(
+            len((r["title"] + " " + r["text"]).split())
+            for r in map(json.loads, articles.open(encoding="utf-8"))
+        )
+        kept, noop = (
+            (summary.replace_facts, summary.fact_rows),
+            (
+                lambda *_a, **_k: None,
+                lambda *_a, **_k: [],
+            ),
+        )
+        wall: dict[str, list[float]] = {"with": [], "without": []}
+        cpu: dict[str, list[float]] = {"with": [], "without": []}
+        facts = 0
+        for i in range(repeat + 1):  # round 0 warms the pipeline up and is not counted
+            for name in ("without", "with") if i % 2 else ("with", "without"):
+                db = Path(tmp) / f"{name}{i}.db"
+                shutil.copy(template, db)
+                os.environ["NEWSMON_DATABASE_URL"] = f"sqlite:///{db}"
+                get_settings.cache_clear()
+                summary.replace_facts, summary.fact_rows = kept if name == "with" else noop  # type: ignore[assignment]
+                w0, c0 = time.perf_counter(), time.process_time()
+                report = extract(get_settings())
+                if i:
+                    wall[name].append(time.perf_counter() - w0)
+                    cpu[name].append(time.process_time() - c0)
+                facts = report.facts
+                dispose_engines()
+        summary.replace_facts, summary.fact_rows = kept  # type: ignore[assignment]
+    print(f"{words} words, {facts} facts per run; best of {repeat} alternated rounds")
+    for name in ("without", "with"):
+        print(
+            f"extract {name:>7} summaries: {words / min(wall[name]):,.0f} words/s wall, "
+            f"{words / min(cpu[name]):,.0f} words/s of CPU time"
+        )
+    print(
+        f"with / without: wall {min(wall['without']) / min(wall['with']):.3f}, "
+        f"CPU time {min(cpu['without']) / min(cpu['with']):.3f} (1.0 = no cost)"
     )
 
 

@@ -23,6 +23,7 @@ from newsmon.query.facts import FactFilter, iter_facts
 from newsmon.settings import Settings, get_settings
 from newsmon.store.db import open_session
 from newsmon.store.models import AlertDelivery, Article, Fact, Source
+from newsmon.store.summary import rebuild
 
 DAY = date(2024, 11, 21)  # the demo sample is of 19 and 20 November 2024
 
@@ -81,6 +82,8 @@ def _extra_facts(url: str) -> None:
         add_fact(
             session, arts["amanat-qabyldau-oskemen"], "territory", "Өскеменде", {"territory": UKA}
         )
+        session.flush()
+        rebuild(session.connection())  # facts written here, not by extract: the summaries
         session.commit()
 
 
@@ -238,6 +241,7 @@ def test_ten_thousand_hits_make_one_message_with_a_count_and_a_link(
             sa.insert(Fact),
             [{**base, "start": 100 + i, "end": 111 + i} for i in range(10_000)],
         )
+        rebuild(s.connection())
         s.commit()
     config = _config(
         tmp_path, "alerts:\n  - name: всё\n    min_amount: 1\n    channels: [webhook, telegram]\n"

@@ -18,6 +18,7 @@ from newsmon.ingest.importer import import_jsonl
 from newsmon.output import FORMULA_STARTS, csv_safe
 from newsmon.store.db import dispose_engines, open_session
 from newsmon.store.models import Article, Fact
+from newsmon.store.summary import rebuild
 
 PERSON = "=cmd|' /C calc'!A0"
 PROGRAM = '+HYPERLINK("http://evil.example","click")'
@@ -75,6 +76,8 @@ def hostile_db(db_url: str, tmp_path: Path) -> str:
                 **common,
             )
         )
+        session.flush()
+        rebuild(session.connection())  # facts written here, not by extract: the summaries
         session.commit()
     dispose_engines()
     return db_url

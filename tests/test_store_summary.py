@@ -184,10 +184,10 @@ def test_extraction_keeps_the_summaries_in_both_languages(db_url: str) -> None:
     extract(get_settings(), batch_size=5, redo_all=True)
     with open_session() as s:
         kept = _snapshot(s)
-        persons = {r[2] for r in kept[2]}
+        persons = {r[2] for r in kept[3]}
         assert {"Иван Петров", "Ботагоз Сикпаева"} <= persons
-        programs = {r[0]: r for r in kept[1] if r[1] == "*"}
-        assert sum(r[4] for r in kept[1] if r[0] == "Ауыл аманаты" and r[1] == "*") == 4
+        programs = {r[0]: r for r in kept[2] if r[1] == "*"}
+        assert sum(r[4] for r in kept[2] if r[0] == "Ауыл аманаты" and r[1] == "*") == 4
         assert "Ауыл аманаты" in programs
         total = s.execute(sa.select(sa.func.count()).select_from(Fact)).scalar_one()
         assert sum(r[6] for r in kept[0] if r[0] == "all" and r[1] != "*") == total

@@ -140,11 +140,14 @@ def _known_units(session: Session) -> _Known:
                 names[spelling].append(unit)
     # units facts name that the territory table lacks (no KATO import yet, or kato-less facts)
     seen = {u.kato for u in units}
-    for kato, name, level in session.execute(
+    # (from the units the extract stage counts, summary_territory: no scan of the facts)
+    for code, name, lvl in session.execute(
         sa.text(
-            "SELECT DISTINCT territory_kato, territory_name, territory_level FROM fact WHERE territory_name IS NOT NULL"
+            "SELECT kato, name, level FROM summary_territory WHERE name != '' "
+            "ORDER BY kato, name, level"
         )
     ).all():
+        kato, level = code or None, lvl or None
         if kato in seen and kato is not None:
             continue
         seen.add(kato)

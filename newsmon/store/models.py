@@ -250,6 +250,17 @@ class SummaryTerritoryDay(SQLModel, table=True):
     articles: int = 0
 
 
+class SummaryTerritory(SQLModel, table=True):
+    """Every territory facts name (code, name, level), with its facts and articles of all time."""
+
+    __tablename__ = "summary_territory"
+    kato: str = Field(primary_key=True, max_length=12)
+    name: str = Field(primary_key=True, max_length=300)
+    level: str = Field(primary_key=True, max_length=32)
+    facts: int = 0
+    articles: int = 0
+
+
 class SummaryProgramDay(SQLModel, table=True):
     """Per programme, day and kind (`program`, `amount`, '*': both): facts, distinct articles, the
     first and last publication time."""

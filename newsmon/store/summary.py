@@ -26,6 +26,7 @@ from newsmon.store.models import (
     Fact,
     SummaryPersonUnit,
     SummaryProgramDay,
+    SummaryTerritory,
     SummaryTerritoryDay,
 )
 
@@ -115,6 +116,11 @@ def _territory_keys(f: FactRow) -> Iterator[Key]:
             yield ("name", kind, day, "", f.territory_name, "")
 
 
+def _unit_keys(f: FactRow) -> Iterator[Key]:
+    if f.territory_name is not None:
+        yield (f.territory_kato or "", f.territory_name, f.territory_level or "")
+
+
 def _program_keys(f: FactRow) -> Iterator[Key]:
     if f.program is not None:
         day = day_of(f.published)
@@ -177,6 +183,13 @@ SUMMARIES = (
         SummaryTerritoryDay.__table__,  # type: ignore[attr-defined]
         ("scope", "kind", "day", "kato", "name", "level"),
         _territory_keys,
+        (),
+        _no_match,
+    ),
+    Summary(
+        SummaryTerritory.__table__,  # type: ignore[attr-defined]
+        ("kato", "name", "level"),
+        _unit_keys,
         (),
         _no_match,
     ),

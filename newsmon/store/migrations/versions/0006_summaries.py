@@ -1,4 +1,4 @@
-"""summary tables (per territory and day, per programme and day, per person and unit) and each
+"""summary tables (per territory and day, per territory, per programme and day, per person and unit) and each
 article's territories, kept by the extract stage; filled here from the stored facts
 
 Revision ID: 0006
@@ -46,6 +46,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("scope", "kind", "day", "kato", "name", "level"),
     )
     op.create_table(
+        "summary_territory",
+        sa.Column("kato", sa.String(length=12), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("level", sa.String(length=32), nullable=False),
+        *_counts(),
+        sa.PrimaryKeyConstraint("kato", "name", "level"),
+    )
+    op.create_table(
         "summary_program_day",
         sa.Column("program", sa.String(length=300), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
@@ -86,6 +94,7 @@ def downgrade() -> None:
         "article_territory",
         "summary_person_unit",
         "summary_program_day",
+        "summary_territory",
         "summary_territory_day",
     ):
         op.drop_table(table)
