@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from newsmon.nlp.facts import FactRecord, build_facts
+from newsmon.nlp.linking import link_rows
 from newsmon.nlp.pipeline import LANGS, MAX_NLP_CHARS, doc_text, extractor_version, load_pipeline
 from newsmon.settings import get_settings
 from newsmon.store.db import open_session
@@ -316,6 +317,7 @@ def _to_row(rec: FactRecord, art: Article, version: str) -> dict[str, Any]:
         territory_path=terr.get("path"),
         mentions=rec.mentions,
         extra=rec.extra or None,
+        event=rec.extra.get("event") if rec.kind == "akim" else None,
     )
 
 
@@ -366,6 +368,7 @@ def finish(
         art.claimed_by, art.claim_expires = None, None
         session.add(art)
     if rows:
+        link_rows(session, rows)  # person, territory and programme rows, in this transaction
         session.execute(sa.insert(Fact), rows)
     report.facts += len(rows)
     session.commit()
