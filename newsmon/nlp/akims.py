@@ -200,6 +200,21 @@ _APPOINTED = {
     "утверждена",
 }
 _LEADS = {"возглавил", "возглавила", "басқарады"}
+# what a sentence says happened to the post (`event` of an akim fact): the cue words near the mention
+EVENT_APPOINTED, EVENT_DISMISSED, EVENT_ACTING, EVENT_MENTION = (
+    "appointed",
+    "dismissed",
+    "acting",
+    "mention",
+)
+_APPOINT_CUES = re.compile(
+    r"^(?:назнач\w*|утвержд\w*|избран\w*|возглавил\w*|новым|новый|новая|нового|стал|стала"
+    r"|тағайындал\w*|тағайындады|сайлан\w*|жаңа|басқарады)$",
+    re.I,
+)
+_EVENT_WINDOW = 4  # tokens around the mention the cue may stand in
+# leaving the post, said before the title («освобождён от должности акима района Х»)
+_LEFT_BEFORE = re.compile(r"^(?:освобожд\w*|отстран\w*|уволен\w*|уволил\w*|снят\w*)$", re.I)
 # substrings every trigger or lead word contains (a cheap test before the token loop)
 _CUES_RU = ("аким", "замакима", "возглавил")
 _CUES_KK = ("әкім", "басқарады")  # «X возглавил Y район»: X heads Y
@@ -214,6 +229,19 @@ class _Found:
     acting: bool
     territory: dict[str, Any] | None
     confidence: float
+    event: str | None = None  # dismissed when the sentence says so; else set from the cues
+
+
+def _event(doc: Doc, f: _Found) -> str:
+    """appointed (a cue such as «назначен», «тағайындалды», «новым акимом» within a few tokens of
+    the mention, in its sentence), dismissed (set by the finder), acting, or a plain mention."""
+    if f.event:
+        return f.event
+    sent = doc[f.start].sent
+    lo, hi = max(sent.start, f.start - _EVENT_WINDOW), min(sent.end, f.end + _EVENT_WINDOW)
+    if any(_APPOINT_CUES.match(doc[k].text) for k in range(lo, hi)):
+        return EVENT_APPOINTED
+    return EVENT_ACTING if f.acting else EVENT_MENTION
 
 
 def _tokens(people: list[P.Person]) -> set[int]:
@@ -371,6 +399,8 @@ class AkimFinder:
                 hit = self._leads(doc, i, people, starts)
                 if hit:
                     found.append(hit)
+        for f in found:
+            f.event = _event(doc, f)
         found = _settle(doc, found)
         spans = []
         for f in found:
@@ -381,6 +411,7 @@ class AkimFinder:
                 "acting": f.acting,
                 "territory": f.territory,
                 "confidence": f.confidence,
+                "event": f.event or EVENT_MENTION,
             }
             spans.append(span)
         doc.spans["akims"] = spans
@@ -462,6 +493,17 @@ class AkimFinder:
         return False
 
     @staticmethod
+    def _left_before(doc: Doc, i: int, sent: Span) -> int | None:
+        """The token of a word of leaving the post in the title's phrase before it («освобождён от
+        должности акима»), or None."""
+        k = i - 1
+        while k >= sent.start and i - k <= 4 and doc[k].lower_ not in _FORMER_STOP:
+            if _LEFT_BEFORE.match(doc[k].text):
+                return k
+            k -= 1
+        return None
+
+    @staticmethod
     def _former_after(doc: Doc, j: int, sent: Span, width: int = 2, name: bool = False) -> bool:
         """A word of a past or left post right after the title («әкімі болған», «әкімі қызметінен
         босатылды») or of leaving it right after the name («аким Х освобождён от должности»)."""
@@ -479,7 +521,8 @@ class AkimFinder:
     def _ru(
         self, doc: Doc, i: int, sent: Span, people: list[P.Person], starts: dict[int, Span]
     ) -> list[_Found]:
-        if self._former_before(doc, i, sent) or doc[i].lower_.startswith("экс"):
+        left = self._left_before(doc, i, sent)
+        if left is None and (self._former_before(doc, i, sent) or doc[i].lower_.startswith("экс")):
             return []
         prev = [doc[k] for k in range(max(sent.start, i - 3), i)]
         deputy = doc[i].lower_.startswith("зам") or any(_DEPUTY_RU.match(t.text) for t in prev[-2:])
@@ -535,7 +578,7 @@ class AkimFinder:
             if case != "nomn" and P.looks_nominative_only(person.name):
                 return []  # «пресс-секретарь акима Жанна Арынбекова»: the name goes with another word
             if self._former_after(doc, person.end, sent, name=True):
-                return []  # «аким района Х освобождён от должности»
+                left = person.end  # «аким района Х освобождён от должности»: a dismissal
             group = [person]
             while plural:  # «акимов регионов Нурлана Ногаева и Дархана Сатыбалды»
                 k = person.end
@@ -558,8 +601,20 @@ class AkimFinder:
                     acting,
                     units[n] if units else territory,
                     conf,
+                    EVENT_DISMISSED if left is not None else None,
                 )
                 for n, p in enumerate(group)
+            ]
+        if left is not None and left < i:  # «Х освобождён от должности акима района»
+            k = left
+            while k > sent.start and doc[k - 1].lower_ in _WAS | {"был", "была"}:
+                k -= 1
+            person = self._person_ending(people, self._skip_back(doc, k, sent))
+            if person is None:
+                return []
+            return [
+                _Found(person.start, max(j, i + 1), self._name(person), role, acting, territory,
+                       conf, EVENT_DISMISSED)
             ]
         person = self._person_before(doc, start, sent, people)
         if person is None:
@@ -608,12 +663,17 @@ class AkimFinder:
         if j < sent.end and _DEPUTY_KK.match(doc[j].text):
             deputy, j = True, j + 1
         acting = any(_ACTING_KK.match(doc[k].text) for k in range(j, min(j + 2, sent.end)))
-        while j < sent.end and (_ACTING_KK.match(doc[j].text) or doc[j].lower_ in ("атқарушы",)):
+        while j < sent.end and (
+            _ACTING_KK.match(doc[j].text) or doc[j].lower_ in ("атқарушы", "болып")
+        ):
             j += 1
+        event = None
         if self._former_after(doc, j, sent):
-            return None  # «облыс әкімі болған Х», «аудан әкімі қызметінен босатылды»
+            if not self._former_after(doc, j, sent, name=True):
+                return None  # «облыс әкімі болған Х»: a former post
+            event = EVENT_DISMISSED  # «Х аудан әкімі қызметінен босатылды»: the name is before
         j = self._skip(doc, j, sent.end)
-        person = self._person_at(people, j)
+        person = self._person_at(people, j) if event is None else None
         end = person.end if person else j
         if person is None:
             if doc[i].lower_ in _KK_OBJECT:
@@ -624,7 +684,7 @@ class AkimFinder:
                 return None
             start, end = person.start, max(j, i + 1)
         elif self._former_after(doc, person.end, sent, 3, name=True):
-            return None  # «әкімі Х қызметінен босатылды»
+            event = EVENT_DISMISSED  # «әкімі Х қызметінен босатылды»
         return _Found(
             start,
             end,
@@ -633,6 +693,7 @@ class AkimFinder:
             acting,
             territory,
             0.9 if explicit else (0.75 if territory else 0.6),
+            event,
         )
 
     def _skip_back(self, doc: Doc, i: int, sent: Span) -> int:
@@ -711,13 +772,26 @@ def _settle(doc: Doc, found: list[_Found]) -> list[_Found]:
             ):
                 f.person = g.person
                 break
+    for f in found:  # «аким района Х освобождён, новым акимом назначен Y»: Y takes X's post
+        if f.event == EVENT_APPOINTED and f.territory is None:
+            sent = doc[f.start].sent
+            left = [
+                g
+                for g in found
+                if g.event == EVENT_DISMISSED
+                and g.territory is not None
+                and g.role == f.role
+                and sent.start <= g.start < sent.end
+            ]
+            if len(left) == 1:
+                f.territory = left[0].territory
     acting = {(_surname_key(f.person), _kato(f)) for f in found if f.role == ROLE_ACTING}
     for f in found:
         if f.role == ROLE_AKIM and (_surname_key(f.person), _kato(f)) in acting:
             f.role, f.acting = ROLE_ACTING, True
     heads: dict[str, dict[str, int]] = {}
     for f in found:
-        if f.role in (ROLE_AKIM, ROLE_ACTING) and _kato(f):
+        if f.role in (ROLE_AKIM, ROLE_ACTING) and _kato(f) and f.event != EVENT_DISMISSED:
             post = heads.setdefault(_kato(f) or "", {})
             key = _surname_key(f.person)
             post[key] = max(post.get(key, 0), _year_of(doc, f))
@@ -729,7 +803,8 @@ def _settle(doc: Doc, found: list[_Found]) -> list[_Found]:
     return [
         f
         for f in found
-        if not (f.role in (ROLE_AKIM, ROLE_ACTING) and (_kato(f), _surname_key(f.person)) in former)
+        if f.event == EVENT_DISMISSED
+        or not (f.role in (ROLE_AKIM, ROLE_ACTING) and (_kato(f), _surname_key(f.person)) in former)
     ]
 
 

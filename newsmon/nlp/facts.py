@@ -85,6 +85,8 @@ class _Merger:
             old.program = fact.program
         if len(fact.person or "") > len(old.person or ""):
             old.person = fact.person
+        if fact.extra.get("event") == "appointed":  # one mention says so: the article reports it
+            old.extra["event"] = "appointed"
         old.confidence = max(old.confidence, fact.confidence)
 
 
@@ -103,9 +105,11 @@ def build_facts(doc: Doc) -> list[FactRecord]:
             person=a["person"],
             role=a["role"],
             territory=a["territory"],
-            extra={"acting": True} if a.get("acting") else {},
+            extra={**({"acting": True} if a.get("acting") else {}), "event": a["event"]},
         )
-        merger.add(("akim", _surname(a["person"]), a["role"]), fact)
+        # a dismissal is a fact of its own beside mentions of the same person in the article
+        dismissed = a["event"] == "dismissed"
+        merger.add(("akim", _surname(a["person"]), a["role"], dismissed), fact)
     for span in doc.spans.get("amounts", []):
         a = span._.amount
         fact = FactRecord(
