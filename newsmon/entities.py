@@ -20,7 +20,9 @@ from newsmon.text import fold, morph, name_word_key
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*\.?|[^\W\d_]\.")
 _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.I)
 _PATRONYMIC = re.compile(r"(?:ович|евич|ьич|овна|евна|ична|инична|ұлы|улы|қызы|кызы)$", re.I)
-_SURNAME = re.compile(r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ский|ская|цкий|цкая|енко|ук|юк)$", re.I)
+_SURNAME = re.compile(
+    r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ский|ская|цкий|цкая|енко|ук|юк)$", re.I
+)
 # Kazakh case endings of a name, and the letters the stem may end in before each (assimilation)
 _KK_VOWELS = "аәеёиоөуұүыіэюя"
 _KK_VOICELESS = "бвгдкқпстфхцчшщ"
@@ -80,14 +82,19 @@ def word_nominative(word: str) -> str:
             if low.endswith(suffix) and _FAMILY_END.search(low[: -len(suffix)]):
                 return low[: -len(suffix)]
         return low
-    for suffix, before in _KK_ENDINGS:  # a Kazakh ending on a name with no Kazakh letter («Досаевтың»)
+    for (
+        suffix,
+        before,
+    ) in _KK_ENDINGS:  # a Kazakh ending on a name with no Kazakh letter («Досаевтың»)
         stem = low[: -len(suffix)]
-        if suffix[-1] in "ңғқ" or suffix in ("мен", "пен", "бен"):
-            if low.endswith(suffix) and len(stem) >= 4 and stem[-1] in before:
-                return stem
-    parses = [
-        p for p in morph().parse(low) if p.is_known and _GRAMMEMES.keys() & p.tag.grammemes
-    ]
+        if (
+            (suffix[-1] in "ңғқ" or suffix in ("мен", "пен", "бен"))
+            and low.endswith(suffix)
+            and len(stem) >= 4
+            and stem[-1] in before
+        ):
+            return stem
+    parses = [p for p in morph().parse(low) if p.is_known and _GRAMMEMES.keys() & p.tag.grammemes]
     if parses:
         return str(parses[0].normal_form).replace("ё", "е")
     return _RU_INSTR.sub("", low)
@@ -110,8 +117,10 @@ def parse_person(name: str) -> PersonName | None:
     rest = [w for w in full if w is not patronymic]
     if len(rest) == 1:
         surname, first = rest[0], None
-    elif patronymic is not None and full.index(patronymic) == 2 and _SURNAME.search(
-        word_nominative(rest[0])
+    elif (
+        patronymic is not None
+        and full.index(patronymic) == 2
+        and _SURNAME.search(word_nominative(rest[0]))
     ):
         surname, first = rest[0], rest[1]  # «Бекмуханов Нурлан Абаевич»: the official order
     elif _SURNAME.search(word_nominative(rest[0])) and not _SURNAME.search(

@@ -613,8 +613,16 @@ class AkimFinder:
             if person is None:
                 return []
             return [
-                _Found(person.start, max(j, i + 1), self._name(person), role, acting, territory,
-                       conf, EVENT_DISMISSED)
+                _Found(
+                    person.start,
+                    max(j, i + 1),
+                    self._name(person),
+                    role,
+                    acting,
+                    territory,
+                    conf,
+                    EVENT_DISMISSED,
+                )
             ]
         person = self._person_before(doc, start, sent, people)
         if person is None:

@@ -94,7 +94,12 @@ class Linker:
         for i in range(0, len(want), 500):
             rows = self.session.execute(
                 sa.select(
-                    p.c.id, p.c.name, p.c.name_kk, p.c.surname_key, p.c.first_key, p.c.initial,
+                    p.c.id,
+                    p.c.name,
+                    p.c.name_kk,
+                    p.c.surname_key,
+                    p.c.first_key,
+                    p.c.initial,
                     p.c.aliases,
                 ).where(p.c.surname_key.in_(want[i : i + 500]))
             ).all()
@@ -229,7 +234,9 @@ class Linker:
         )
         for r in rows:
             kato = r.get("territory_kato")
-            r["territory_id"] = self.territory(kato, r.get("territory_name"), r.get("territory_level"))
+            r["territory_id"] = self.territory(
+                kato, r.get("territory_name"), r.get("territory_level")
+            )
             r["person_id"] = self.person(r.get("person"), kato) if r.get("kind") == "akim" else None
             r["programme_id"] = self.programme(r.get("program"))
 
@@ -284,11 +291,31 @@ def relink(session: Session) -> RelinkReport:
     session.execute(sa.delete(Person.__table__))  # type: ignore[attr-defined]
     linker = Linker(session)
     report = RelinkReport()
-    cols = [f.c.id, f.c.kind, f.c.person, f.c.program, f.c.territory_kato, f.c.territory_name,
-            f.c.territory_level]
+    cols = [
+        f.c.id,
+        f.c.kind,
+        f.c.person,
+        f.c.program,
+        f.c.territory_kato,
+        f.c.territory_name,
+        f.c.territory_level,
+    ]
     rows = [
-        dict(zip(("id", "kind", "person", "program", "territory_kato", "territory_name",
-                  "territory_level"), r, strict=True))
+        dict(
+            zip(
+                (
+                    "id",
+                    "kind",
+                    "person",
+                    "program",
+                    "territory_kato",
+                    "territory_name",
+                    "territory_level",
+                ),
+                r,
+                strict=True,
+            )
+        )
         for r in session.execute(
             sa.select(*cols).order_by(f.c.published.is_(None), f.c.published, f.c.id)
         ).all()

@@ -127,13 +127,15 @@ class Fact(SQLModel, table=True):
         sa.Index("ix_fact_kind_published", "kind", "published"),
         sa.Index("ix_fact_territory", "territory_kato", "kind"),
         # migration 0003: each serves one query of newsmon/query/ (see there)
-        sa.Index(
+        sa.Index(  # migration 0004: with the person and the event (the tenure's groups)
             "ix_fact_akims",
             "kind",
             "territory_kato",
             "territory_name",
+            "person_id",
             "person",
             "role",
+            "event",
             "territory_level",
             "published",
         ),

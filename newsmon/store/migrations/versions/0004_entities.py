@@ -69,9 +69,36 @@ def upgrade() -> None:
         batch_op.create_index("ix_fact_person_id", ["person_id"], unique=False)
         batch_op.create_index("ix_fact_territory_id", ["territory_id"], unique=False)
         batch_op.create_index("ix_fact_programme_id", ["programme_id"], unique=False)
+    # the akims directory groups by unit, person, spelling, role and event in one covering pass
+    op.drop_index("ix_fact_akims", table_name="fact")
+    op.create_index("ix_fact_akims", "fact", AKIMS_INDEX, unique=False)
+
+
+AKIMS_INDEX = [
+    "kind",
+    "territory_kato",
+    "territory_name",
+    "person_id",
+    "person",
+    "role",
+    "event",
+    "territory_level",
+    "published",
+]
+OLD_AKIMS_INDEX = [
+    "kind",
+    "territory_kato",
+    "territory_name",
+    "person",
+    "role",
+    "territory_level",
+    "published",
+]
 
 
 def downgrade() -> None:
+    op.drop_index("ix_fact_akims", table_name="fact")
+    op.create_index("ix_fact_akims", "fact", OLD_AKIMS_INDEX, unique=False)
     with op.batch_alter_table("fact", schema=None) as batch_op:
         batch_op.drop_index("ix_fact_programme_id")
         batch_op.drop_index("ix_fact_territory_id")
