@@ -40,14 +40,17 @@ FACT_COLUMNS = [
 SEARCH_COLUMNS = ["published", "source", "title", "snippet", "score"]
 AKIM_COLUMNS = [
     "territory_name",
-    "territory_level",
+    "territory_kato",
     "person",
     "role",
-    "first_seen",
-    "last_seen",
-    "articles",
-    "previous",
+    "since",
+    "until",
     "current",
+    "appointed",
+    "dismissed",
+    "previous",
+    "articles",
+    "person_id",
     "evidence_url",
 ]
 PROGRAM_COLUMNS = ["program", "mentions", "articles", "first_seen", "last_seen", "units", "totals"]
@@ -153,17 +156,27 @@ def akims(
     territory: str = _territory,
     since: str = _since,
     until: str = _until,
+    at: str = typer.Option(None, "--at", help="Who headed each unit on this day (YYYY-MM-DD)."),
+    changes: bool = typer.Option(
+        False, "--changes", help="Only appointments, dismissals and successions (from --since on)."
+    ),
     deputies: bool = typer.Option(False, "--deputies", help="Include deputy akims."),
     fmt: str = _fmt("table"),
 ) -> None:
-    """Directory of akims by unit: first and last seen, articles, latest evidence; «previous» marks a new name.
+    """Akims by unit and period, current heads first: since, until, acting, appointment evidence.
 
-    Example: newsmon akims --territory "Шемонаихинский район"
+    One row per person and unit period; spellings of one person (Russian and Kazakh letters, case
+    forms, initials) are one person, so a new spelling is never an appointment.
+
+    Example: newsmon akims --territory "Шемонаихинский район" --format table
+    (also: --territory ШҚО --at 2024-11-19; --changes --since 2024-11-01 --format csv)
     """
     entries = akims_directory(
         territory,
         since=parse_day(since, "--since"),
         until=parse_day(until, "--until"),
+        at=parse_day(at, "--at"),
+        changes=changes,
         deputies=deputies,
     )
     n = write_records((e.as_dict() for e in entries), fmt, AKIM_COLUMNS)
