@@ -53,7 +53,16 @@ AKIM_COLUMNS = [
     "person_id",
     "evidence_url",
 ]
-PROGRAM_COLUMNS = ["program", "mentions", "articles", "first_seen", "last_seen", "units", "totals"]
+PROGRAM_COLUMNS = [
+    "program",
+    "name_kk",
+    "mentions",
+    "articles",
+    "first_seen",
+    "last_seen",
+    "territories",
+    "totals_text",
+]
 
 _since = typer.Option(None, "--since", help="First day (YYYY-MM-DD, Asia/Almaty).")
 _until = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD).")

@@ -21,7 +21,7 @@ from newsmon.query.filters import check_dates
 from newsmon.query.territories import kato_ranges, resolve_territory, territory_clause
 from newsmon.settings import get_settings
 from newsmon.store.db import open_session
-from newsmon.store.models import Fact, Person
+from newsmon.store.models import Fact, Person, Programme
 
 ROLE_AKIM = "аким"
 ACTING_ROLE = "и.о. акима"
@@ -29,6 +29,7 @@ AKIM_ROLES = (ROLE_AKIM, ACTING_ROLE)
 
 
 DEPUTY_ROLE = "заместитель акима"
+MONEY_UNITS = ("KZT", "USD", "EUR", "RUB")
 
 
 # the same announcement reported by several articles: same programme, unit, currency and value within N days
@@ -429,9 +430,53 @@ class ProgramSummary:
     units: list[dict[str, Any]]  # [{territory, unit, total, announcements, reports}]
     totals: dict[str, float]  # measure unit → total over all territorial units
     window_days: int = ANNOUNCEMENT_WINDOW_DAYS
+    programme_id: int | None = None  # the `programme` row
+    name_ru: str | None = None  # the catalogue's Russian and Kazakh names
+    name_kk: str | None = None
+    territories: list[dict[str, Any]] = field(default_factory=list)  # units its articles name
+    totals_text: dict[str, str] = field(default_factory=dict)  # «1,5 млрд тенге» per measure
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# words for amounts written out (`readable_amount`): scale words and measure units, ru and kk
+_SCALES = {
+    "ru": ((1e12, "трлн"), (1e9, "млрд"), (1e6, "млн"), (1e3, "тыс.")),
+    "kk": ((1e12, "трлн"), (1e9, "млрд"), (1e6, "млн"), (1e3, "мың")),
+}
+_UNIT_WORDS = {
+    "ru": {
+        "KZT": "тенге",
+        "USD": "долларов",
+        "EUR": "евро",
+        "RUB": "рублей",
+        "ha": "га",
+        "km": "км",
+        "people": "человек",
+    },
+    "kk": {
+        "KZT": "теңге",
+        "USD": "доллар",
+        "EUR": "еуро",
+        "RUB": "рубль",
+        "ha": "га",
+        "km": "км",
+        "people": "адам",
+    },
+}
+
+
+def readable_amount(value: float, unit: str | None, lang: str = "ru") -> str:
+    """An amount as the press writes it: 1500000000 KZT → «1,5 млрд тенге» (kk: «1,5 млрд теңге»)."""
+    words = _UNIT_WORDS.get(lang, _UNIT_WORDS["ru"])
+    tail = words.get(unit or "", unit or "")
+    for size, word in _SCALES.get(lang, _SCALES["ru"]):
+        if abs(value) >= size:
+            number = f"{value / size:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+            return f"{number} {word} {tail}".strip()
+    number = f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", " ").replace(".", ",")
+    return f"{number} {tail}".strip() if unit != "%" else f"{number}%"
 
 
 def dedupe_announcements(
@@ -524,7 +569,9 @@ def program_summaries(
                 col(Fact.published),
             ).where(*amount_cond)
         ).all()
-        return _program_entries(mentions, amounts, window_days)
+        out = _program_entries(mentions, amounts, window_days)
+        _add_programme_rows(session, out, mention_cond)
+        return out
     finally:
         if own:
             session.close()
@@ -577,6 +624,53 @@ def _program_entries(
         )
     out.sort(key=lambda p: (-p.articles, -p.mentions, p.program))
     return out
+
+
+PROGRAMME_TERRITORIES = 10  # units listed per programme, most often named first
+
+
+def _add_programme_rows(
+    session: Session, summaries: list[ProgramSummary], mention_cond: list[Any]
+) -> None:
+    """Each summary's `programme` row (id, Russian and Kazakh names) and the units named by the
+    articles that mention it (territory facts of those articles)."""
+    if not summaries:
+        return
+    names = [p.program for p in summaries]
+    table = Programme.__table__  # type: ignore[attr-defined]
+    rows: dict[str, Any] = {}
+    for i in range(0, len(names), 900):
+        for r in session.execute(
+            sa.select(table.c.id, table.c.name, table.c.name_ru, table.c.name_kk).where(
+                table.c.name.in_(names[i : i + 900])
+            )
+        ).all():
+            rows[r[1]] = r
+    place = aliased(Fact)
+    named = session.execute(
+        sa.select(
+            col(Fact.program),
+            place.territory_kato,  # type: ignore[call-overload]
+            place.territory_name,
+            sa.func.count(sa.distinct(place.article_id)),
+        )
+        .join(place, place.article_id == col(Fact.article_id))
+        .where(*mention_cond, place.kind == "territory", place.territory_name.is_not(None))
+        .group_by(col(Fact.program), place.territory_kato, place.territory_name)
+    ).all()
+    units: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for prog, kato, name, n in named:
+        units[prog].append({"name": name, "kato": kato, "articles": int(n)})
+    for p in summaries:
+        row = rows.get(p.program)
+        if row is not None:
+            p.programme_id, p.name_ru, p.name_kk = row[0], row[2], row[3]
+        p.territories = sorted(units.get(p.program, []), key=lambda u: (-u["articles"], u["name"]))[
+            :PROGRAMME_TERRITORIES
+        ]
+        p.totals_text = {
+            k: readable_amount(v, k or None) for k, v in p.totals.items() if k in MONEY_UNITS
+        }
 
 
 def _number(x: float) -> float:
