@@ -58,10 +58,10 @@ PROGRAM_COLUMNS = [
     "name_kk",
     "mentions",
     "articles",
+    "totals_text",
     "first_seen",
     "last_seen",
     "territories",
-    "totals_text",
 ]
 
 _since = typer.Option(None, "--since", help="First day (YYYY-MM-DD, Asia/Almaty).")

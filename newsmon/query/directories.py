@@ -434,7 +434,7 @@ class ProgramSummary:
     name_ru: str | None = None  # the catalogue's Russian and Kazakh names
     name_kk: str | None = None
     territories: list[dict[str, Any]] = field(default_factory=list)  # units its articles name
-    totals_text: dict[str, str] = field(default_factory=dict)  # «1,5 млрд тенге» per measure
+    totals_text: str = ""  # money totals as the press writes them: «1,5 млрд тенге; 2 млн долларов»
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -668,9 +668,9 @@ def _add_programme_rows(
         p.territories = sorted(units.get(p.program, []), key=lambda u: (-u["articles"], u["name"]))[
             :PROGRAMME_TERRITORIES
         ]
-        p.totals_text = {
-            k: readable_amount(v, k or None) for k, v in p.totals.items() if k in MONEY_UNITS
-        }
+        p.totals_text = "; ".join(
+            readable_amount(v, k) for k, v in p.totals.items() if k in MONEY_UNITS
+        )
 
 
 def _number(x: float) -> float:
