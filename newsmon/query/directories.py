@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from newsmon.entities import PersonName, compatible, parse_person
 from newsmon.errors import InputError
@@ -140,17 +140,17 @@ def akims_directory(
         groups: list[Any] = []
         for unit_cond in passes:
             query = (
-                select(
-                    Fact.territory_kato,
-                    Fact.territory_name,
+                sa.select(
+                    col(Fact.territory_kato),
+                    col(Fact.territory_name),
                     sa.func.max(Fact.territory_level),
-                    Fact.person,  # type: ignore[call-overload]
-                    Fact.role,
+                    col(Fact.person),
+                    col(Fact.role),
                     sa.func.min(Fact.published),
                     sa.func.max(Fact.published),
                     sa.func.count(),
-                    Fact.person_id,
-                    Fact.event,
+                    col(Fact.person_id),
+                    col(Fact.event),
                     latest,
                 )
                 .where(*cond, unit_cond)
@@ -646,17 +646,17 @@ def _add_programme_rows(
             )
         ).all():
             rows[r[1]] = r
-    place = aliased(Fact)
+    place = Fact.__table__.alias("place")  # type: ignore[attr-defined]
     named = session.execute(
         sa.select(
             col(Fact.program),
-            place.territory_kato,  # type: ignore[call-overload]
-            place.territory_name,
-            sa.func.count(sa.distinct(place.article_id)),
+            place.c.territory_kato,
+            place.c.territory_name,
+            sa.func.count(sa.distinct(place.c.article_id)),
         )
-        .join(place, place.article_id == col(Fact.article_id))
-        .where(*mention_cond, place.kind == "territory", place.territory_name.is_not(None))
-        .group_by(col(Fact.program), place.territory_kato, place.territory_name)
+        .join(place, place.c.article_id == col(Fact.article_id))
+        .where(*mention_cond, place.c.kind == "territory", place.c.territory_name.is_not(None))
+        .group_by(col(Fact.program), place.c.territory_kato, place.c.territory_name)
     ).all()
     units: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for prog, kato, name, n in named:
