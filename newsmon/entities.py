@@ -160,3 +160,13 @@ def same_person(a: str, b: str) -> bool:
     if pa == pb:
         return True
     return compatible(pa, pb) and bool(pa.initial and pb.initial)
+
+
+def person_key(name: str) -> str:
+    """One string for every spelling of one full name (Kazakh or Russian letters, case forms, a
+    patronymic or not), for grouping: `surname|first`; an initial gives `surname|н.`, a surname
+    alone `surname|`; a name that names nobody (`parse_person` None) is its folded self."""
+    p = parse_person(name)
+    if p is None:
+        return fold(" ".join(name.split()))
+    return f"{p.surname}|{p.first or (p.initial + '.' if p.initial else '')}"

@@ -64,6 +64,19 @@ PROGRAM_COLUMNS = [
     "territories",
 ]
 
+MONEY_UNITS = ("KZT", "USD", "EUR", "RUB")
+
+
+def _with_text(programme: dict[str, Any]) -> dict[str, Any]:
+    """The money totals as the press writes them («2,4 млрд тенге»), one per currency, never summed
+    across currencies."""
+    from newsmon.digest.labels import format_amount
+
+    totals = programme.get("totals") or {}
+    text = "; ".join(format_amount(v, u) for u, v in totals.items() if u in MONEY_UNITS)
+    return {**programme, "totals_text": text}
+
+
 _since = typer.Option(None, "--since", help="First day (YYYY-MM-DD, Asia/Almaty).")
 _until = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD).")
 _territory = typer.Option(
@@ -220,7 +233,7 @@ def programs(
         until=parse_day(until, "--until"),
         window_days=window_days,
     )
-    n = write_records((p.as_dict() for p in rows), fmt, PROGRAM_COLUMNS)
+    n = write_records((_with_text(p.as_dict()) for p in rows), fmt, PROGRAM_COLUMNS)
     if fmt == "table":
         console.print(f"{n} programmes", markup=False)
 

@@ -29,7 +29,6 @@ AKIM_ROLES = (ROLE_AKIM, ACTING_ROLE)
 
 
 DEPUTY_ROLE = "заместитель акима"
-MONEY_UNITS = ("KZT", "USD", "EUR", "RUB")
 
 
 # the same announcement reported by several articles: same programme, unit, currency and value within N days
@@ -434,49 +433,9 @@ class ProgramSummary:
     name_ru: str | None = None  # the catalogue's Russian and Kazakh names
     name_kk: str | None = None
     territories: list[dict[str, Any]] = field(default_factory=list)  # units its articles name
-    totals_text: str = ""  # money totals as the press writes them: «1,5 млрд тенге; 2 млн долларов»
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-# words for amounts written out (`readable_amount`): scale words and measure units, ru and kk
-_SCALES = {
-    "ru": ((1e12, "трлн"), (1e9, "млрд"), (1e6, "млн"), (1e3, "тыс.")),
-    "kk": ((1e12, "трлн"), (1e9, "млрд"), (1e6, "млн"), (1e3, "мың")),
-}
-_UNIT_WORDS = {
-    "ru": {
-        "KZT": "тенге",
-        "USD": "долларов",
-        "EUR": "евро",
-        "RUB": "рублей",
-        "ha": "га",
-        "km": "км",
-        "people": "человек",
-    },
-    "kk": {
-        "KZT": "теңге",
-        "USD": "доллар",
-        "EUR": "еуро",
-        "RUB": "рубль",
-        "ha": "га",
-        "km": "км",
-        "people": "адам",
-    },
-}
-
-
-def readable_amount(value: float, unit: str | None, lang: str = "ru") -> str:
-    """An amount as the press writes it: 1500000000 KZT → «1,5 млрд тенге» (kk: «1,5 млрд теңге»)."""
-    words = _UNIT_WORDS.get(lang, _UNIT_WORDS["ru"])
-    tail = words.get(unit or "", unit or "")
-    for size, word in _SCALES.get(lang, _SCALES["ru"]):
-        if abs(value) >= size:
-            number = f"{value / size:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-            return f"{number} {word} {tail}".strip()
-    number = f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", " ").replace(".", ",")
-    return f"{number} {tail}".strip() if unit != "%" else f"{number}%"
 
 
 def dedupe_announcements(
@@ -668,9 +627,6 @@ def _add_programme_rows(
         p.territories = sorted(units.get(p.program, []), key=lambda u: (-u["articles"], u["name"]))[
             :PROGRAMME_TERRITORIES
         ]
-        p.totals_text = "; ".join(
-            readable_amount(v, k) for k, v in p.totals.items() if k in MONEY_UNITS
-        )
 
 
 def _number(x: float) -> float:
