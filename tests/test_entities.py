@@ -24,7 +24,7 @@ from newsmon.ingest.importer import import_jsonl
 from newsmon.nlp.extract import extract
 from newsmon.nlp.gazetteer import clear_cache, import_kato
 from newsmon.nlp.linking import Linker, relink
-from newsmon.query import akims_directory, program_summaries
+from newsmon.query import akims_directory, person_profile, program_summaries, territory_profile
 from newsmon.settings import PACKAGE_DIR
 from newsmon.store.db import open_session
 from tests.conftest import need_data
@@ -230,6 +230,42 @@ def test_programs_on_the_demo(demo_db: str) -> None:
     assert out.exit_code == 0 and "2,4 млрд тенге" in out.output
     as_json = json.loads(runner.invoke(app, ["programs", "--format", "json"]).stdout)
     assert {p["program"]: p["totals_text"] for p in as_json}["Ауыл аманаты"] == "2,4 млрд тенге"
+
+
+def test_person_and_territory_profiles_for_the_web(demo_db: str) -> None:
+    entry = next(e for e in akims_directory("Шемонаихинский район") if e.person == "Асет Жумабаев")
+    assert entry.person_id is not None
+    person = person_profile(entry.person_id)
+    assert (person.name, person.name_kk) == ("Асет Жумабаев", "Асет Жұмабаев")
+    assert [(p["territory"]["kato"], p["current"]) for p in person.posts] == [("636800000", True)]
+    assert person.facts_total == len(person.facts) == 2
+    assert {f["article"]["lang"] for f in person.facts} == {"ru", "kk"}
+    unit = territory_profile("636800000")
+    assert (unit.name, unit.name_kk, unit.level) == (
+        "Шемонаихинский район",
+        "Шемонаиха ауданы",
+        "district",
+    )
+    assert unit.path == ["Восточно-Казахстанская область", "Шемонаихинский район"]
+    assert [(a["person"], a["current"]) for a in unit.akims] == [
+        ("Асет Жумабаев", True),
+        ("Ерлан Тулеубаев", False),
+    ]
+    assert [c["name"] for c in unit.children] == ["Волчанский сельский округ"]
+    assert "Ауыл аманаты" in {p["program"] for p in unit.programmes}
+    assert (
+        unit.facts
+        and unit.facts[0]["article"]["published"] >= unit.facts[-1]["article"]["published"]
+    )
+    region = territory_profile("630000000")
+    assert region.name_kk == "Шығыс Қазақстан облысы" and "ШҚО" in region.aliases
+    assert len(region.children) >= 7  # the core's cities and districts of the region
+    with pytest.raises(NotFoundError):
+        person_profile(10_000)
+    with pytest.raises(NotFoundError):
+        territory_profile("999999999")
+    with pytest.raises(InputError):
+        territory_profile("ВКО")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,6 +31,12 @@ from newsmon.query.directories import (
     dedupe_announcements,
     program_summaries,
 )
+from newsmon.query.entities import (
+    PersonProfile,
+    TerritoryProfile,
+    person_profile,
+    territory_profile,
+)
 from newsmon.query.facts import (
     FACT_SORTS,
     FactFilter,
@@ -80,7 +86,9 @@ __all__ = [
     "AkimEntry",
     "ArticleFilter",
     "FactFilter",
+    "PersonProfile",
     "ProgramSummary",
+    "TerritoryProfile",
     "Unit",
     "_as_utc",
     "_row_to_dict",
@@ -109,6 +117,7 @@ __all__ = [
     "match_names",
     "normalize_unit",
     "parse_day",
+    "person_profile",
     "plain_name",
     "program_summaries",
     "resolve_source",
@@ -116,4 +125,5 @@ __all__ = [
     "sorted_fact_ids",
     "suggest_territories",
     "territory_clause",
+    "territory_profile",
 ]
