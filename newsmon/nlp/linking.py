@@ -13,9 +13,11 @@ A programme row carries the catalogue's Russian and Kazakh names and variants.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,10 +26,17 @@ from sqlmodel import Session
 from newsmon.entities import PersonName, compatible, parse_person
 from newsmon.nlp.gazetteer import core_units
 from newsmon.nlp.programs import Program, default_programs, name_key
+from newsmon.settings import get_settings
 from newsmon.store.models import Fact, Person, Programme, Territory, utcnow
 from newsmon.text import KK_LETTERS, kk_to_ru
 
 RELINK_BATCH = 2000
+
+
+@functools.lru_cache(maxsize=4)
+def _catalogue(extra_file: str) -> dict[str, Program]:
+    """The programme catalogue by name key, read once per process (per extra file)."""
+    return {name_key(p.name): p for p in default_programs(Path(extra_file) if extra_file else None)}
 
 
 def _has_kk(text: str) -> bool:
@@ -72,10 +81,11 @@ class Linker:
 
     def __init__(self, session: Session, programmes: Sequence[Program] | None = None) -> None:
         self.session = session
-        self.catalogue = {
-            name_key(p.name): p
-            for p in (programmes if programmes is not None else default_programs())
-        }
+        self.catalogue = (
+            {name_key(p.name): p for p in programmes}
+            if programmes is not None
+            else _catalogue(str(get_settings().programs_file or ""))
+        )
         self.people: dict[str, list[_PersonState]] = {}  # surname key → persons
         self.territories: set[str] | None = None
         self.core = {u.kato: u for u in core_units() if u.kato}
@@ -284,11 +294,11 @@ class RelinkReport:
 
 
 def relink(session: Session) -> RelinkReport:
-    """Link every stored fact anew, oldest first (persons are rebuilt from the facts; the
-    territory rows of the core and the programme rows are kept). One transaction."""
+    """Link every stored fact anew, oldest first, in one transaction. Entity rows keep their ids
+    (a fact finds its person, unit and programme again); persons no fact points to any more go."""
     f = Fact.__table__  # type: ignore[attr-defined]
+    p = Person.__table__  # type: ignore[attr-defined]
     session.execute(sa.update(f).values(person_id=None, territory_id=None, programme_id=None))
-    session.execute(sa.delete(Person.__table__))  # type: ignore[attr-defined]
     linker = Linker(session)
     report = RelinkReport()
     cols = [
@@ -337,7 +347,9 @@ def relink(session: Session) -> RelinkReport:
                 )
         report.facts += len(batch)
     linker.flush()
-    report.persons = sum(len(v) for v in linker.people.values())
+    used = sa.select(f.c.person_id).where(f.c.person_id.is_not(None))
+    session.execute(sa.delete(p).where(p.c.id.not_in(used)))
+    report.persons = session.execute(sa.select(sa.func.count()).select_from(p)).scalar_one()
     report.territories = len(linker.territories or ())
     report.programmes = len(linker.programmes)
     session.commit()
