@@ -24,7 +24,14 @@ from newsmon.ingest.importer import import_jsonl
 from newsmon.nlp.extract import extract
 from newsmon.nlp.gazetteer import clear_cache, import_kato
 from newsmon.nlp.linking import Linker, relink
-from newsmon.query import akims_directory, person_profile, program_summaries, territory_profile
+from newsmon.query import (
+    FactFilter,
+    akims_directory,
+    list_facts,
+    person_profile,
+    program_summaries,
+    territory_profile,
+)
 from newsmon.settings import PACKAGE_DIR
 from newsmon.store.db import open_session
 from tests.conftest import need_data
@@ -215,6 +222,13 @@ def test_akims_command_options_on_the_demo(demo_db: str) -> None:
     assert bad.exit_code != 0 and "Шемонаихинский район" in bad.output
     both = runner.invoke(app, ["akims", "--at", "2024-11-19", "--changes"])
     assert both.exit_code != 0 and "--at" in bad.output + both.output
+
+
+def test_facts_person_filter_finds_every_spelling(demo_db: str) -> None:
+    for query in ("Бекмұхановтың", "Нурлана Бекмуханова", "Н. Бекмуханов"):
+        got = list_facts(FactFilter(person=query, kind="akim"))
+        assert sorted(f["person"] for f in got) == ["Нурлан Бекмуханов", "Нұрлан Бекмұханов"]
+    assert list_facts(FactFilter(person="Ерлан Бекмуханов", kind="akim")) == []
 
 
 def test_programs_on_the_demo(demo_db: str) -> None:
