@@ -151,7 +151,10 @@ class Fact(SQLModel, table=True):
             "published",
         ),
         sa.Index("ix_fact_person_published", "person", "published"),
-        sa.Index("ix_fact_article_territory", "article_id", "territory_kato", "territory_name"),
+        # migration 0004: with the kind (the units named by a programme's articles)
+        sa.Index(
+            "ix_fact_article_territory", "article_id", "territory_kato", "territory_name", "kind"
+        ),
         sa.Index(
             "ix_fact_kind_territory_value",
             "kind",

@@ -72,6 +72,9 @@ def upgrade() -> None:
     # the akims directory groups by unit, person, spelling, role and event in one covering pass
     op.drop_index("ix_fact_akims", table_name="fact")
     op.create_index("ix_fact_akims", "fact", AKIMS_INDEX, unique=False)
+    # a programme's units: the territory facts of its articles, found and checked in the index
+    op.drop_index("ix_fact_article_territory", table_name="fact")
+    op.create_index("ix_fact_article_territory", "fact", ARTICLE_UNITS_INDEX, unique=False)
 
 
 AKIMS_INDEX = [
@@ -85,6 +88,8 @@ AKIMS_INDEX = [
     "territory_level",
     "published",
 ]
+ARTICLE_UNITS_INDEX = ["article_id", "territory_kato", "territory_name", "kind"]
+OLD_ARTICLE_UNITS_INDEX = ["article_id", "territory_kato", "territory_name"]
 OLD_AKIMS_INDEX = [
     "kind",
     "territory_kato",
@@ -97,6 +102,8 @@ OLD_AKIMS_INDEX = [
 
 
 def downgrade() -> None:
+    op.drop_index("ix_fact_article_territory", table_name="fact")
+    op.create_index("ix_fact_article_territory", "fact", OLD_ARTICLE_UNITS_INDEX, unique=False)
     op.drop_index("ix_fact_akims", table_name="fact")
     op.create_index("ix_fact_akims", "fact", OLD_AKIMS_INDEX, unique=False)
     with op.batch_alter_table("fact", schema=None) as batch_op:
