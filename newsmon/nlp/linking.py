@@ -203,7 +203,7 @@ class Linker:
             "aliases": (unit.aliases or None) if unit else None,
             "source": "core",
         }
-        self.session.execute(sa.insert(table).values(**row))
+        _insert_once(self.session, table, row)  # another worker may add it at the same moment
         self.territories.add(kato)
         return kato
 
@@ -219,17 +219,17 @@ class Linker:
             entry = self.catalogue.get(name_key(name))
             ru = (entry.ru if entry else None) or (None if _has_kk(name) else name)
             kk = (entry.kk if entry else None) or (name if _has_kk(name) else None)
+            row = {
+                "name": name,
+                "name_ru": ru,
+                "name_kk": kk,
+                "aliases": list(entry.variants) if entry else None,
+                "kind": entry.kind if entry else None,
+                "created": utcnow(),
+            }
+            _insert_once(self.session, table, row)  # unique name: another worker's row is it
             pid = self.session.execute(
-                sa.insert(table)
-                .values(
-                    name=name,
-                    name_ru=ru,
-                    name_kk=kk,
-                    aliases=list(entry.variants) if entry else None,
-                    kind=entry.kind if entry else None,
-                    created=utcnow(),
-                )
-                .returning(table.c.id)
+                sa.select(table.c.id).where(table.c.name == name)
             ).scalar_one()
         self.programmes[name] = int(pid)
         return int(pid)
@@ -268,6 +268,16 @@ class Linker:
                         )
                     )
                     st.dirty = False
+
+
+def _insert_once(session: Session, table: sa.Table, row: dict[str, Any]) -> None:
+    """INSERT, doing nothing when a row with the same key is there already (PostgreSQL and SQLite
+    both say ON CONFLICT DO NOTHING), so workers extracting at the same time never collide."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(table).values(**row).on_conflict_do_nothing())
 
 
 def link_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
