@@ -128,6 +128,8 @@ def test_linker_keeps_namesakes_apart_and_joins_spellings(db_url: str) -> None:
             _row("Бекмуханов", "636800000"),  # a surname alone elsewhere: nobody known there
             _row("Nurlan Bekmukhanov", "631000000"),  # Latin script: no person row
             _row(None, None, program="Нурлы жер"),
+            _row("Көлгінов Алтай Сейдірұлы", None),  # the register's order, with a patronymic
+            _row("Алтай Көлгінов", "710000000"),  # as the news write it: the name shown
         ]
         linker.link(rows)
         linker.flush()
@@ -141,6 +143,11 @@ def test_linker_keeps_namesakes_apart_and_joins_spellings(db_url: str) -> None:
             sa.text("SELECT name, name_kk, aliases FROM person WHERE id = :i"), {"i": ids[0]}
         ).one()
         assert person[0] == "Нурлан Бекмуханов" and person[1] == "Нұрлан Бекмұханов"
+        assert rows[8]["person_id"] == rows[9]["person_id"]
+        shown = session.execute(
+            sa.text("SELECT name, name_kk FROM person WHERE id = :i"), {"i": rows[9]["person_id"]}
+        ).one()
+        assert tuple(shown) == ("Алтай Колгинов", "Алтай Көлгінов")
         # territories of the built-in core (no KATO imported): rows with both names
         terr = session.execute(
             sa.text("SELECT name, name_kk, source FROM territory WHERE kato = '631000000'")

@@ -23,12 +23,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from newsmon.entities import PersonName, compatible, parse_person
+from newsmon.entities import PersonName, compatible, parse_person, word_nominative
 from newsmon.nlp.gazetteer import core_units
 from newsmon.nlp.programs import Program, default_programs, name_key
 from newsmon.settings import get_settings
 from newsmon.store.models import Fact, Person, Programme, Territory, utcnow
-from newsmon.text import KK_LETTERS, kk_to_ru
+from newsmon.text import KK_LETTERS, kk_to_ru, name_word_key
 
 RELINK_BATCH = 2000
 
@@ -61,19 +61,34 @@ class _PersonState:
             self.first_key, self.initial, self.dirty = parsed.first, parsed.initial, True
         elif parsed.initial and not self.initial:
             self.initial, self.dirty = parsed.initial, True
-        if spelling in self.aliases:
-            return
-        self.aliases.append(spelling)
+        if spelling not in self.aliases:
+            self.aliases.append(spelling)
+            self.dirty = True
         ru = [a for a in self.aliases if not _has_kk(a)]
         kk = [a for a in self.aliases if _has_kk(a)]
-        self.name = _fullest(ru) if ru else kk_to_ru(_fullest(kk))
-        self.name_kk = _fullest(kk) if kk else None
-        self.dirty = True
+        name = _fullest(ru) if ru else kk_to_ru(_fullest(kk))
+        name_kk = _fullest(kk) if kk else None
+        if (name, name_kk) != (self.name, self.name_kk):
+            self.name, self.name_kk, self.dirty = name, name_kk, True
 
 
 def _fullest(spellings: list[str]) -> str:
-    """The spelling that says most: no initials, most words; the first seen among equals."""
-    return max(spellings, key=lambda s: ("." not in s, len(s.split())))
+    """The spelling to show: no initials, a first name, the first name first (as the news write
+    it: «Алтай Көлгінов», not the register's «Көлгінов Алтай Сейдірұлы»), then the most words; the
+    first seen among equals."""
+
+    def rank(spelling: str) -> tuple[bool, bool, bool, int]:
+        parsed = parse_person(spelling)
+        words = spelling.split()
+        surname_first = (
+            parsed is not None
+            and len(words) > 1
+            and name_word_key(word_nominative(words[0])) == parsed.surname
+        )
+        has_first = parsed is not None and parsed.first is not None
+        return ("." not in spelling, has_first, not surname_first, len(words))
+
+    return max(spellings, key=rank)
 
 
 class Linker:
@@ -360,7 +375,9 @@ def relink(session: Session) -> RelinkReport:
     used = sa.select(f.c.person_id).where(f.c.person_id.is_not(None))
     session.execute(sa.delete(p).where(p.c.id.not_in(used)))
     report.persons = session.execute(sa.select(sa.func.count()).select_from(p)).scalar_one()
-    report.territories = len(linker.territories or ())
+    report.territories = session.execute(
+        sa.select(sa.func.count(sa.distinct(f.c.territory_id)))
+    ).scalar_one()
     report.programmes = len(linker.programmes)
     session.commit()
     return report
