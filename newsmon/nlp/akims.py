@@ -208,10 +208,12 @@ EVENT_APPOINTED, EVENT_DISMISSED, EVENT_ACTING, EVENT_MENTION = (
     "mention",
 )
 _APPOINT_CUES = re.compile(
-    r"^(?:назнач\w*|утвержд\w*|избран\w*|возглавил\w*|новым|новый|новая|нового|стал|стала"
-    r"|тағайындал\w*|тағайындады|сайлан\w*|жаңа|басқарады)$",
+    r"^(?:назнач\w*|утвержд\w*|избран\w*|возглавил\w*|тағайындал\w*|тағайындады|сайлан\w*)$",
     re.I,
 )
+# words that say so only beside the title («новым акимом», «стал акимом», «жаңа әкімі»): «аким Х
+# стал свидетелем» is no appointment
+_APPOINT_NEAR_TITLE = re.compile(r"^(?:новым|новый|новая|нового|стал|стала|жаңа)$", re.I)
 _EVENT_WINDOW = 4  # tokens around the mention the cue may stand in
 # leaving the post, said before the title («освобождён от должности акима района Х»)
 _LEFT_BEFORE = re.compile(r"^(?:освобожд\w*|отстран\w*|уволен\w*|уволил\w*|снят\w*)$", re.I)
@@ -241,6 +243,12 @@ def _event(doc: Doc, f: _Found) -> str:
     lo, hi = max(sent.start, f.start - _EVENT_WINDOW), min(sent.end, f.end + _EVENT_WINDOW)
     if any(_APPOINT_CUES.match(doc[k].text) for k in range(lo, hi)):
         return EVENT_APPOINTED
+    title = _AKIM_KK if doc.lang_ == "kk" else _AKIM_RU
+    for k in range(lo, hi):
+        if _APPOINT_NEAR_TITLE.match(doc[k].text) and any(
+            title.match(doc[j].text) for j in range(max(sent.start, k - 2), min(sent.end, k + 3))
+        ):
+            return EVENT_APPOINTED
     return EVENT_ACTING if f.acting else EVENT_MENTION
 
 
@@ -642,9 +650,11 @@ class AkimFinder:
     ) -> _Found | None:
         start = i
         territory, explicit = None, False
-        if i in ends and _ref(ends[i]) is not None:
-            territory, explicit = _ref(ends[i]).as_dict(), True
-            start = ends[i].start
+        # «Шемонаиха ауданының жаңа әкімі»: «new» between the unit and the title
+        at = i - 1 if i - 1 > sent.start and doc[i - 1].lower_ == "жаңа" and i - 1 in ends else i
+        if at in ends and _ref(ends[at]) is not None:
+            territory, explicit = _ref(ends[at]).as_dict(), True
+            start = ends[at].start
             while start in ends:
                 start = ends[start].start
         elif i > sent.start and doc[i - 1].lower_ in _GENERIC_KK:
