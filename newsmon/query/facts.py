@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -52,6 +53,9 @@ class FactFilter:
         check_dates(self.since, self.until)
         check_page(self.limit, self.offset)
         check_lang(self.lang)
+        for option, num in (("--min-value", self.min_value), ("--max-value", self.max_value)):
+            if num is not None and math.isnan(num):
+                raise InputError(f"{option} is not a number")
         if (
             self.min_value is not None
             and self.max_value is not None
@@ -260,9 +264,9 @@ def fact_conditions(
     if flt.unit:
         cond.append(col(Fact.unit) == normalize_unit(flt.unit))
     if flt.min_value is not None:
-        cond.append(col(Fact.value) >= flt.min_value)
+        cond.append(col(Fact.value) >= float(flt.min_value))  # an int past 64 bits too
     if flt.max_value is not None:
-        cond.append(col(Fact.value) <= flt.max_value)
+        cond.append(col(Fact.value) <= float(flt.max_value))
     if flt.source:
         cond.append(col(Fact.source_id) == resolve_source(session, flt.source))
     if flt.lang:
