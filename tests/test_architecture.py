@@ -143,7 +143,7 @@ def test_storage_imports_no_stage() -> None:
 
 # the direction of imports (README "Architecture"): a module imports only from its own layer or below
 LAYERS = [
-    {"newsmon", "errors", "settings", "text", "kato"},  # foundations
+    {"newsmon", "errors", "settings", "text", "kato", "entities"},  # foundations
     {"store"},  # tables, sessions, migrations, the search index, the extraction queue
     {"ingest"},  # feeds and imports → articles (the article writer)
     {"nlp"},  # articles → facts (spaCy pipelines, gazetteer, the extraction worker)
@@ -178,6 +178,10 @@ def test_stages_import_only_downward() -> None:
 @pytest.mark.parametrize("foundation", ["newsmon.text", "newsmon.kato"])
 def test_foundations_import_nothing_of_newsmon(foundation: str) -> None:
     assert import_graph()[foundation] == set()
+
+
+def test_the_person_rule_builds_only_on_text() -> None:
+    assert import_graph()["newsmon.entities"] == {"newsmon.text"}
 
 
 KAZAKH = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")

@@ -169,9 +169,9 @@ def test_region_narrows_the_digest(sample_db: str) -> None:
 def test_unknown_region_suggests_close_names(sample_db: str) -> None:
     with pytest.raises(
         NotFoundError,
-        match=r"unknown region 'Шемонайхинский район': did you mean .*Шемонаихинский район",
+        match=r"unknown region 'Шемонаихинскй район': did you mean .*Шемонаихинский район",
     ):
-        build_digest(DAY, region="Шемонайхинский район", database_url=sample_db)
+        build_digest(DAY, region="Шемонаихинскй район", database_url=sample_db)
 
 
 @pytest.mark.parametrize("kwargs", [dict(lang="en"), dict(top=0)])

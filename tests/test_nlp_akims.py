@@ -32,7 +32,9 @@ def pipelines(kato_db: str) -> dict[str, Language]:
 
 
 def akims(nlp: Language, text: str) -> list[dict[str, Any]]:
-    facts = [f for f in build_facts(nlp(text)) if f.kind == "akim"]
+    facts = [
+        f for f in build_facts(nlp(text)) if f.kind == "akim" and f.extra["event"] != "dismissed"
+    ]
     return [
         {"person": f.person, "role": f.role, "territory": f.territory.name if f.territory else None}
         for f in facts
@@ -375,7 +377,7 @@ def test_acting_head_is_flagged_in_extra(pipelines: dict[str, Language]) -> None
         ("kk", "Шемонаиха ауданы әкімінің м.а. Асет Жұмабаев жиналыс өткізді."),
     ):
         (fact,) = [f for f in build_facts(pipelines[lang](text)) if f.kind == "akim"]
-        assert fact.extra == {"acting": True} and fact.role == "и.о. акима"
+        assert fact.extra == {"acting": True, "event": "acting"} and fact.role == "и.о. акима"
         assert text[fact.start : fact.end] == fact.text
 
 
@@ -441,3 +443,102 @@ def test_person_addressing_an_akim_is_not_one(
     pipelines: dict[str, Language], lang: str, text: str
 ) -> None:
     assert akims(pipelines[lang], text) == []
+
+
+# what the sentence says happened to the post: (language, text, [(person, role, territory, event)])
+EVENTS = [
+    (
+        "ru",
+        "Асет Жумабаев назначен акимом Шемонаихинского района.",
+        [("Асет Жумабаев", "аким", "Шемонаихинский район", "appointed")],
+    ),
+    (
+        "ru",
+        "Новым акимом Шемонаихинского района стал Асет Жумабаев.",
+        [("Асет Жумабаев", "аким", "Шемонаихинский район", "appointed")],
+    ),
+    (
+        "ru",
+        "Временно исполняющим обязанности акима Шемонаихинского района назначен Асет Жумабаев.",
+        [("Асет Жумабаев", "и.о. акима", "Шемонаихинский район", "appointed")],
+    ),
+    (
+        "ru",
+        "И.о. акима Шемонаихинского района Асет Жумабаев провёл сход.",
+        [("Асет Жумабаев", "и.о. акима", "Шемонаихинский район", "acting")],
+    ),
+    (
+        "ru",
+        "Аким Шемонаихинского района Асет Жумабаев провёл сход.",
+        [("Асет Жумабаев", "аким", "Шемонаихинский район", "mention")],
+    ),
+    (
+        "ru",
+        "Асет Жумабаев освобождён от должности акима Шемонаихинского района.",
+        [("Асет Жумабаев", "аким", "Шемонаихинский район", "dismissed")],
+    ),
+    (  # two akims in one sentence: the one leaving and the one taking the post (and its unit)
+        "ru",
+        "Аким Шемонаихинского района Асет Жумабаев освобождён от должности, новым акимом назначен "
+        "Ерлан Тулеубаев.",
+        [
+            ("Асет Жумабаев", "аким", "Шемонаихинский район", "dismissed"),
+            ("Ерлан Тулеубаев", "аким", "Шемонаихинский район", "appointed"),
+        ],
+    ),
+    (
+        "kk",
+        "Асет Жұмабаев Шемонаиха ауданының әкімі болып тағайындалды.",
+        [("Асет Жұмабаев", "аким", "Шемонаихинский район", "appointed")],
+    ),
+    (
+        "kk",
+        "Шемонаиха ауданы әкімінің міндетін атқарушы болып Асет Жұмабаев тағайындалды.",
+        [("Асет Жұмабаев", "и.о. акима", "Шемонаихинский район", "appointed")],
+    ),
+    (
+        "kk",
+        "Шемонаиха ауданы әкімінің міндетін атқарушы Асет Жұмабаев жиналыс өткізді.",
+        [("Асет Жұмабаев", "и.о. акима", "Шемонаихинский район", "acting")],
+    ),
+    (
+        "kk",
+        "Шемонаиха ауданының әкімі Асет Жұмабаев жиналыс өткізді.",
+        [("Асет Жұмабаев", "аким", "Шемонаихинский район", "mention")],
+    ),
+    (
+        "kk",
+        "Асет Жұмабаев Шемонаиха ауданы әкімі қызметінен босатылды.",
+        [("Асет Жұмабаев", "аким", "Шемонаихинский район", "dismissed")],
+    ),
+    (
+        "kk",
+        "Шемонаиха ауданының әкімі Асет Жұмабаев қызметінен босатылды.",
+        [("Асет Жұмабаев", "аким", "Шемонаихинский район", "dismissed")],
+    ),
+    (  # «стал» away from the title is no appointment
+        "ru",
+        "Аким Шемонаихинского района Асет Жумабаев стал свидетелем аварии.",
+        [("Асет Жумабаев", "аким", "Шемонаихинский район", "mention")],
+    ),
+    (
+        "kk",
+        "Шемонаиха ауданының жаңа әкімі Асет Жұмабаев жиналыс өткізді.",
+        [("Асет Жұмабаев", "аким", "Шемонаихинский район", "appointed")],
+    ),
+    # a former holder is no event: not a fact at all
+    ("ru", "Экс-аким Алматы Бакытжан Сагинтаев выступил на форуме.", []),
+    ("kk", "Бұрын Алматы облысының әкімі болған Амандық Баталов сенатор болды.", []),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), EVENTS)
+def test_akim_events_in_both_languages(
+    pipelines: dict[str, Language], lang: str, text: str, expected: list[tuple[str, ...]]
+) -> None:
+    facts = [f for f in build_facts(pipelines[lang](text)) if f.kind == "akim"]
+    got = [
+        (f.person, f.role, f.territory.name if f.territory else None, f.extra["event"])
+        for f in facts
+    ]
+    assert got == expected

@@ -223,7 +223,8 @@ def _group(kato: str | None, person: str, first: str, last: str, fid: int) -> tu
         first,
         last,
         1,
-        1,
+        None,  # person_id: not linked, the name rule decides
+        "mention",
         f"{last}.000000{fid}",
     )
 
@@ -240,7 +241,7 @@ def test_only_successive_heads_count_as_appointments() -> None:
         _group(None, "Нурлан Ногаев", "2024-01-01 05:00:00", "2024-01-01 05:00:00", 4),
         _group(None, "Жанна Арынбекова", "2024-02-01 05:00:00", "2024-02-01 05:00:00", 5),
     ]
-    entries = {e.person: e for e in _akim_entries(groups, {})}
+    entries = {e.person: e for e in _akim_entries(groups, {}, {})}
     assert entries["Марат Ахметов"].previous is None
     assert entries["Бақытжан Байахметов"].previous == "Ерлан Кайратов"  # the last one seen before
     assert entries["Бақытжан Байахметов"].current and not entries["Ерлан Кайратов"].current

@@ -26,17 +26,41 @@ def extract(
     redo_all: bool = typer.Option(
         False, "--all", help="Re-extract every article, not only the new or outdated ones."
     ),
+    link: bool = typer.Option(
+        False,
+        "--link",
+        help="Only link the stored facts to person, territory and programme rows anew "
+        "(facts stored before those rows existed); no extraction.",
+    ),
 ) -> None:
     """Extract facts from the articles the current extractor has not processed yet.
 
     The extractor version includes digests of the imported KATO and of the programme catalogue, so
     articles are redone after `newsmon gazetteer import` or a catalogue change; --all redoes all.
+    Each fact is linked to its person, territory and programme rows as it is stored.
 
     Example: newsmon extract && newsmon facts --kind akim --format table
+    (facts stored by an older newsmon: newsmon extract --link)
     """
     from newsmon.nlp.extract import ExtractReport
     from newsmon.nlp.extract import extract as run_extract
     from newsmon.store.queue import Waiting
+
+    if link:
+        from newsmon.nlp.linking import relink
+        from newsmon.store.db import open_session
+
+        with open_session() as session:
+            linked = relink(session, get_settings().programs_file)
+        if as_json:
+            print_json(linked.as_dict())
+        elif not quiet:
+            console.print(
+                "extract --link: {facts} facts, {persons} persons, {territories} territories, "
+                "{programmes} programmes".format(**linked.as_dict()),
+                markup=False,
+            )
+        return
 
     with Progress(
         TextColumn("extracting"),

@@ -40,17 +40,42 @@ FACT_COLUMNS = [
 SEARCH_COLUMNS = ["published", "source", "title", "snippet", "score"]
 AKIM_COLUMNS = [
     "territory_name",
-    "territory_level",
+    "territory_kato",
     "person",
     "role",
-    "first_seen",
-    "last_seen",
-    "articles",
-    "previous",
+    "since",
+    "until",
     "current",
+    "appointed",
+    "dismissed",
+    "previous",
+    "articles",
+    "person_id",
     "evidence_url",
 ]
-PROGRAM_COLUMNS = ["program", "mentions", "articles", "first_seen", "last_seen", "units", "totals"]
+PROGRAM_COLUMNS = [
+    "program",
+    "name_kk",
+    "mentions",
+    "articles",
+    "totals_text",
+    "first_seen",
+    "last_seen",
+    "territories",
+]
+
+MONEY_UNITS = ("KZT", "USD", "EUR", "RUB")
+
+
+def _with_text(programme: dict[str, Any]) -> dict[str, Any]:
+    """The money totals as the press writes them («2,4 млрд тенге»), one per currency, never summed
+    across currencies."""
+    from newsmon.digest.labels import format_amount
+
+    totals = programme.get("totals") or {}
+    text = "; ".join(format_amount(v, u) for u, v in totals.items() if u in MONEY_UNITS)
+    return {**programme, "totals_text": text}
+
 
 _since = typer.Option(None, "--since", help="First day (YYYY-MM-DD, Asia/Almaty).")
 _until = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD).")
@@ -153,17 +178,27 @@ def akims(
     territory: str = _territory,
     since: str = _since,
     until: str = _until,
+    at: str = typer.Option(None, "--at", help="Who headed each unit on this day (YYYY-MM-DD)."),
+    changes: bool = typer.Option(
+        False, "--changes", help="Only appointments, dismissals and successions (from --since on)."
+    ),
     deputies: bool = typer.Option(False, "--deputies", help="Include deputy akims."),
     fmt: str = _fmt("table"),
 ) -> None:
-    """Directory of akims by unit: first and last seen, articles, latest evidence; «previous» marks a new name.
+    """Akims by unit and period, current heads first: since, until, acting, appointment evidence.
 
-    Example: newsmon akims --territory "Шемонаихинский район"
+    One row per person and unit period; spellings of one person (Russian and Kazakh letters, case
+    forms, initials) are one person, so a new spelling is never an appointment.
+
+    Example: newsmon akims --territory "Шемонаихинский район" --format table
+    (also: --territory ШҚО --at 2024-11-19; --changes --since 2024-11-01 --format csv)
     """
     entries = akims_directory(
         territory,
         since=parse_day(since, "--since"),
         until=parse_day(until, "--until"),
+        at=parse_day(at, "--at"),
+        changes=changes,
         deputies=deputies,
     )
     n = write_records((e.as_dict() for e in entries), fmt, AKIM_COLUMNS)
@@ -198,7 +233,7 @@ def programs(
         until=parse_day(until, "--until"),
         window_days=window_days,
     )
-    n = write_records((p.as_dict() for p in rows), fmt, PROGRAM_COLUMNS)
+    n = write_records((_with_text(p.as_dict()) for p in rows), fmt, PROGRAM_COLUMNS)
     if fmt == "table":
         console.print(f"{n} programmes", markup=False)
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from newsmon.digest.labels import LANGS, format_amount, role_label
 from newsmon.digest.regionmap import unit_of
+from newsmon.entities import person_key
 from newsmon.errors import InputError, NotFoundError
 from newsmon.query.dates import ALMATY, as_utc, day_start
 from newsmon.store.db import open_session
@@ -26,7 +27,7 @@ from newsmon.stories import (
     group_stories,
     load_window,
 )
-from newsmon.text import fold, initial_consonants
+from newsmon.text import fold
 from newsmon.watchlist import Hit, Watchlist, sentence_around
 
 MONEY = ("KZT", "USD", "RUB", "EUR")
@@ -244,8 +245,8 @@ def _region_of(t: dict[str, Any] | None) -> str | None:
 
 
 def _person_key(person: str) -> str:
-    """Kazakh and Russian spellings of one name meet: «Жұмабаев» and «Жумабаев», «Төлеубаев» and «Тулеубаев»."""
-    return " ".join(initial_consonants(w, 6) for w in person.split())
+    """Kazakh and Russian spellings of one name meet («Жұмабаев» and «Жумабаев»): the one person rule."""
+    return person_key(person)
 
 
 def _in_region(f: dict[str, Any], region: str) -> bool:

@@ -203,6 +203,23 @@ _APPOINTED = {
     "утверждена",
 }
 _LEADS = {"возглавил", "возглавила", "басқарады"}
+# what a sentence says happened to the post (`event` of an akim fact): the cue words near the mention
+EVENT_APPOINTED, EVENT_DISMISSED, EVENT_ACTING, EVENT_MENTION = (
+    "appointed",
+    "dismissed",
+    "acting",
+    "mention",
+)
+_APPOINT_CUES = re.compile(
+    r"^(?:назнач\w*|утвержд\w*|избран\w*|возглавил\w*|тағайындал\w*|тағайындады|сайлан\w*)$",
+    re.I,
+)
+# words that say so only beside the title («новым акимом», «стал акимом», «жаңа әкімі»): «аким Х
+# стал свидетелем» is no appointment
+_APPOINT_NEAR_TITLE = re.compile(r"^(?:новым|новый|новая|нового|стал|стала|жаңа)$", re.I)
+_EVENT_WINDOW = 4  # tokens around the mention the cue may stand in
+# leaving the post, said before the title («освобождён от должности акима района Х»)
+_LEFT_BEFORE = re.compile(r"^(?:освобожд\w*|отстран\w*|уволен\w*|уволил\w*|снят\w*)$", re.I)
 # substrings every trigger or lead word contains (a cheap test before the token loop)
 _CUES_RU = ("аким", "замакима", "возглавил")
 _CUES_KK = ("әкім", "басқарады")  # «X возглавил Y район»: X heads Y
@@ -217,6 +234,25 @@ class _Found:
     acting: bool
     territory: TerritoryRef | None
     confidence: float
+    event: str | None = None  # dismissed when the sentence says so; else set from the cues
+
+
+def _event(doc: Doc, f: _Found) -> str:
+    """appointed (a cue such as «назначен», «тағайындалды», «новым акимом» within a few tokens of
+    the mention, in its sentence), dismissed (set by the finder), acting, or a plain mention."""
+    if f.event:
+        return f.event
+    sent = doc[f.start].sent
+    lo, hi = max(sent.start, f.start - _EVENT_WINDOW), min(sent.end, f.end + _EVENT_WINDOW)
+    if any(_APPOINT_CUES.match(doc[k].text) for k in range(lo, hi)):
+        return EVENT_APPOINTED
+    title = _AKIM_KK if doc.lang_ == "kk" else _AKIM_RU
+    for k in range(lo, hi):
+        if _APPOINT_NEAR_TITLE.match(doc[k].text) and any(
+            title.match(doc[j].text) for j in range(max(sent.start, k - 2), min(sent.end, k + 3))
+        ):
+            return EVENT_APPOINTED
+    return EVENT_ACTING if f.acting else EVENT_MENTION
 
 
 def _tokens(people: list[P.Person]) -> set[int]:
@@ -375,11 +411,15 @@ class AkimFinder:
                 hit = self._leads(doc, i, people, starts)
                 if hit:
                     found.append(hit)
+        for f in found:
+            f.event = _event(doc, f)
         found = _settle(doc, found)
         spans = []
         for f in found:
             span = Span(doc, f.start, f.end, label="AKIM")
-            span._.akim = AkimFact(f.person, f.role, f.territory, f.confidence, f.acting)
+            span._.akim = AkimFact(
+                f.person, f.role, f.territory, f.confidence, f.acting, f.event or EVENT_MENTION
+            )
             spans.append(span)
         doc.spans["akims"] = spans
         return doc
@@ -460,6 +500,17 @@ class AkimFinder:
         return False
 
     @staticmethod
+    def _left_before(doc: Doc, i: int, sent: Span) -> int | None:
+        """The token of a word of leaving the post in the title's phrase before it («освобождён от
+        должности акима»), or None."""
+        k = i - 1
+        while k >= sent.start and i - k <= 4 and doc[k].lower_ not in _FORMER_STOP:
+            if _LEFT_BEFORE.match(doc[k].text):
+                return k
+            k -= 1
+        return None
+
+    @staticmethod
     def _former_after(doc: Doc, j: int, sent: Span, width: int = 2, name: bool = False) -> bool:
         """A word of a past or left post right after the title («әкімі болған», «әкімі қызметінен
         босатылды») or of leaving it right after the name («аким Х освобождён от должности»)."""
@@ -477,7 +528,8 @@ class AkimFinder:
     def _ru(
         self, doc: Doc, i: int, sent: Span, people: list[P.Person], starts: dict[int, Span]
     ) -> list[_Found]:
-        if self._former_before(doc, i, sent) or doc[i].lower_.startswith("экс"):
+        left = self._left_before(doc, i, sent)
+        if left is None and (self._former_before(doc, i, sent) or doc[i].lower_.startswith("экс")):
             return []
         prev = [doc[k] for k in range(max(sent.start, i - 3), i)]
         deputy = doc[i].lower_.startswith("зам") or any(_DEPUTY_RU.match(t.text) for t in prev[-2:])
@@ -533,7 +585,7 @@ class AkimFinder:
             if case != "nomn" and P.looks_nominative_only(person.name):
                 return []  # «пресс-секретарь акима Жанна Арынбекова»: the name goes with another word
             if self._former_after(doc, person.end, sent, name=True):
-                return []  # «аким района Х освобождён от должности»
+                left = person.end  # «аким района Х освобождён от должности»: a dismissal
             group = [person]
             while plural:  # «акимов регионов Нурлана Ногаева и Дархана Сатыбалды»
                 k = person.end
@@ -556,8 +608,28 @@ class AkimFinder:
                     acting,
                     units[n] if units else territory,
                     conf,
+                    EVENT_DISMISSED if left is not None else None,
                 )
                 for n, p in enumerate(group)
+            ]
+        if left is not None and left < i:  # «Х освобождён от должности акима района»
+            k = left
+            while k > sent.start and doc[k - 1].lower_ in _WAS | {"был", "была"}:
+                k -= 1
+            person = self._person_ending(people, self._skip_back(doc, k, sent))
+            if person is None:
+                return []
+            return [
+                _Found(
+                    person.start,
+                    max(j, i + 1),
+                    self._name(person),
+                    role,
+                    acting,
+                    territory,
+                    conf,
+                    EVENT_DISMISSED,
+                )
             ]
         person = self._person_before(doc, start, sent, people)
         if person is None:
@@ -577,9 +649,11 @@ class AkimFinder:
     ) -> _Found | None:
         start = i
         territory, explicit = None, False
-        if i in ends and _ref(ends[i]) is not None:
-            territory, explicit = _ref(ends[i]), True
-            start = ends[i].start
+        # «Шемонаиха ауданының жаңа әкімі»: «new» between the unit and the title
+        at = i - 1 if i - 1 > sent.start and doc[i - 1].lower_ == "жаңа" and i - 1 in ends else i
+        if at in ends and _ref(ends[at]) is not None:
+            territory, explicit = _ref(ends[at]), True
+            start = ends[at].start
             while start in ends:
                 start = ends[start].start
         elif i > sent.start and doc[i - 1].lower_ in _GENERIC_KK:
@@ -606,12 +680,17 @@ class AkimFinder:
         if j < sent.end and _DEPUTY_KK.match(doc[j].text):
             deputy, j = True, j + 1
         acting = any(_ACTING_KK.match(doc[k].text) for k in range(j, min(j + 2, sent.end)))
-        while j < sent.end and (_ACTING_KK.match(doc[j].text) or doc[j].lower_ in ("атқарушы",)):
+        while j < sent.end and (
+            _ACTING_KK.match(doc[j].text) or doc[j].lower_ in ("атқарушы", "болып")
+        ):
             j += 1
+        event = None
         if self._former_after(doc, j, sent):
-            return None  # «облыс әкімі болған Х», «аудан әкімі қызметінен босатылды»
+            if not self._former_after(doc, j, sent, name=True):
+                return None  # «облыс әкімі болған Х»: a former post
+            event = EVENT_DISMISSED  # «Х аудан әкімі қызметінен босатылды»: the name is before
         j = self._skip(doc, j, sent.end)
-        person = self._person_at(people, j)
+        person = self._person_at(people, j) if event is None else None
         end = person.end if person else j
         if person is None:
             if doc[i].lower_ in _KK_OBJECT:
@@ -622,7 +701,7 @@ class AkimFinder:
                 return None
             start, end = person.start, max(j, i + 1)
         elif self._former_after(doc, person.end, sent, 3, name=True):
-            return None  # «әкімі Х қызметінен босатылды»
+            event = EVENT_DISMISSED  # «әкімі Х қызметінен босатылды»
         return _Found(
             start,
             end,
@@ -631,6 +710,7 @@ class AkimFinder:
             acting,
             territory,
             0.9 if explicit else (0.75 if territory else 0.6),
+            event,
         )
 
     def _skip_back(self, doc: Doc, i: int, sent: Span) -> int:
@@ -709,13 +789,26 @@ def _settle(doc: Doc, found: list[_Found]) -> list[_Found]:
             ):
                 f.person = g.person
                 break
+    for f in found:  # «аким района Х освобождён, новым акимом назначен Y»: Y takes X's post
+        if f.event == EVENT_APPOINTED and f.territory is None:
+            sent = doc[f.start].sent
+            left = [
+                g
+                for g in found
+                if g.event == EVENT_DISMISSED
+                and g.territory is not None
+                and g.role == f.role
+                and sent.start <= g.start < sent.end
+            ]
+            if len(left) == 1:
+                f.territory = left[0].territory
     acting = {(_surname_key(f.person), _kato(f)) for f in found if f.role == ROLE_ACTING}
     for f in found:
         if f.role == ROLE_AKIM and (_surname_key(f.person), _kato(f)) in acting:
             f.role, f.acting = ROLE_ACTING, True
     heads: dict[str, dict[str, int]] = {}
     for f in found:
-        if f.role in (ROLE_AKIM, ROLE_ACTING) and _kato(f):
+        if f.role in (ROLE_AKIM, ROLE_ACTING) and _kato(f) and f.event != EVENT_DISMISSED:
             post = heads.setdefault(_kato(f) or "", {})
             key = _surname_key(f.person)
             post[key] = max(post.get(key, 0), _year_of(doc, f))
@@ -727,7 +820,8 @@ def _settle(doc: Doc, found: list[_Found]) -> list[_Found]:
     return [
         f
         for f in found
-        if not (f.role in (ROLE_AKIM, ROLE_ACTING) and (_kato(f), _surname_key(f.person)) in former)
+        if f.event == EVENT_DISMISSED
+        or not (f.role in (ROLE_AKIM, ROLE_ACTING) and (_kato(f), _surname_key(f.person)) in former)
     ]
 
 

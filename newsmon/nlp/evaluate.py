@@ -179,6 +179,8 @@ def _predicted(session: Any, article_id: int) -> dict[str, list[Any]]:
     facts = session.exec(select(Fact).where(Fact.article_id == article_id)).all()
     out: dict[str, list[Any]] = {k: [] for k in KINDS}
     for f in facts:
+        if f.kind == "akim" and f.event == "dismissed":
+            continue  # the GUIDELINE's akims hold the post; a dismissal is the tenure's evidence
         if f.kind == "akim":
             out["akim"].append({"person": f.person, "role": f.role, "territory": f.territory_name})
         elif f.kind == "amount" and f.unit in MONEY_UNITS:

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from newsmon.nlp.facts import FactRecord, build_facts
 from newsmon.nlp.gazetteer import get_gazetteer
+from newsmon.nlp.linking import link_facts
 from newsmon.nlp.pipeline import (
     MAX_NLP_CHARS,
     PipelineOptions,
@@ -126,6 +128,7 @@ def to_fact(rec: FactRecord, art: Article, version: str) -> Fact:
         territory_path=list(terr.path) if terr else None,
         mentions=rec.mentions,
         extra=dict(rec.extra) or None,
+        event=rec.extra.get("event") if rec.kind == "akim" else None,
     )
 
 
@@ -142,8 +145,10 @@ def finish(
     version: str,
     me: str,
     report: ExtractReport,
+    programs_file: Path | None = None,
 ) -> None:
-    """Write the batch's facts for the articles this worker still holds, in one transaction."""
+    """Write the batch's facts for the articles this worker still holds, in one transaction;
+    facts linked to entity rows by the programme catalogue of `programs_file` (settings)."""
     now = utcnow()
     # the UPDATE locks our rows (PostgreSQL) or the database (SQLite) before anything else is read
     owned = queue.hold(session, ids, me)
@@ -173,7 +178,11 @@ def finish(
             report.last_committed.append(art_id)
         art.claimed_by, art.claim_expires = None, None
         session.add(art)
-    session.add_all(rows)
+    if rows:
+        link_facts(
+            session, rows, programs_file
+        )  # person, territory and programme rows, in this transaction
+        session.add_all(rows)
     session.flush()  # the new facts' ids, for the summaries
     summary.replace_facts(session.connection(), old, [fact_row(f) for f in rows])
     report.facts += len(rows)
@@ -249,6 +258,7 @@ def run_worker(
                     versions[lang],
                     me,
                     report,
+                    settings.programs_file,
                 )
                 if on_progress:
                     on_progress(report)

@@ -21,6 +21,7 @@ class FactExtra(TypedDict, total=False):
     acting: bool  # akim: an acting head or deputy
     implicit: bool  # amount: the currency comes from the article, not the words
     kind: str  # amount: money, percent, area, count
+    event: str  # akim: appointed, dismissed, acting or mention
 
 
 @dataclass
@@ -95,6 +96,8 @@ class _Merger:
             old.program = fact.program
         if len(fact.person or "") > len(old.person or ""):
             old.person = fact.person
+        if fact.extra.get("event") == "appointed":  # one mention says so: the article reports it
+            old.extra["event"] = "appointed"
         old.confidence = max(old.confidence, fact.confidence)
 
 
@@ -113,9 +116,13 @@ def build_facts(doc: Doc) -> list[FactRecord]:
             person=akim.person,
             role=akim.role,
             territory=akim.territory,
-            extra=FactExtra(acting=True) if akim.acting else FactExtra(),
+            extra=FactExtra(acting=True, event=akim.event)
+            if akim.acting
+            else FactExtra(event=akim.event),
         )
-        merger.add(("akim", _surname(akim.person), akim.role), fact)
+        # a dismissal is a fact of its own beside mentions of the same person in the article
+        dismissed = akim.event == "dismissed"
+        merger.add(("akim", _surname(akim.person), akim.role, dismissed), fact)
     for span in doc.spans.get("amounts", []):
         amount: AmountFact = span._.amount
         fact = FactRecord(

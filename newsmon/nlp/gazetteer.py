@@ -424,7 +424,7 @@ def core_units() -> list[Unit]:
     ]
     units += [
         Unit(
-            None,
+            e.get("kato"),
             e.get("parent"),
             e.get("level", "district"),
             e["name"],
@@ -434,7 +434,7 @@ def core_units() -> list[Unit]:
             True,
         )
         for e in core.units
-        if not e.get("kato")
+        if not e.get("kato") or e.get("level")  # with a level: a unit of its own, not an override
     ]
     return units
 
@@ -568,10 +568,25 @@ def import_kato(path: str | Path, database_url: str | None = None) -> ImportRepo
     units = [u for u in merge_core(normalize_kato(rows)) if u.kato]
     table = Territory.__table__  # type: ignore[attr-defined]
     with open_session(database_url) as session:
-        session.execute(sa.delete(table))
-        batch = [u.row() for u in units]
-        for i in range(0, len(batch), 2000):
-            session.execute(sa.insert(table), batch[i : i + 2000])
+        # rows are updated in place, not deleted and inserted: facts point to them (fact.territory_id)
+        batch = [{**u.row(), "source": "kato"} for u in units]
+        have = set(session.execute(sa.select(table.c.kato)).scalars())
+        keep = {row["kato"] for row in batch}
+        gone = sorted(have - keep)
+        for i in range(0, len(gone), 900):
+            session.execute(sa.delete(table).where(table.c.kato.in_(gone[i : i + 900])))
+        old = [row for row in batch if row["kato"] in have]
+        if old:
+            cols = [c for c in batch[0] if c != "kato"]
+            session.execute(
+                sa.update(table)
+                .where(table.c.kato == sa.bindparam("b_kato"))
+                .values({c: sa.bindparam(f"b_{c}") for c in cols}),
+                [{f"b_{k}": v for k, v in row.items()} for row in old],
+            )
+        new = [row for row in batch if row["kato"] not in have]
+        for i in range(0, len(new), 2000):
+            session.execute(sa.insert(table), new[i : i + 2000])
         session.commit()
     clear_cache()
     counts: dict[str, int] = defaultdict(int)
@@ -599,7 +614,7 @@ def units_from_database(database_url: str) -> list[Unit] | None:
                 table.c.name_kk,
                 table.c.raw,
                 table.c.aliases,
-            )
+            ).where(table.c.source == "kato")  # core rows are facts' units, not an import
         ).all()
     if not result:
         return None
@@ -984,7 +999,9 @@ def kato_digest(database_url: str) -> str | None:
             table.c[n] for n in ("kato", "parent", "level", "name", "name_kk", "raw", "aliases")
         ]
         with get_engine(url).connect() as conn:
-            rows = conn.execute(sa.select(*cols).order_by(table.c.kato)).all()
+            rows = conn.execute(
+                sa.select(*cols).where(table.c.source == "kato").order_by(table.c.kato)
+            ).all()
         if rows:
             sha = hashlib.sha1()
             for row in rows:

@@ -73,6 +73,8 @@ class Program:
     context_set: bool = False  # False: one-word names need context, longer ones do not
     kind: str | None = None
     source: str | None = None
+    ru: str | None = None  # the official Russian and Kazakh names (programs.yaml `ru`, `kk`)
+    kk: str | None = None
 
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.variants)
@@ -133,6 +135,8 @@ def load_programs(path: Path) -> list[Program]:
                 entry.context != "auto",
                 entry.kind,
                 entry.source,
+                entry.ru,
+                entry.kk,
             )
         )
     return out
@@ -795,6 +799,8 @@ class ProgramsComponent:
                 else "auto",
                 "kind": p.kind,
                 "source": p.source,
+                "ru": p.ru,
+                "kk": p.kk,
             }
             for p in self.programs
         ]
@@ -812,6 +818,8 @@ class ProgramsComponent:
                 d["context"] != "auto",
                 d.get("kind"),
                 d.get("source"),
+                d.get("ru"),
+                d.get("kk"),
             )
             for d in data
         ]

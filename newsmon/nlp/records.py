@@ -35,6 +35,7 @@ class AkimFact:
     territory: TerritoryRef | None
     confidence: float
     acting: bool = False
+    event: str = "mention"  # appointed, dismissed, acting or mention (nlp.akims EVENT_*)
 
 
 @dataclass

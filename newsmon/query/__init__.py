@@ -31,6 +31,12 @@ from newsmon.query.directories import (
     dedupe_announcements,
     program_summaries,
 )
+from newsmon.query.entities import (
+    PersonProfile,
+    TerritoryProfile,
+    person_profile,
+    territory_profile,
+)
 from newsmon.query.facts import (
     FACT_SORTS,
     FactFilter,
@@ -91,7 +97,9 @@ __all__ = [
     "ArticleFilter",
     "FactFilter",
     "NamedCount",
+    "PersonProfile",
     "ProgramSummary",
+    "TerritoryProfile",
     "Unit",
     "UnitCounts",
     "_as_utc",
@@ -123,6 +131,7 @@ __all__ = [
     "match_names",
     "normalize_unit",
     "parse_day",
+    "person_profile",
     "plain_name",
     "program_summaries",
     "resolve_source",
@@ -131,6 +140,7 @@ __all__ = [
     "sorted_fact_ids",
     "suggest_territories",
     "territory_clause",
+    "territory_profile",
     "top_programs",
     "top_territories",
     "unit_counts",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -10,6 +11,7 @@ from typing import Any, Protocol, cast
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from newsmon.entities import PersonName, compatible, parse_person
 from newsmon.errors import InputError
 from newsmon.query.dates import day_start, iso_time
 from newsmon.query.filters import (
@@ -24,7 +26,7 @@ from newsmon.query.filters import (
 )
 from newsmon.query.territories import Unit, kato_ranges, resolve_territory, territory_clause
 from newsmon.store.db import open_session
-from newsmon.store.models import Article, Fact, Source
+from newsmon.store.models import Article, Fact, Person, Source
 
 
 @dataclass
@@ -51,6 +53,9 @@ class FactFilter:
         check_dates(self.since, self.until)
         check_page(self.limit, self.offset)
         check_lang(self.lang)
+        for option, num in (("--min-value", self.min_value), ("--max-value", self.max_value)):
+            if num is not None and math.isnan(num):
+                raise InputError(f"{option} is not a number")
         if (
             self.min_value is not None
             and self.max_value is not None
@@ -68,6 +73,34 @@ class FactFilter:
         ):
             if val is not None and not val.strip(QUOTES + " "):
                 raise InputError(f"{option} is empty")
+
+
+def person_ids(session: Session, wanted: str, spellings: Sequence[str] = ()) -> list[int]:
+    """The `person` rows `wanted` names by the one person rule (newsmon.entities: any spelling, case
+    form or initial of the name; a surname alone: every bearer), and those of facts spelled
+    `spellings`."""
+    table = Person.__table__  # type: ignore[attr-defined]
+    out: set[int] = set()
+    parsed = parse_person(wanted)
+    if parsed is not None:
+        for pid, first, initial in session.execute(
+            sa.select(table.c.id, table.c.first_key, table.c.initial).where(
+                table.c.surname_key == parsed.surname
+            )
+        ).all():
+            if compatible(parsed, PersonName(parsed.surname, first, initial)):
+                out.add(int(pid))
+    names = list(spellings)
+    for i in range(0, len(names), 900):
+        out.update(
+            int(pid)
+            for pid in session.execute(
+                sa.select(col(Fact.person_id))
+                .where(col(Fact.person).in_(names[i : i + 900]), col(Fact.person_id).is_not(None))
+                .distinct()
+            ).scalars()
+        )
+    return sorted(out)
 
 
 class FactColumns(Protocol):
@@ -212,7 +245,13 @@ def fact_conditions(
     if flt.until:
         cond.append(col(Fact.published) < day_start(flt.until + timedelta(days=1)))
     if flt.person:
-        cond.append(col(Fact.person).in_(match_names(session, Fact.person, flt.person, ("akim",))))
+        names = match_names(session, Fact.person, flt.person, ("akim",))
+        ids = person_ids(session, flt.person, names)
+        cond.append(
+            sa.or_(col(Fact.person).in_(names), col(Fact.person_id).in_(ids))
+            if ids
+            else col(Fact.person).in_(names)
+        )
     if flt.program:
         names = match_names(session, Fact.program, flt.program, ("program", "amount"))
         cond.append(col(Fact.program).in_(names))
@@ -225,9 +264,9 @@ def fact_conditions(
     if flt.unit:
         cond.append(col(Fact.unit) == normalize_unit(flt.unit))
     if flt.min_value is not None:
-        cond.append(col(Fact.value) >= flt.min_value)
+        cond.append(col(Fact.value) >= float(flt.min_value))  # an int past 64 bits too
     if flt.max_value is not None:
-        cond.append(col(Fact.value) <= flt.max_value)
+        cond.append(col(Fact.value) <= float(flt.max_value))
     if flt.source:
         cond.append(col(Fact.source_id) == resolve_source(session, flt.source))
     if flt.lang:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from sqlmodel import Session
 
 from newsmon.errors import GazetteerError, InputError, NotFoundError
 from newsmon.kato import kato_prefix
+from newsmon.nlp.gazetteer import core_units
 from newsmon.query.filters import QUOTES, plain_name
 from newsmon.store.models import ArticleTerritory, Fact
 from newsmon.store.summary import STORED_PREFIX_LENGTHS
@@ -116,9 +118,22 @@ def _known_units(session: Session) -> _Known:
     if cache_key in _known_cache:
         return _known_cache[cache_key]
     names: dict[str, list[Unit]] = defaultdict(list)
-    rows = session.execute(
-        sa.text("SELECT kato, parent, level, name, name_kk, raw, aliases FROM territory")
-    ).all()
+    rows = []
+    imported = False
+    for kato, parent, level, name, name_kk, raw, al, source in session.execute(
+        sa.text("SELECT kato, parent, level, name, name_kk, raw, aliases, source FROM territory")
+    ).all():
+        rows.append(
+            (kato, parent, level, name, name_kk, raw, json.loads(al) if isinstance(al, str) else al)
+        )
+        imported = imported or source == "kato"
+    if not imported:  # the built-in core (regions, major cities, its districts) before any import
+        have = {r[0] for r in rows}
+        rows += [
+            (u.kato, u.parent, u.level, u.name, u.name_kk, None, u.aliases)
+            for u in core_units()
+            if u.kato and u.kato not in have
+        ]
     by_kato = {r[0]: r for r in rows}
 
     def path(kato: str) -> tuple[str, ...]:

@@ -127,13 +127,15 @@ class Fact(SQLModel, table=True):
         sa.Index("ix_fact_kind_published", "kind", "published"),
         sa.Index("ix_fact_territory", "territory_kato", "kind"),
         # migration 0003: each serves one query of newsmon/query/ (see there)
-        sa.Index(
+        sa.Index(  # migration 0004: with the person and the event (the tenure's groups)
             "ix_fact_akims",
             "kind",
             "territory_kato",
             "territory_name",
+            "person_id",
             "person",
             "role",
+            "event",
             "territory_level",
             "published",
         ),
@@ -149,7 +151,10 @@ class Fact(SQLModel, table=True):
             "published",
         ),
         sa.Index("ix_fact_person_published", "person", "published"),
-        sa.Index("ix_fact_article_territory", "article_id", "territory_kato", "territory_name"),
+        # migration 0004: with the kind (the units named by a programme's articles)
+        sa.Index(
+            "ix_fact_article_territory", "article_id", "territory_kato", "territory_name", "kind"
+        ),
         sa.Index(
             "ix_fact_kind_territory_value",
             "kind",
@@ -187,6 +192,33 @@ class Fact(SQLModel, table=True):
     territory_path: list[str] | None = Field(default=None, sa_type=sa.JSON)
     mentions: list[list[int]] | None = Field(default=None, sa_type=sa.JSON)  # [[start, end], ...]
     extra: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)  # more keys for the output
+    # migration 0004: the entities the fact is about (the fact keeps its surface text) and, for akim
+    # facts, what the sentence says happened (appointed | dismissed | acting | mention)
+    person_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("person.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    territory_id: str | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.String(12),
+            sa.ForeignKey("territory.kato", ondelete="SET NULL"),
+            nullable=True,
+            index=True,
+        ),
+    )
+    programme_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("programme.id", ondelete="SET NULL"),
+            nullable=True,
+            index=True,
+        ),
+    )
+    event: str | None = Field(default=None, max_length=16)
 
 
 class Territory(SQLModel, table=True):
@@ -200,6 +232,40 @@ class Territory(SQLModel, table=True):
     name_kk: str | None = Field(default=None, sa_type=sa.Text)
     raw: str | None = Field(default=None, sa_type=sa.Text)  # the name as the classifier writes it
     aliases: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    # migration 0004: `kato` rows come from `newsmon gazetteer import`; `core` rows are units of the
+    # built-in core that facts point to before any import (the gazetteer reads only `kato` rows)
+    source: str = Field(
+        default="kato",
+        sa_column=sa.Column(sa.String(8), nullable=False, server_default="kato"),
+    )
+
+
+class Person(SQLModel, table=True):
+    """One person across articles and spellings (`newsmon.entities` decides who is who)."""
+
+    __tablename__ = "person"
+    __table_args__ = (sa.Index("ix_person_keys", "surname_key", "first_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=sa.Text)  # the fullest spelling seen, Russian letters preferred
+    name_kk: str | None = Field(default=None, sa_type=sa.Text)  # a spelling with Kazakh letters
+    surname_key: str = Field(max_length=64)
+    first_key: str | None = Field(default=None, max_length=64)
+    initial: str | None = Field(default=None, max_length=4)
+    aliases: list[str] | None = Field(default=None, sa_type=sa.JSON)  # every spelling seen
+    created: datetime | None = _dt()
+
+
+class Programme(SQLModel, table=True):
+    """One programme by its canonical name, with its Russian and Kazakh names from the catalogue."""
+
+    __tablename__ = "programme"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=sa.Column(sa.String(300), unique=True, nullable=False))
+    name_ru: str | None = Field(default=None, sa_type=sa.Text)
+    name_kk: str | None = Field(default=None, sa_type=sa.Text)
+    aliases: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    kind: str | None = Field(default=None, max_length=32)
+    created: datetime | None = _dt()
 
 
 class AlertDelivery(SQLModel, table=True):
@@ -276,7 +342,7 @@ class SummaryProgramDay(SQLModel, table=True):
 
 
 class SummaryPersonUnit(SQLModel, table=True):
-    """Per person seen as akim (any role) of one unit: the akims directory's groups, with the latest
+    """Per person (name as written and person row) seen as akim (any role, any event) of one unit: the akims directory's groups, with the latest
     fact as `latest` (publication time, fixed width, then the fact id in 12 digits)."""
 
     __tablename__ = "summary_person_unit"
@@ -284,6 +350,8 @@ class SummaryPersonUnit(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=300)
     person: str = Field(primary_key=True, max_length=300)
     role: str = Field(primary_key=True, max_length=100)
+    person_id: int = Field(primary_key=True)  # the person row (migration 0004); 0: none
+    event: str = Field(primary_key=True, max_length=16)
     level: str | None = Field(default=None, max_length=32)
     facts: int = 0
     articles: int = 0

@@ -50,6 +50,8 @@ class FactRow(NamedTuple):
     territory_kato: str | None
     territory_name: str | None
     territory_level: str | None
+    person_id: int | None
+    event: str | None
 
 
 FACT_COLUMNS = [_F.c[name] for name in FactRow._fields]
@@ -130,7 +132,14 @@ def _program_keys(f: FactRow) -> Iterator[Key]:
 
 def _person_keys(f: FactRow) -> Iterator[Key]:
     if f.kind == "akim" and f.person is not None:
-        yield (f.territory_kato or "", f.territory_name or "", f.person, f.role or "")
+        yield (
+            f.territory_kato or "",
+            f.territory_name or "",
+            f.person,
+            f.role or "",
+            str(f.person_id or 0),
+            f.event or "",
+        )
 
 
 def _article_territory_keys(f: FactRow) -> Iterator[Key]:
@@ -161,11 +170,13 @@ def _program_match(key: Key) -> list[sa.ColumnElement[bool]]:
 
 
 def _person_match(key: Key) -> list[sa.ColumnElement[bool]]:
-    kato, name, person, role = key
+    kato, name, person, role, person_id, event = key
     return [
         _F.c.kind == "akim",
         _F.c.person == person,
         _or_null(_F.c.role, role),
+        _F.c.person_id.is_(None) if person_id == "0" else _F.c.person_id == int(person_id),
+        _or_null(_F.c.event, event),
         _or_null(_F.c.territory_kato, kato),
         _or_null(_F.c.territory_name, name),
     ]
@@ -202,7 +213,7 @@ SUMMARIES = (
     ),
     Summary(
         SummaryPersonUnit.__table__,  # type: ignore[attr-defined]
-        ("kato", "name", "person", "role"),
+        ("kato", "name", "person", "role", "person_id", "event"),
         _person_keys,
         (
             Extreme("level", "max", lambda f: f.territory_level),
@@ -257,8 +268,9 @@ def _accumulate(summary: Summary, facts: Iterable[FactRow]) -> dict[Key, _Acc]:
 
 def _key_values(summary: Summary, key: Key) -> dict[str, Any]:
     values: dict[str, Any] = dict(zip(summary.key_columns, key, strict=True))
-    if "article_id" in values:
-        values["article_id"] = int(values["article_id"])
+    for column in ("article_id", "person_id"):  # integer keys (person_id 0: none)
+        if column in values:
+            values[column] = int(values[column])
     return values
 
 

@@ -1,7 +1,7 @@
 """alert deliveries: one row per (rule, channel, fact), pending until its batch is sent
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-07 14:00:00
 
 No foreign key to `fact`: re-extraction deletes and re-inserts facts, and a delivery record must
@@ -14,7 +14,7 @@ from alembic import op
 import newsmon.store.models
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -68,11 +68,13 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column("person", sa.String(length=300), nullable=False),
         sa.Column("role", sa.String(length=100), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("event", sa.String(length=16), nullable=False),
         sa.Column("level", sa.String(length=32), nullable=True),
         *_counts(),
         *_times(),
         sa.Column("latest", sa.String(length=48), nullable=True),
-        sa.PrimaryKeyConstraint("kato", "name", "person", "role"),
+        sa.PrimaryKeyConstraint("kato", "name", "person", "role", "person_id", "event"),
     )
     op.create_table(
         "article_territory",
