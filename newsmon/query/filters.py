@@ -12,6 +12,7 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, select
 
 from newsmon.errors import InputError, NotFoundError
+from newsmon.store.models import SummaryPersonUnit, SummaryProgramDay
 from newsmon.text import LANGS, fold
 
 FACT_KINDS = ("akim", "amount", "program", "territory")
@@ -102,6 +103,10 @@ def match_names(session: Session, column: Any, wanted: str, kinds: Sequence[str]
 
 
 _values_cache: dict[tuple[str, str, int], list[tuple[str, list[str]]]] = {}
+_SUMMARY_VALUES: dict[str, Any] = {
+    "person": SummaryPersonUnit.__table__.c.person,  # type: ignore[attr-defined]
+    "program": SummaryProgramDay.__table__.c.program,  # type: ignore[attr-defined]
+}
 
 
 def _distinct_values(session: Session, column: Any) -> list[tuple[str, list[str]]]:
@@ -109,9 +114,15 @@ def _distinct_values(session: Session, column: Any) -> list[tuple[str, list[str]
     top = session.execute(sa.text("SELECT coalesce(max(id), 0) FROM fact")).scalar_one()
     key = (str(session.get_bind().engine.url), column.key, top)
     if key not in _values_cache:
-        values = (
-            session.execute(select(column).where(column.is_not(None)).distinct()).scalars().all()
+        # persons (akim facts) and programmes (programme and amount facts) from the summaries the
+        # extract stage keeps: a few thousand rows, not a scan of every fact's index entry
+        source = _SUMMARY_VALUES.get(column.key)
+        query = (
+            sa.select(source).distinct()
+            if source is not None
+            else select(column).where(column.is_not(None)).distinct()
         )
+        values = session.execute(query).scalars().all()
         if len(_values_cache) > 16:
             _values_cache.clear()
         _values_cache[key] = [(v, re.findall(r"[^\W_]+", plain_name(v))) for v in values]
