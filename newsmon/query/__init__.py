@@ -34,6 +34,7 @@ from newsmon.query.directories import (
 from newsmon.query.entities import (
     PersonProfile,
     TerritoryProfile,
+    fact_person_ids,
     person_profile,
     territory_profile,
 )
@@ -118,6 +119,7 @@ __all__ = [
     "dedupe_announcements",
     "evidence_spans",
     "fact_conditions",
+    "fact_person_ids",
     "fact_to_dict",
     "facts_by_ids",
     "facts_by_kind",

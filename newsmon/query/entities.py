@@ -4,6 +4,7 @@ units, programmes and money, latest facts). The web layer calls these and render
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -174,3 +175,18 @@ def territory_profile(
     finally:
         if own:
             session.close()
+
+
+def fact_person_ids(session: Session, fact_ids: Sequence[int]) -> dict[int, int]:
+    """The person each of these facts is about (fact id → person id), for links to the person's page;
+    facts linked to no person are left out."""
+    f = Fact.__table__  # type: ignore[attr-defined]
+    ids = sorted({int(i) for i in fact_ids})
+    out: dict[int, int] = {}
+    query = sa.select(f.c.id, f.c.person_id).where(
+        f.c.id.in_(sa.bindparam("ids", expanding=True)), f.c.person_id.is_not(None)
+    )
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        for fid, pid in session.execute(query, {"ids": chunk}):
+            out[int(fid)] = int(pid)
+    return out
