@@ -184,6 +184,18 @@ def test_person_page(client: TestClient, ui: str, shown: str, other: str) -> Non
     marks = _marks(html)
     assert marks and all(m.strip() for m in marks)
     assert any("Жумабаев" in m or "Жұмабаев" in m for m in marks)  # the evidence marks the person
+    unit = re.search(r'<a href="/territories/636800000[^"]*" class="unit-link">([^<]*)</a>', html)
+    assert unit and unit[1] == {"ru": "Шемонаихинский район", "kk": "Шемонаиха ауданы"}[ui]
+
+
+@pytest.mark.parametrize("ui", ["ru", "kk"])
+def test_home_lists_link_to_unit_pages(client: TestClient, ui: str) -> None:
+    html = client.get("/", params={"period": "30d", "ui": ui}).text
+    regions = html[html.index('<section id="regions">') : html.index('<section id="akims">')]
+    assert f'href="/territories/{VKO}?ui={ui}"' in regions  # the unit page
+    assert f"territory={VKO}" in regions  # and its facts of the period beside it
+    units = html[html.index('<section id="territories">') : html.index('<section id="programs">')]
+    assert re.search(rf'href="/territories/\d{{9}}\?ui={ui}"', units)
 
 
 @pytest.mark.parametrize("ui, shown", [("ru", "Шемонаихинский район"), ("kk", "Шемонаиха ауданы")])

@@ -35,6 +35,7 @@ from newsmon.query.entities import (
     PersonProfile,
     TerritoryProfile,
     fact_person_ids,
+    kazakh_unit_names,
     person_profile,
     territory_profile,
 )
@@ -128,6 +129,7 @@ __all__ = [
     "iter_articles",
     "iter_facts",
     "kato_ranges",
+    "kazakh_unit_names",
     "latest_published",
     "list_facts",
     "match_names",

@@ -190,3 +190,17 @@ def fact_person_ids(session: Session, fact_ids: Sequence[int]) -> dict[int, int]
         for fid, pid in session.execute(query, {"ids": chunk}):
             out[int(fid)] = int(pid)
     return out
+
+
+def kazakh_unit_names(session: Session, katos: Sequence[str]) -> dict[str, str]:
+    """The Kazakh names of these units (KATO → name), from the territory rows, else the built-in core;
+    units without one are left out."""
+    t = Territory.__table__  # type: ignore[attr-defined]
+    wanted = sorted({k for k in katos if k})
+    if not wanted:
+        return {}
+    core = {u.kato: u.name_kk for u in core_units() if u.kato in wanted and u.name_kk}
+    rows = session.execute(
+        sa.select(t.c.kato, t.c.name_kk).where(t.c.kato.in_(wanted), t.c.name_kk.is_not(None))
+    ).all()
+    return {**core, **{str(k): str(n) for k, n in rows}}

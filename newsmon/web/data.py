@@ -123,6 +123,10 @@ def person(session: Session, person_id: int) -> q.PersonProfile:
     profile = q.person_profile(person_id, session=session)
     mark_evidence(session, profile.facts)
     mark_evidence(session, [p["evidence"] for p in profile.posts if p.get("evidence")], key="fact")
+    units = [p["territory"] for p in profile.posts if p.get("territory")]
+    kk = q.kazakh_unit_names(session, [u.get("kato") or "" for u in units])
+    for unit in units:  # for the Kazakh interface
+        unit["name_kk"] = kk.get(unit.get("kato") or "")
     return profile
 
 
