@@ -194,6 +194,9 @@ def test_home_lists_link_to_unit_pages(client: TestClient, ui: str) -> None:
     regions = html[html.index('<section id="regions">') : html.index('<section id="akims">')]
     assert f'href="/territories/{VKO}?ui={ui}"' in regions  # the unit page
     assert f"territory={VKO}" in regions  # and its facts of the period beside it
+    akims = html[html.index('<section id="akims">') : html.index('<section id="watchlist">')]
+    pid = _person_id(client, "Асет Жумабаев")
+    assert f'href="/persons/{pid}?ui={ui}"' in akims  # the appointment links to the person
     units = html[html.index('<section id="territories">') : html.index('<section id="programs">')]
     assert re.search(rf'href="/territories/\d{{9}}\?ui={ui}"', units)
 

@@ -36,6 +36,7 @@ from newsmon.query.entities import (
     TerritoryProfile,
     fact_person_ids,
     kazakh_unit_names,
+    person_ids_by_name,
     person_profile,
     territory_profile,
 )
@@ -135,6 +136,7 @@ __all__ = [
     "match_names",
     "normalize_unit",
     "parse_day",
+    "person_ids_by_name",
     "person_profile",
     "plain_name",
     "program_summaries",

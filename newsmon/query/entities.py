@@ -204,3 +204,22 @@ def kazakh_unit_names(session: Session, katos: Sequence[str]) -> dict[str, str]:
         sa.select(t.c.kato, t.c.name_kk).where(t.c.kato.in_(wanted), t.c.name_kk.is_not(None))
     ).all()
     return {**core, **{str(k): str(n) for k, n in rows}}
+
+
+def person_ids_by_name(session: Session, names: Sequence[str]) -> dict[str, int]:
+    """The id of the one person whose canonical (or Kazakh) name is each of `names`; a name two
+    people share, or no person has, is left out (a link must not pick one of namesakes)."""
+    p = Person.__table__  # type: ignore[attr-defined]
+    wanted = sorted({n for n in names if n})
+    if not wanted:
+        return {}
+    found: dict[str, set[int]] = {}
+    rows = session.execute(
+        sa.select(p.c.id, p.c.name, p.c.name_kk).where(
+            sa.or_(p.c.name.in_(wanted), p.c.name_kk.in_(wanted))
+        )
+    ).all()
+    for pid, name, name_kk in rows:
+        for n in {name, name_kk} & set(wanted):
+            found.setdefault(n, set()).add(int(pid))
+    return {n: next(iter(ids)) for n, ids in found.items() if len(ids) == 1}

@@ -152,6 +152,7 @@ def home_page(
         link=link,
         map_href=map_href,
         unit_names=unit_names,
+        person_ids=q.person_ids_by_name(db, [a.label for a in ov.akims]),
     )
 
 
