@@ -16,6 +16,7 @@ from digest_support import DEMO_WATCHLIST, add_fact, load_sample
 from sqlmodel import select
 
 from newsmon.ingest.importer import import_jsonl
+from newsmon.nlp.linking import relink
 from newsmon.store.db import dispose_engines, open_session
 from newsmon.store.models import Article
 
@@ -68,6 +69,8 @@ def fill(url: str) -> None:
         arts = session.exec(select(Article)).all()
         for suffix, kind, text, keys in HOSTILE_FACTS:
             add_fact(session, next(a for a in arts if a.url.endswith(suffix)), kind, text, keys)
+        session.commit()
+        relink(session)  # person, unit and programme rows, as extraction leaves them
         session.commit()
 
 
@@ -175,6 +178,8 @@ def fill_sparse(url: str, tmp: Path) -> None:
                         **keys,
                     )
                 )
+        session.commit()
+        relink(session)
         session.commit()
 
 
