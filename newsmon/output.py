@@ -123,9 +123,14 @@ def _peek(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def write_records(
-    records: Iterable[dict[str, Any]], fmt: str, columns: list[str], stream: IO[str] | None = None
+    records: Iterable[dict[str, Any]],
+    fmt: str,
+    columns: list[str],
+    stream: IO[str] | None = None,
+    table_columns: list[str] | None = None,
 ) -> int:
-    """Write `records`; `columns` are the flat keys shown by csv and table. Returns the count."""
+    """Write `records`; `columns` are the flat keys shown by csv and table (`table_columns`, when
+    given, by the table: the few that fit an 80-column terminal). Returns the count."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     records = _peek(records)
@@ -148,7 +153,8 @@ def write_records(
             writer.writerow({k: csv_safe(v) for k, v in _flat(rec).items()})
             n += 1
     else:
-        rows = [[_cell(_flat(rec).get(c)) for c in columns] for rec in records]
+        columns = table_columns or columns
+        rows = [[_cell(_flat(rec).get(c), c) for c in columns] for rec in records]
         n = len(rows)
         # columns empty in every row say nothing (akims have no value or unit): left out
         keep = [i for i in range(len(columns)) if any(row[i] for row in rows)] or list(
@@ -174,12 +180,16 @@ _ISO_TIME = re.compile(
 )
 
 
-def _cell(val: Any) -> str:
+# columns of periods (akims' since/until, programmes' first/last seen): the day says enough in a table
+DAY_COLUMNS = frozenset({"since", "until", "first_seen", "last_seen"})
+
+
+def _cell(val: Any, column: str = "") -> str:
     if val is None:
         return ""
     text = str(val)
     # a table shows times to the minute, in the zone they are written in (Asia/Almaty for articles)
-    text = _ISO_TIME.sub(r"\1 \2", text)
+    text = _ISO_TIME.sub(r"\1" if column in DAY_COLUMNS else r"\1 \2", text)
     return escape(text if len(text) <= 80 else text[:77] + "…")
 
 

@@ -32,6 +32,8 @@ REQUESTS = {
     "/api/v1/facts/{fact_id}": {},
     "/api/v1/search": {"q": "әкім"},
     "/api/v1/akims": {"territory": "Шемонаихинский район"},
+    "/api/v1/persons/{person_id}": {},
+    "/api/v1/territories/{kato}": {},
     "/api/v1/programs": {"program": "Ауыл аманаты"},
     "/api/v1/articles": {"lang": "kk"},
     "/api/v1/articles/{article_id}": {},
@@ -53,7 +55,12 @@ def client(app: Any) -> Iterator[TestClient]:
 
 
 def concrete(path: str) -> str:
-    return path.replace("{fact_id}", "1").replace("{article_id}", "1")
+    return (
+        path.replace("{fact_id}", "1")
+        .replace("{article_id}", "1")
+        .replace("{person_id}", "1")
+        .replace("{kato}", "634800000")  # Шемонаихинский район as the test facts name it
+    )
 
 
 def test_every_endpoint_and_error_has_a_schema(client: TestClient) -> None:

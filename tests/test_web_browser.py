@@ -175,6 +175,8 @@ EVERY_PAGE = [
     ("article", "/article?url={url}", "#entities", True),
     ("facts", "/facts", "table.facts tr.fact", True),
     ("akims", "/akims", "table.akims tr.akim", True),
+    ("person", "/persons/{person}", "table.posts tr.post", True),
+    ("territory", "/territories/{kato}", "table.akims tr.akim", True),
     ("programs", "/programs", "section.program", False),
     ("program", "/programs?program=Ауыл+аманаты", "table.facts tr.fact", True),
     ("digest", f"/digest?date={DAY}", "iframe.digest.fitted", True),
@@ -195,6 +197,16 @@ def fact_url(base_url: str) -> str:
     return str(facts[0]["article"]["url"])
 
 
+@pytest.fixture(scope="module")
+def akim(base_url: str) -> dict[str, str]:
+    """The person id and unit KATO of a current akim (for the person and territory pages)."""
+    import httpx
+
+    entries = httpx.get(f"{base_url}/api/v1/akims?territory=Шемонаихинский+район").json()["akims"]
+    now = next(e for e in entries if e["current"] and e["person_id"])
+    return {"person": str(now["person_id"]), "kato": str(now["territory"]["kato"])}
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("ui", ["ru", "kk"])
 @pytest.mark.parametrize("name, path, selector, evidence", EVERY_PAGE)
@@ -202,6 +214,7 @@ def test_every_page_fits_the_screen_and_marks_the_fact(
     browser: object,
     base_url: str,
     fact_url: str,
+    akim: dict[str, str],
     name: str,
     path: str,
     selector: str,
@@ -215,7 +228,7 @@ def test_every_page_fits_the_screen_and_marks_the_fact(
     pg = context.new_page()
     errors: list[str] = []
     pg.on("console", lambda m: "Content Security Policy" in m.text and errors.append(m.text))
-    url = base_url + path.format(url=quote(fact_url, safe=""))
+    url = base_url + path.format(url=quote(fact_url, safe=""), **akim)
     pg.goto(url + ("&" if "?" in url else "?") + f"ui={ui}")
     pg.wait_for_selector(selector)
     pg.wait_for_load_state("load")

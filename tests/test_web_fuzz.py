@@ -18,13 +18,15 @@ from web_support import WATCHLIST, fill  # noqa: E402 - after the importorskip a
 
 from newsmon.web import create_app  # noqa: E402 - after the importorskip above
 
-EXAMPLES = 12  # per endpoint and mode: 11 endpoints × 2 modes
+EXAMPLES = 12  # per endpoint and mode: 13 endpoints × 2 modes
 PATHS = [
     "/api/v1/facts",
     "/api/v1/facts.csv",
     "/api/v1/facts/{fact_id}",
     "/api/v1/search",
     "/api/v1/akims",
+    "/api/v1/persons/{person_id}",
+    "/api/v1/territories/{kato}",
     "/api/v1/programs",
     "/api/v1/articles",
     "/api/v1/articles/{article_id}",

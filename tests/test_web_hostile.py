@@ -25,6 +25,8 @@ ROUTES: dict[str, list[dict[str, str]]] = {
     "/article": [{"url": "https://sparse.example/ru/1"}],
     "/facts": [{}, {"sort": "-value"}, {"kind": "amount", "sort": "value"}, {"ui": "kk"}],
     "/akims": [{}, {"deputies": "true"}, {"ui": "kk"}],
+    "/persons/{person_id}": [{}, {"ui": "kk"}],
+    "/territories/{kato}": [{}, {"ui": "kk"}],
     "/programs": [{}, {"program": "Ауыл аманаты"}, {"ui": "kk"}],
     "/digest": [{}, {"date": DAY}],
     "/digest/view": [{"date": DAY}, {"date": DAY, "lang": "kk"}],
@@ -39,6 +41,8 @@ ROUTES: dict[str, list[dict[str, str]]] = {
     "/api/v1/facts/{fact_id}": [{}],
     "/api/v1/search": [{"q": "аким"}, {"q": "әкім"}],
     "/api/v1/akims": [{}, {"deputies": "true"}],
+    "/api/v1/persons/{person_id}": [{}],
+    "/api/v1/territories/{kato}": [{}],
     "/api/v1/programs": [{}, {"program": "Ауыл аманаты"}, {"window_days": "0"}],
     "/api/v1/articles": [{}],
     "/api/v1/articles/{article_id}": [{}],
@@ -48,7 +52,13 @@ ROUTES: dict[str, list[dict[str, str]]] = {
         {"since": "2024-11-14", "until": DAY, "by": by} for by in ("day", "source", "region")
     ],
 }
-FILL = {"{article_id}": "1", "{fact_id}": "1", "{name}": "swagger-ui.css"}
+FILL = {
+    "{article_id}": "1",
+    "{fact_id}": "1",
+    "{person_id}": "1",  # Иван Иванов, an akim with no role and no unit
+    "{kato}": "636800000",  # Шемонаихинский район, of the built-in core (no KATO imported)
+    "{name}": "swagger-ui.css",
+}
 
 
 def _concrete(path: str) -> str:

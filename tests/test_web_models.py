@@ -84,7 +84,7 @@ def test_the_fact_schema_has_every_contract_key(spec: dict[str, Any]) -> None:
 
 def test_every_endpoint_documents_its_answer(spec: dict[str, Any]) -> None:
     api_paths = [p for p in spec["paths"] if p.startswith("/api/v1/")]
-    assert len(api_paths) == 11  # overview included (issue 15)
+    assert len(api_paths) == 13  # overview (issue 15), persons and territories (issue 13)
     for path in api_paths:
         content = spec["paths"][path]["get"]["responses"]["200"]["content"]
         if path.endswith(".csv"):

@@ -16,6 +16,7 @@ from digest_support import DEMO_WATCHLIST, add_fact, load_sample
 from sqlmodel import select
 
 from newsmon.ingest.importer import import_jsonl
+from newsmon.nlp.linking import relink
 from newsmon.store.db import dispose_engines, open_session
 from newsmon.store.models import Article
 from newsmon.store.summary import rebuild
@@ -71,6 +72,8 @@ def fill(url: str) -> None:
             add_fact(session, next(a for a in arts if a.url.endswith(suffix)), kind, text, keys)
         session.flush()
         rebuild(session.connection())  # facts written here, not by extract: the summaries
+        session.commit()
+        relink(session)  # person, unit and programme rows, as extraction leaves them
         session.commit()
 
 
@@ -180,6 +183,8 @@ def fill_sparse(url: str, tmp: Path) -> None:
                 )
         session.flush()
         rebuild(session.connection())  # facts written here, not by extract: the summaries
+        session.commit()
+        relink(session)
         session.commit()
 
 

@@ -53,6 +53,10 @@ AKIM_COLUMNS = [
     "person_id",
     "evidence_url",
 ]
+# what `--format table` shows (80 columns); json and csv keep every column
+AKIM_TABLE_COLUMNS = ["territory_name", "person", "role", "since", "until", "previous"]
+PROGRAM_TABLE_COLUMNS = ["program", "mentions", "totals_text", "territories"]
+
 PROGRAM_COLUMNS = [
     "program",
     "name_kk",
@@ -201,7 +205,9 @@ def akims(
         changes=changes,
         deputies=deputies,
     )
-    n = write_records((e.as_dict() for e in entries), fmt, AKIM_COLUMNS)
+    n = write_records(
+        (e.as_dict() for e in entries), fmt, AKIM_COLUMNS, table_columns=AKIM_TABLE_COLUMNS
+    )
     if fmt == "table":
         console.print(f"{n} akims", markup=False)
 
@@ -233,7 +239,12 @@ def programs(
         until=parse_day(until, "--until"),
         window_days=window_days,
     )
-    n = write_records((_with_text(p.as_dict()) for p in rows), fmt, PROGRAM_COLUMNS)
+    n = write_records(
+        (_with_text(p.as_dict()) for p in rows),
+        fmt,
+        PROGRAM_COLUMNS,
+        table_columns=PROGRAM_TABLE_COLUMNS,
+    )
     if fmt == "table":
         console.print(f"{n} programmes", markup=False)
 

@@ -4,6 +4,7 @@ units, programmes and money, latest facts). The web layer calls these and render
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -174,3 +175,51 @@ def territory_profile(
     finally:
         if own:
             session.close()
+
+
+def fact_person_ids(session: Session, fact_ids: Sequence[int]) -> dict[int, int]:
+    """The person each of these facts is about (fact id → person id), for links to the person's page;
+    facts linked to no person are left out."""
+    f = Fact.__table__  # type: ignore[attr-defined]
+    ids = sorted({int(i) for i in fact_ids})
+    out: dict[int, int] = {}
+    query = sa.select(f.c.id, f.c.person_id).where(
+        f.c.id.in_(sa.bindparam("ids", expanding=True)), f.c.person_id.is_not(None)
+    )
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        for fid, pid in session.execute(query, {"ids": chunk}):
+            out[int(fid)] = int(pid)
+    return out
+
+
+def kazakh_unit_names(session: Session, katos: Sequence[str]) -> dict[str, str]:
+    """The Kazakh names of these units (KATO → name), from the territory rows, else the built-in core;
+    units without one are left out."""
+    t = Territory.__table__  # type: ignore[attr-defined]
+    wanted = sorted({k for k in katos if k})
+    if not wanted:
+        return {}
+    core = {u.kato: u.name_kk for u in core_units() if u.kato in wanted and u.name_kk}
+    rows = session.execute(
+        sa.select(t.c.kato, t.c.name_kk).where(t.c.kato.in_(wanted), t.c.name_kk.is_not(None))
+    ).all()
+    return {**core, **{str(k): str(n) for k, n in rows}}
+
+
+def person_ids_by_name(session: Session, names: Sequence[str]) -> dict[str, int]:
+    """The id of the one person whose canonical (or Kazakh) name is each of `names`; a name two
+    people share, or no person has, is left out (a link must not pick one of namesakes)."""
+    p = Person.__table__  # type: ignore[attr-defined]
+    wanted = sorted({n for n in names if n})
+    if not wanted:
+        return {}
+    found: dict[str, set[int]] = {}
+    rows = session.execute(
+        sa.select(p.c.id, p.c.name, p.c.name_kk).where(
+            sa.or_(p.c.name.in_(wanted), p.c.name_kk.in_(wanted))
+        )
+    ).all()
+    for pid, name, name_kk in rows:
+        for n in {name, name_kk} & set(wanted):
+            found.setdefault(n, set()).add(int(pid))
+    return {n: next(iter(ids)) for n, ids in found.items() if len(ids) == 1}

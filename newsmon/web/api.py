@@ -22,9 +22,11 @@ from newsmon.web.deps import (
     DatabaseUrl,
     Day,
     Facts,
+    Kato,
     Lang,
     Limit,
     Offset,
+    PersonId,
     Sort,
     Territory,
     Text,
@@ -173,6 +175,28 @@ def api_akims(
         session=db,
     )
     return {"akims": [e.as_dict() for e in entries]}
+
+
+@router.get(
+    "/persons/{person_id}",
+    summary="One person: posts held with dates, facts (the page /persons/{id})",
+    response_model=models.PersonProfile,
+    **EXACT,
+)
+def api_person(db: DB, person_id: PersonId) -> dict[str, Any]:
+    """The ids are those of `person_id` in /api/v1/akims (and of the links on the pages)."""
+    return q.person_profile(person_id, session=db).as_dict()
+
+
+@router.get(
+    "/territories/{kato}",
+    summary="One territorial unit: akims now and before, child units, programmes, latest facts",
+    response_model=models.TerritoryProfile,
+    **EXACT,
+)
+def api_territory(db: DB, kato: Kato) -> dict[str, Any]:
+    """A unit of the imported KATO classifier, or of the built-in core before any import."""
+    return q.territory_profile(kato, session=db).as_dict()
 
 
 @router.get(

@@ -107,10 +107,35 @@ def highlight(text: str, facts: Sequence[dict[str, Any]]) -> list[Piece]:
 
 def mark_evidence(session: Session, facts: Sequence[dict[str, Any]], key: str = "id") -> None:
     """Give each fact (or evidence dict, whose fact id is under `key`) a `mark`: the [start, end] of the
-    fact inside its `sentence`, which the pages wrap in <mark> (q.evidence_spans)."""
-    spans = q.evidence_spans(session, [f[key] for f in facts if f.get(key) is not None])
+    fact inside its `sentence`, which the pages wrap in <mark> (q.evidence_spans); an akim fact also
+    gets `person_id`, the person its page links to (None: not linked to a person)."""
+    ids = [f[key] for f in facts if f.get(key) is not None]
+    spans = q.evidence_spans(session, ids)
+    people = q.fact_person_ids(session, ids) if key == "id" else {}
     for f in facts:
         f["mark"] = spans.get(f.get(key) or 0)
+        if key == "id" and f.get("kind") == "akim":
+            f["person_id"] = people.get(f.get(key) or 0)
+
+
+def person(session: Session, person_id: int) -> q.PersonProfile:
+    """The person's page: q.person_profile with its facts' evidence marked (NotFoundError)."""
+    profile = q.person_profile(person_id, session=session)
+    mark_evidence(session, profile.facts)
+    mark_evidence(session, [p["evidence"] for p in profile.posts if p.get("evidence")], key="fact")
+    units = [p["territory"] for p in profile.posts if p.get("territory")]
+    kk = q.kazakh_unit_names(session, [u.get("kato") or "" for u in units])
+    for unit in units:  # for the Kazakh interface
+        unit["name_kk"] = kk.get(unit.get("kato") or "")
+    return profile
+
+
+def territory(session: Session, kato: str) -> q.TerritoryProfile:
+    """The unit's page: q.territory_profile with its facts' evidence marked (NotFoundError)."""
+    profile = q.territory_profile(kato, session=session)
+    mark_evidence(session, profile.facts)
+    mark_evidence(session, [a["evidence"] for a in profile.akims if a.get("evidence")], key="fact")
+    return profile
 
 
 def csv_lines(

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session
 
@@ -98,6 +98,19 @@ Territory = Annotated[
     Query(
         max_length=MAX_TEXT,
         description="«ВКО», «Шемонаиха ауданы» or a KATO code; includes every unit inside it",
+    ),
+]
+PersonId = Annotated[
+    int, Path(ge=1, le=MAX_ID, description="a person's id (`person_id` in /api/v1/akims)")
+]
+Kato = Annotated[
+    str,
+    Path(
+        min_length=9,
+        max_length=9,
+        pattern=r"^[0-9]{9}$",
+        description="a 9-digit KATO code (imported, or of the built-in core)",
+        examples=["636800000"],
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

@@ -198,6 +198,20 @@ class AkimEntry(_Record):
     names: list[str] = Field(
         default_factory=list, description="every spelling merged into `person`"
     )
+    person_id: int | None = Field(
+        None, description="the person's id (GET /api/v1/persons/{id}); null: not linked"
+    )
+    person_kk: str | None = Field(None, description="the name with Kazakh letters, when seen")
+    acting: bool = Field(False, description="acting (и.о., міндетін атқарушы), not permanent")
+    since: IsoTime | None = Field(None, description="the start: the appointment, else first seen")
+    until: IsoTime | None = Field(
+        None, description="the end: the dismissal or the successor's start; null: open"
+    )
+    appointed: IsoTime | None = Field(None, description="when an article reported the appointment")
+    dismissed: IsoTime | None = Field(None, description="when an article reported the dismissal")
+    appointment: AkimEvidence | None = Field(
+        None, description="the evidence of the appointment (or dismissal)"
+    )
 
 
 class AkimList(BaseModel):
@@ -237,6 +251,50 @@ class ProgramSummary(_Record):
 
 class ProgramList(BaseModel):
     programs: list[ProgramSummary]
+
+
+# ---------------------------------------------------------------- entity pages
+class PersonProfile(BaseModel):
+    """One person (`/persons/{id}`): names, every post held (one row per unit and period, current
+    first), and the facts about them, newest first."""
+
+    id: int = Field(description="the person's id", examples=[3])
+    name: str = Field(description="the canonical name, Russian letters", examples=["Асет Жумабаев"])
+    name_kk: str | None = Field(
+        description="the name with Kazakh letters, when the texts give one",
+        examples=["Асет Жұмабаев"],
+    )
+    aliases: list[str] = Field(description="every spelling seen")
+    posts: list[AkimEntry] = Field(description="posts held with their dates, current first")
+    facts: list[Fact] = Field(description="the newest facts about the person (at most 50)")
+    facts_total: int = Field(description="how many facts there are about the person in all")
+
+
+class TerritoryChild(_Record):
+    """A unit directly inside another."""
+
+    kato: str = Field(examples=["636837000"])
+    name: str = Field(examples=["Волчанский сельский округ"])
+    name_kk: str | None = Field(examples=["Волчанка ауылдық округі"])
+    level: str | None = Field(examples=["rural_district"])
+
+
+class TerritoryProfile(BaseModel):
+    """One unit (`/territories/{kato}`): its names, who heads it now and who did before, the units
+    inside it, the programmes and money its articles mention, and its latest facts."""
+
+    kato: str = Field(examples=["636800000"])
+    name: str = Field(description="Russian name", examples=["Шемонаихинский район"])
+    name_kk: str | None = Field(description="Kazakh name", examples=["Шемонаиха ауданы"])
+    level: str | None = Field(description="region, city, district, rural_district or settlement")
+    path: list[str] = Field(description="the units above it and itself, from the region down")
+    aliases: list[str]
+    akims: list[AkimEntry] = Field(description="heads (and deputies) of this unit, current first")
+    children: list[TerritoryChild] = Field(description="the units directly inside it")
+    programmes: list[ProgramSummary] = Field(
+        description="programmes mentioned in it and the units inside it, with their money"
+    )
+    facts: list[Fact] = Field(description="its latest facts, newest first (at most 50)")
 
 
 # ---------------------------------------------------------------- digest

@@ -35,6 +35,8 @@ from newsmon.web.deps import (
     Charts,
     DatabaseUrl,
     Facts,
+    Kato,
+    PersonId,
     app_watchlist,
     no_control_chars,
     nonblank,
@@ -150,6 +152,7 @@ def home_page(
         link=link,
         map_href=map_href,
         unit_names=unit_names,
+        person_ids=q.person_ids_by_name(db, [a.label for a in ov.akims]),
     )
 
 
@@ -297,6 +300,37 @@ def programs_page(
         data.mark_evidence(db, latest)
     detail = nonblank(program) is not None
     return page(request, "programs.html", rows=rows, detail=detail, latest=latest)
+
+
+# ---------------------------------------------------------------- a person, a territorial unit
+def _names(lang: str, name: str, name_kk: str | None) -> tuple[str, str | None]:
+    """The name to show in the interface language first, and the other language's name (or None)."""
+    if lang == "kk" and name_kk:
+        return name_kk, name if name != name_kk else None
+    return name, name_kk if name_kk and name_kk != name else None
+
+
+@router.get("/persons/{person_id}", response_class=HTMLResponse)
+def person_page(request: Request, db: DB, person_id: PersonId) -> Response:
+    """Posts held with their dates, and the facts about the person with their evidence marked."""
+    profile = data.person(db, person_id)
+    shown, other = _names(ui_lang(request), profile.name, profile.name_kk)
+    lang = ui_lang(request)
+
+    def unit_name(t: dict[str, Any] | None) -> str:
+        return str(
+            (t or {}).get("name_kk" if lang == "kk" else "name") or (t or {}).get("name") or ""
+        )
+
+    return page(request, "person.html", p=profile, shown=shown, other=other, unit_name=unit_name)
+
+
+@router.get("/territories/{kato}", response_class=HTMLResponse)
+def territory_page(request: Request, db: DB, kato: Kato) -> Response:
+    """Who heads the unit now and before, the units inside it, programmes and money, latest facts."""
+    profile = data.territory(db, kato)
+    shown, other = _names(ui_lang(request), profile.name, profile.name_kk)
+    return page(request, "territory.html", t=profile, shown=shown, other=other)
 
 
 # ---------------------------------------------------------------- digest
