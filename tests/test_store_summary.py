@@ -337,3 +337,40 @@ def test_reads_from_the_summaries_equal_the_facts(db_url: str) -> None:
                 k: len(v) for k, v in expected.items()
             }
         _ = date
+
+
+def test_migration_fills_the_summaries_from_stored_facts(db_url: str) -> None:
+    """A store at 0005 with facts, upgraded: 0006 fills every table as a rebuild would."""
+    from alembic import command
+
+    from newsmon.store.db import alembic_config
+
+    engine = get_engine(db_url)
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    rng = random.Random(5)
+    with Session(engine, expire_on_commit=False) as s:
+        s.add(Source(name="src", kind="import"))
+        s.flush()
+        arts = [
+            Article(
+                source_id=1, url=f"m{i}", url_norm=f"m{i}", title="t", title_key="t", text="x",
+                published=_published(rng), fetched=BASE, lang="ru", content_hash="h",
+            )
+            for i in range(20)
+        ]  # fmt: skip
+        s.add_all(arts)
+        s.flush()
+        s.add_all([f for a in arts for f in _facts(rng, a)])
+        s.commit()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    with Session(engine) as s:
+        migrated = _snapshot(s)
+        assert all(migrated)
+        rebuild(s.connection())
+        assert _snapshot(s) == migrated
+        s.rollback()
