@@ -83,10 +83,14 @@ def test_webhook_with_a_wrong_secret_is_refused_and_the_error_says_so(
 
 def test_webhook_unreachable_fails_after_its_retries() -> None:
     sleeps: list[float] = []
-    url = f"http://127.0.0.1:{free_port()}/hook"
-    with pytest.raises(DeliveryError, match="ConnectError"):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hooks/T0KEN-SECRET-PART?key=s3cr3t"
+    with pytest.raises(DeliveryError, match="ConnectError") as err:
         WebhookChannel(url, SECRET, retries=2, backoff=0.01, sleep=sleeps.append).send(MSG)
     assert sleeps == [0.01, 0.02]
+    # the error is printed and stored: it names the host, never the path or query (tokens)
+    assert f"http://127.0.0.1:{port}" in str(err.value)
+    assert "T0KEN" not in str(err.value) and "s3cr3t" not in str(err.value)
 
 
 def test_telegram_waits_retry_after_on_429_then_sends(tg: FakeTelegram) -> None:

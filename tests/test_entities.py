@@ -33,6 +33,7 @@ from newsmon.query import (
     territory_profile,
 )
 from newsmon.settings import PACKAGE_DIR, get_settings
+from newsmon.store import summary
 from newsmon.store.db import open_session
 from tests.conftest import need_data
 
@@ -388,6 +389,55 @@ def test_relink_rebuilds_the_same_entities(tenure_db: str) -> None:
         s.commit()
         report = relink(s)
     assert report.facts == len(before) and snapshot() == before
+
+
+def test_relink_keeps_a_surname_with_its_person_and_rebuilds_the_summaries(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A surname with an initial, extracted after the full name but published before it, joins the
+    person of its unit; a relink (oldest first) keeps it there, as the links it clears are its
+    evidence of the unit; the summaries keyed by person ids follow."""
+    clear_cache()
+    texts = [  # extracted in this order; the second was published first
+        ("2024-02-05", "Аким Шемонаихинского района Ерлан Сапаров открыл новую школу."),
+        ("2024-02-01", "Аким Шемонаихинского района Е. Сапаров провёл сход."),
+    ]
+    for n, (day, text) in enumerate(texts):
+        f = tmp_path / f"surname{n}.jsonl"
+        row = {
+            "url": f"https://example.kz/s/{n}",
+            "title": f"Сход {n}",
+            "text": text,
+            "published": f"{day}T10:00:00+05:00",
+            "lang": "ru",
+        }
+        f.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+        assert import_jsonl(f).ok
+        extract(get_settings())
+
+    def people() -> list[int]:
+        with open_session() as s:
+            return list(
+                s.execute(
+                    sa.text("SELECT DISTINCT person_id FROM fact WHERE kind = 'akim'")
+                ).scalars()
+            )
+
+    before = people()
+    assert len(before) == 1 and before[0] is not None
+    with open_session() as s:
+        relink(s)
+    assert people() == before
+    with open_session() as s:  # facts stored before entities existed: the summaries catch up
+        s.execute(sa.text("UPDATE fact SET person_id = NULL"))
+        summary.rebuild(s.connection())  # person summaries now keyed by no person
+        s.commit()
+        relink(s)
+        kept = [summary.rows(s.connection(), t) for t in summary.SUMMARIES]
+        summary.rebuild(s.connection())
+        assert kept == [summary.rows(s.connection(), t) for t in summary.SUMMARIES]
+    assert people() == before
+    clear_cache()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,16 +8,19 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 from conftest import PG_URL, pg_available
 from fastapi.testclient import TestClient
+from web_support import fill
 
 from newsmon.ingest.importer import import_jsonl
 from newsmon.nlp.extract import extract
 from newsmon.nlp.gazetteer import clear_cache
+from newsmon.query import person_profile
 from newsmon.settings import PACKAGE_DIR, get_settings
 from newsmon.store.db import dispose_engines, open_session
 from newsmon.web import create_app, models
@@ -233,3 +236,24 @@ def test_facts_akims_and_search_link_to_the_entities(client: TestClient) -> None
         assert f'href="/persons/{pid}?ui={ui}"' in found
     # the kk interface shows the Kazakh spelling where the person has one
     assert "Асет Жұмабаев" in client.get("/akims", params={"ui": "kk"}).text
+
+
+def test_a_post_in_a_unit_without_a_kato_code_is_on_the_person(tmp_path: Path) -> None:
+    """A unit the facts name without a KATO code (no KATO import, not in the core) still gives the
+    person's post, found by the unit's name."""
+    url = f"sqlite:///{tmp_path / 'fill.db'}"
+    fill(url)
+    try:
+        with open_session(url) as s:
+            pid = s.execute(
+                sa.text(
+                    "SELECT DISTINCT person_id FROM fact WHERE person = 'Гульнара Ахметова' "
+                    "AND territory_kato IS NULL"
+                )
+            ).scalar_one()
+        posts = person_profile(int(pid), database_url=url).posts
+        assert [(p["territory"]["name"], p["territory"]["kato"], p["current"]) for p in posts] == [
+            ("Волчанский сельский округ", None, True)
+        ]
+    finally:
+        dispose_engines()

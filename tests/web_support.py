@@ -19,7 +19,6 @@ from newsmon.ingest.importer import import_jsonl
 from newsmon.nlp.linking import relink
 from newsmon.store.db import dispose_engines, open_session
 from newsmon.store.models import Article
-from newsmon.store.summary import rebuild
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "web" / "hostile.jsonl"
 KATON = {
@@ -71,10 +70,9 @@ def fill(url: str) -> None:
         for suffix, kind, text, keys in HOSTILE_FACTS:
             add_fact(session, next(a for a in arts if a.url.endswith(suffix)), kind, text, keys)
         session.flush()
-        rebuild(session.connection())  # facts written here, not by extract: the summaries
         session.commit()
-        relink(session)  # person, unit and programme rows, as extraction leaves them
-        session.commit()
+        # person, unit and programme rows, as extraction leaves them; relink rebuilds the summaries
+        relink(session)
 
 
 @pytest.fixture(
@@ -182,10 +180,8 @@ def fill_sparse(url: str, tmp: Path) -> None:
                     )
                 )
         session.flush()
-        rebuild(session.connection())  # facts written here, not by extract: the summaries
         session.commit()
-        relink(session)
-        session.commit()
+        relink(session)  # entity rows and the summaries, as extraction leaves them
 
 
 @pytest.fixture(

@@ -105,14 +105,23 @@ class WebhookChannel:
                 try:
                     resp = client.post(self.url, content=body, headers=headers)
                 except httpx.HTTPError as exc:
-                    error = f"{type(exc).__name__}: {exc}"
+                    error = type(exc).__name__  # its text may carry the URL, and so a token
                     continue
                 if resp.is_success:
                     return
                 error = f"HTTP {resp.status_code}"
                 if resp.status_code < 500 and resp.status_code != 429:
                     break  # the receiver refuses this message: retrying will not change that
-        raise DeliveryError(f"webhook {self.url}: {error}")
+        raise DeliveryError(f"webhook {_site(self.url)}: {error}")
+
+
+def _site(url: str) -> str:
+    """Scheme and host of a webhook URL: its path and query often hold a token (Slack, Discord)."""
+    try:
+        u = httpx.URL(url)
+    except httpx.InvalidURL:
+        return "(invalid URL)"
+    return f"{u.scheme}://{u.host}" + (f":{u.port}" if u.port else "")
 
 
 class TelegramChannel:

@@ -298,6 +298,10 @@ def _deliver(
     session = open_session(url)
     try:
         batches: list[tuple[AlertRule, Batch, list[int]]] = []
+        if not dry_run:
+            # records of facts replaced by a re-extraction go first, so the replacing fact (same key)
+            # is recorded as pending in this run, not one run later
+            _drop_vanished(session)
         for rule in config.rules:
             try:
                 candidates = matching_facts(
@@ -314,8 +318,6 @@ def _deliver(
             for channel in rule.channels:
                 new, pending = _record(session, rule, channel, candidates, write=not dry_run)
                 batches.append((rule, Batch(rule.name, channel, new=new), pending))
-        if not dry_run:
-            _drop_vanished(session)
         for rule, batch, pending in batches:
             if not dry_run:  # what is pending now (facts replaced meanwhile are gone)
                 pending = [

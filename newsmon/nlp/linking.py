@@ -26,6 +26,7 @@ from sqlmodel import Session
 from newsmon.entities import PersonName, compatible, parse_person, word_nominative
 from newsmon.nlp.gazetteer import core_units
 from newsmon.nlp.programs import Program, default_programs, name_key
+from newsmon.store import summary
 from newsmon.store.models import Fact, Person, Programme, Territory, utcnow
 from newsmon.text import KK_LETTERS, kk_to_ru, name_word_key
 
@@ -98,6 +99,7 @@ class Linker:
         session: Session,
         programmes: Sequence[Program] | None = None,
         programs_file: Path | None = None,
+        known_units: dict[int, set[str | None]] | None = None,
     ) -> None:
         """`programmes`: the catalogue; else the built-in one merged with `programs_file` (the
         caller's `settings.programs_file`)."""
@@ -111,6 +113,9 @@ class Linker:
         self.territories: set[str] | None = None
         self.core = {u.kato: u for u in core_units() if u.kato}
         self.programmes: dict[str, int] = {}
+        # person id → units its facts were linked in before a relink cleared the links (so a surname
+        # alone still joins the person of its unit, whatever order the facts come in)
+        self.known_units = known_units or {}
 
     # -- persons ---------------------------------------------------------------------------------
     def _load_people(self, surnames: Iterable[str]) -> None:
@@ -146,6 +151,8 @@ class Linker:
                 .distinct()
             ).all():
                 by_id[pid].units.add(kato)
+        for pid, st in by_id.items():
+            st.units |= self.known_units.get(pid, set())
 
     def person(self, spelling: str | None, unit: str | None) -> int | None:
         """The person `spelling` names in `unit` (a KATO code or None), created when new."""
@@ -340,12 +347,17 @@ class RelinkReport:
 
 
 def relink(session: Session, programs_file: Path | None = None) -> RelinkReport:
-    """Link every stored fact anew, oldest first, in one transaction. Entity rows keep their ids
+    """Link every stored fact anew, full names first and oldest first, in one transaction. Entity rows keep their ids
     (a fact finds its person, unit and programme again); persons no fact points to any more go."""
     f = Fact.__table__  # type: ignore[attr-defined]
     p = Person.__table__  # type: ignore[attr-defined]
+    known: dict[int, set[str | None]] = defaultdict(set)
+    for pid, kato in session.execute(
+        sa.select(f.c.person_id, f.c.territory_kato).where(f.c.person_id.is_not(None)).distinct()
+    ).all():
+        known[int(pid)].add(kato)
     session.execute(sa.update(f).values(person_id=None, territory_id=None, programme_id=None))
-    linker = Linker(session, programs_file=programs_file)
+    linker = Linker(session, programs_file=programs_file, known_units=known)
     report = RelinkReport()
     cols = [
         f.c.id,
@@ -376,6 +388,14 @@ def relink(session: Session, programs_file: Path | None = None) -> RelinkReport:
             sa.select(*cols).order_by(f.c.published.is_(None), f.c.published, f.c.id)
         ).all()
     ]
+
+    def abbreviated(r: dict[str, Any]) -> bool:
+        parsed = parse_person(r["person"] or "") if r["kind"] == "akim" else None
+        return parsed is not None and not parsed.first
+
+    # full names first (oldest first within each group): a surname or initial alone then joins the
+    # person its unit already has, whatever the publication order
+    rows.sort(key=abbreviated)
     for i in range(0, len(rows), RELINK_BATCH):
         batch = rows[i : i + RELINK_BATCH]
         linker.link(batch)
@@ -400,5 +420,7 @@ def relink(session: Session, programs_file: Path | None = None) -> RelinkReport:
         sa.select(sa.func.count(sa.distinct(f.c.territory_id)))
     ).scalar_one()
     report.programmes = len(linker.programmes)
+    # the summaries are keyed by these ids (a person's unit periods): rebuilt in the same transaction
+    summary.rebuild(session.connection())
     session.commit()
     return report

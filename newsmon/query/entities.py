@@ -89,6 +89,30 @@ def person_profile(
                 for e in akims_directory(kato, deputies=True, session=session)
                 if e.person_id == person_id and (e.territory or {}).get("kato") == kato
             ]
+        # units the facts name without a KATO code (before a KATO import): found by their name
+        unnamed = sorted(
+            {
+                n
+                for n in session.execute(
+                    sa.select(f.c.territory_name)
+                    .where(f.c.person_id == person_id, f.c.territory_kato.is_(None))
+                    .distinct()
+                ).scalars()
+                if n
+            }
+        )
+        for name in unnamed:
+            try:
+                entries = akims_directory(name, deputies=True, session=session)
+            except NotFoundError:  # a name the directory cannot resolve: no post to show
+                continue
+            posts += [
+                e.as_dict()
+                for e in entries
+                if e.person_id == person_id
+                and not (e.territory or {}).get("kato")
+                and (e.territory or {}).get("name") == name
+            ]
         posts.sort(key=lambda e: (not e["current"], e["since"] or ""), reverse=False)
         ids = [
             int(i)
