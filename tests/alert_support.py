@@ -19,6 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from newsmon.settings import get_settings
+
 SECRET = "test-webhook-secret"
 TOKEN = "123456:TEST-token-for-the-fake-telegram-api-xyz"
 CHAT = "-100200300"
@@ -244,3 +248,19 @@ def channel_env(
         if smtp is not None:
             env["NEWSMON_SMTP_CA_FILE"] = str(smtp.ca_file)
     return env
+
+
+@contextlib.contextmanager
+def channel_servers(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """A webhook receiver, a fake Telegram API and an SMTP server, with the settings pointing at
+    them (environment, settings cache cleared); yields them as hook, tg and smtp."""
+    hook, tg = WebhookReceiver().start(), FakeTelegram().start()
+    try:
+        with smtp_server(tmp) as smtp:
+            for k, v in channel_env(webhook=hook.url, telegram=tg.url, smtp=smtp).items():
+                monkeypatch.setenv(k, v)
+            get_settings.cache_clear()
+            yield {"hook": hook, "tg": tg, "smtp": smtp}
+    finally:
+        hook.stop()
+        tg.stop()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,12 +34,13 @@ def pg_available() -> bool:
     return _pg_ok
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a schema of this test's own (dropped afterwards)."""
+@contextlib.contextmanager
+def pg_schema(prefix: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a new schema named `prefix`…, dropped afterwards; the
+    test is skipped when no server answers."""
     if not pg_available():
         pytest.skip(f"no PostgreSQL server answers at {PG_URL}")
-    schema = "t_" + uuid.uuid4().hex[:12]
+    schema = prefix + uuid.uuid4().hex[:12]
     admin = sa.create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
@@ -49,6 +51,31 @@ def pg_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def filled_database(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, name: str, fill: Callable[[str], None]
+) -> Iterator[str]:
+    """A database on `backend` (sqlite or postgres) filled by `fill(url)`, for a module's tests."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}"
+        fill(url)
+        try:
+            yield url
+        finally:
+            dispose_engines()
+        return
+    with pg_schema(f"{name}_") as url:
+        fill(url)
+        yield url
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a schema of this test's own (dropped afterwards)."""
+    with pg_schema("t_") as url:
+        yield url
 
 
 def _use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> str:

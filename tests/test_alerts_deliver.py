@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alert_support import FakeTelegram, WebhookReceiver, channel_env, free_port, smtp_server
+from alert_support import WebhookReceiver, channel_env, channel_servers, free_port
 from digest_support import UKA, add_fact, load_sample
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -89,14 +89,8 @@ def _extra_facts(url: str) -> None:
 
 @pytest.fixture
 def servers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    hook, tg = WebhookReceiver().start(), FakeTelegram().start()
-    with smtp_server(tmp_path) as smtp:
-        for k, v in channel_env(webhook=hook.url, telegram=tg.url, smtp=smtp).items():
-            monkeypatch.setenv(k, v)
-        get_settings.cache_clear()
-        yield {"hook": hook, "tg": tg, "smtp": smtp}
-    hook.stop()
-    tg.stop()
+    with channel_servers(tmp_path, monkeypatch) as running:
+        yield running
 
 
 def _config(tmp_path: Path, text: str = RULES) -> Any:

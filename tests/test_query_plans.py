@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from newsmon.query import FactFilter, akims_directory, list_facts, program_summaries
 from newsmon.query.overview import facts_by_kind, top_programs, top_territories, unit_counts
 from newsmon.search import SearchQuery, search
-from newsmon.store.db import dispose_engines, get_engine, open_session
+from newsmon.store.db import get_engine, open_session
 
 pytestmark = pytest.mark.postgres
 
@@ -95,25 +95,11 @@ QUERIES: list[tuple[str, Callable[[Any], Any]]] = [
 
 @pytest.fixture(scope="module")
 def plan_store() -> Any:
-    from tests.conftest import PG_URL, pg_available
+    from tests.conftest import pg_schema
 
-    if not pg_available():
-        pytest.skip(f"no PostgreSQL server answers at {PG_URL}")
-    import uuid
-
-    schema = "p_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    try:
+    with pg_schema("p_") as url:
         _bench().generate(url, 3000, 15000)
         yield url
-    finally:
-        dispose_engines()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def _scans(plan: dict[str, Any]) -> list[tuple[str, str]]:

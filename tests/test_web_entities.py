@@ -6,14 +6,13 @@ akims and search pages link to them; unknown and malformed ids are clear errors.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from conftest import PG_URL, pg_available
+from conftest import filled_database
 from fastapi.testclient import TestClient
 from web_support import fill
 
@@ -43,27 +42,8 @@ def demo_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The demo sample, imported and extracted, once per backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('ent') / 'demo.db'}"
-        _demo(url)
+    with filled_database(request.param, tmp_path_factory, "pe", _demo) as url:
         yield url
-        dispose_engines()
-        return
-    if not pg_available():
-        pytest.skip(f"no PostgreSQL server answers at {PG_URL}")
-    schema = "pe_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-        _demo(url)
-        yield url
-    finally:
-        dispose_engines()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

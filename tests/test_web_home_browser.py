@@ -6,14 +6,11 @@ region's facts, in Russian and Kazakh; screenshots of the home page, the map and
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from web_support import DAY, WATCHLIST, fill
+from web_support import DAY, fill, live_server
 
 from newsmon.digest.labels import LABELS as DIGEST_LABELS
 from newsmon.web.i18n import LABELS
@@ -31,35 +28,12 @@ WIDTHS = (390, 1366)
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
-    from newsmon.web import create_app
-
     url = f"sqlite:///{tmp_path_factory.mktemp('home') / 'web.db'}"
     fill(url)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(url, watchlist=WATCHLIST), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(url) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -4,20 +4,19 @@ the demo sample with its hand-written facts plus fixtures/web/hostile.jsonl (HTM
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from conftest import PG_URL, pg_available
+from alert_support import free_port
+from conftest import filled_database
 from digest_support import DEMO_WATCHLIST, add_fact, load_sample
 from sqlmodel import select
 
 from newsmon.ingest.importer import import_jsonl
 from newsmon.nlp.linking import relink
-from newsmon.store.db import dispose_engines, open_session
+from newsmon.store.db import open_session
 from newsmon.store.models import Article
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "web" / "hostile.jsonl"
@@ -82,27 +81,8 @@ def web_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A filled database for the whole module, once per backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
-        fill(url)
+    with filled_database(request.param, tmp_path_factory, "web", fill) as url:
         yield url
-        dispose_engines()
-        return
-    if not pg_available():
-        pytest.skip(f"no PostgreSQL server answers at {PG_URL}")
-    schema = "w_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-        fill(url)
-        yield url
-    finally:
-        dispose_engines()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def article_id(url: str, suffix: str) -> int:
@@ -192,36 +172,13 @@ def sparse_db(
 ) -> Iterator[str]:
     """A sparse store (fill_sparse) for the whole module, once per backend."""
     tmp = tmp_path_factory.mktemp("sparse")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'sparse.db'}"
-        fill_sparse(url, tmp)
+    with filled_database(
+        request.param, tmp_path_factory, "s", lambda url: fill_sparse(url, tmp)
+    ) as url:
         yield url
-        dispose_engines()
-        return
-    if not pg_available():
-        pytest.skip(f"no PostgreSQL server answers at {PG_URL}")
-    schema = "s_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-        fill_sparse(url, tmp)
-        yield url
-    finally:
-        dispose_engines()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 # ---------------------------------------------------------------- a live server (browser and curl tests)
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
