@@ -244,11 +244,6 @@ def _region_of(t: dict[str, Any] | None) -> str | None:
     return str(path[0]) if path else str(t["name"])
 
 
-def _person_key(person: str) -> str:
-    """Kazakh and Russian spellings of one name meet («Жұмабаев» and «Жумабаев»): the one person rule."""
-    return person_key(person)
-
-
 def _in_region(f: dict[str, Any], region: str) -> bool:
     t = _territory(f)
     return t is not None and (t["name"] == region or region in (t.get("path") or []))
@@ -357,7 +352,7 @@ def _akim_history(
         tkey = str(kato or fold(tname)) if (kato or tname) else ""
         if tkey:
             by_post[(tkey, role or "")].append((person, lang or "", _utc(when)))
-        by_person[_person_key(person)].append((_utc(when), tname or ""))
+        by_person[person_key(person)].append((_utc(when), tname or ""))
     return by_post, by_person
 
 
@@ -371,7 +366,7 @@ def _published(f: dict[str, Any]) -> datetime:
 
 
 def _akim_key(f: dict[str, Any]) -> tuple[str, str, str]:
-    return (_person_key(f["person"]), _tkey(_territory(f)), f.get("role") or "")
+    return (person_key(f["person"]), _tkey(_territory(f)), f.get("role") or "")
 
 
 def _akims(
@@ -399,13 +394,13 @@ def _akims(
         first = min(_published(f) for f in fs)
         earlier = [(p, lg) for p, lg, when in by_post.get((tkey, role), []) if when < first]
         seen_person = [(w, t) for w, t in by_person.get(pkey, []) if w < first]
-        if any(_person_key(p) == pkey for p, _ in earlier):
+        if any(person_key(p) == pkey for p, _ in earlier):
             status, previous = "known", ""
         elif earlier:
-            last = _person_key(
+            last = person_key(
                 earlier[-1][0]
             )  # the latest holder, in Russian spelling when there is one
-            spellings = [(lg != "ru", p) for p, lg in earlier if _person_key(p) == last]
+            spellings = [(lg != "ru", p) for p, lg in earlier if person_key(p) == last]
             status, previous = "changed", min(spellings)[1]
         elif seen_person:
             status, previous = "changed", next((t for _, t in reversed(seen_person) if t), "")
